@@ -1,0 +1,61 @@
+/**
+ * Every failure the engine reports is a ConnectorError with a stable `code`.
+ * Messages are written for operators and never include secrets, tokens or signatures.
+ */
+export type ConnectorErrorCode =
+  // manifests
+  | "manifest_invalid"
+  | "unknown_vendor"
+  | "vendor_retired"
+  | "missing_setting"
+  // webhooks
+  | "missing_header"
+  | "invalid_signature"
+  | "stale_timestamp"
+  | "untrusted_source"
+  | "replayed"
+  | "malformed_body"
+  | "body_too_large"
+  | "mapping_failed"
+  // oauth
+  | "state_invalid"
+  | "state_expired"
+  | "state_mismatch"
+  | "token_endpoint_error"
+  | "invalid_grant"
+  | "not_connected"
+  | "reauthorization_required"
+  // storage and crypto
+  | "version_conflict"
+  | "decryption_failed"
+  | "backend_unavailable"
+  // api and rate limits
+  | "rate_limit_timeout"
+  | "vendor_api_error"
+  | "fetch_not_allowed";
+
+export class ConnectorError extends Error {
+  readonly code: ConnectorErrorCode;
+  readonly vendor: string | undefined;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ConnectorErrorCode,
+    message: string,
+    options: { vendor?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ConnectorError";
+    this.code = code;
+    this.vendor = options.vendor;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ConnectorErrorCode; message: string; vendor?: string } {
+    return { code: this.code, message: this.message, ...(this.vendor ? { vendor: this.vendor } : {}) };
+  }
+}
+
+export function isConnectorError(value: unknown, code?: ConnectorErrorCode): value is ConnectorError {
+  return value instanceof ConnectorError && (code === undefined || value.code === code);
+}
