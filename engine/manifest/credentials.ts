@@ -1,0 +1,53 @@
+import type { VendorManifest } from "./manifest.generated.js";
+import { ConnectorError } from "../errors.js";
+
+/** Per-deployment secrets and settings for one vendor. Never in a manifest; from the environment or code. */
+export interface VendorCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Values for the manifest's `settings`; list settings hold several values (e.g. webhook secrets during rotation). */
+  readonly settings: Readonly<Record<string, string | readonly string[]>>;
+}
+
+export function envVarName(vendorId: string, name: string): string {
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2");
+  return `SYNHEART_${vendorId}_${snake}`.replace(/-/g, "_").toUpperCase();
+}
+
+/**
+ * Reads SYNHEART_<VENDOR>_CLIENT_ID, SYNHEART_<VENDOR>_CLIENT_SECRET and SYNHEART_<VENDOR>_<SETTING> for each setting.
+ * Returns undefined when the client id is not set (the vendor is simply not configured).
+ * Throws, naming the variable (never its value), when a required setting is missing.
+ */
+export function credentialsFromEnv(
+  manifest: Pick<VendorManifest, "id" | "settings">,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): VendorCredentials | undefined {
+  const clientId = env[envVarName(manifest.id, "clientId")];
+  if (!clientId) return undefined;
+  const clientSecret = env[envVarName(manifest.id, "clientSecret")];
+  if (!clientSecret) {
+    throw new ConnectorError("missing_setting", `${envVarName(manifest.id, "clientSecret")} is not set`, {
+      vendor: manifest.id,
+    });
+  }
+  const settings: Record<string, string | readonly string[]> = {};
+  for (const [name, setting] of Object.entries(manifest.settings ?? {})) {
+    const raw = env[envVarName(manifest.id, name)];
+    if (raw === undefined || raw === "") {
+      if (setting.required ?? true) {
+        throw new ConnectorError("missing_setting", `${envVarName(manifest.id, name)} is not set`, {
+          vendor: manifest.id,
+        });
+      }
+      continue;
+    }
+    settings[name] = setting.list
+      ? raw
+          .split(",")
+          .map((value) => value.trim())
+          .filter(Boolean)
+      : raw;
+  }
+  return { clientId, clientSecret, settings };
+}

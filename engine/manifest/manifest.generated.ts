@@ -1,0 +1,448 @@
+/* Generated from schema/vendor-manifest.schema.json by `npm run generate:types`. Do not edit by hand. */
+
+/**
+ * Where the vendor's id for the user comes from.
+ */
+export type VendorUserId =
+  | {
+      from: "tokenResponse";
+      /**
+       * JSONata expression over the token response.
+       */
+      field: string;
+    }
+  | {
+      from: "accessTokenClaims";
+      /**
+       * Claim of the access token JWT (read, not verified: it came from the token endpoint over TLS).
+       */
+      claim: string;
+    }
+  | {
+      from: "profile";
+      request: ApiCall;
+      /**
+       * JSONata expression over the profile response.
+       */
+      field: string;
+    };
+export type HttpStatus = number;
+export type Signature = HmacSignature | SharedSecretSignature | UnsignedTrust;
+/**
+ * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+ */
+export type Template = string;
+export type EventMapping = {
+  /**
+   * Normalized event type, <resource>.<action> (e.g. sleep.updated).
+   */
+  type: string;
+  /**
+   * Discriminator values this mapping takes.
+   *
+   * @minItems 1
+   */
+  on?: [string, ...string[]];
+  /**
+   * JSONata predicate over the item, for vendors with no discriminator field.
+   */
+  match?: string;
+  /**
+   * JSONata expression over the item giving {userId, resourceId?, occurredAt?, data?} or an array of them.
+   */
+  map: string;
+  /**
+   * push: the payload carries the data; fetch: the worker fetches the resource.
+   */
+  delivery: "push" | "fetch";
+  fetch?: ResourceFetch;
+} & {
+  /**
+   * Normalized event type, <resource>.<action> (e.g. sleep.updated).
+   */
+  type: string;
+  /**
+   * Discriminator values this mapping takes.
+   *
+   * @minItems 1
+   */
+  on?: [string, ...string[]];
+  /**
+   * JSONata predicate over the item, for vendors with no discriminator field.
+   */
+  match?: string;
+  /**
+   * JSONata expression over the item giving {userId, resourceId?, occurredAt?, data?} or an array of them.
+   */
+  map: string;
+  /**
+   * push: the payload carries the data; fetch: the worker fetches the resource.
+   */
+  delivery: "push" | "fetch";
+  fetch?: ResourceFetch;
+};
+
+/**
+ * One cloud wearable vendor: OAuth 2.0, API and rate limits, webhook verification, handshakes and event mappings. Credentials never live here: `settings` names them and they come from the environment.
+ */
+export interface VendorManifest {
+  /**
+   * Stable vendor id: lower case letters, digits and dashes. Used in URLs, env var names and storage keys.
+   */
+  id: string;
+  displayName: string;
+  /**
+   * The vendor's developer documentation.
+   */
+  docs?: string;
+  lifecycle?: Lifecycle;
+  /**
+   * Named per-deployment values the manifest refers to as {settings.<name>}. Read from SYNHEART_<VENDOR>_<NAME> (upper snake case). clientId and clientSecret are implicit.
+   */
+  settings?: {
+    [k: string]: Setting;
+  };
+  oauth: OAuth;
+  api: Api;
+  webhooks: Webhooks;
+}
+export interface Lifecycle {
+  status: "active" | "deprecated" | "retired";
+  /**
+   * Date (YYYY-MM-DD) from which the status applies.
+   */
+  effective?: string;
+  /**
+   * Vendor id or product that replaces this one.
+   */
+  successor?: string;
+  note?: string;
+}
+export interface Setting {
+  description?: string;
+  /**
+   * Never logged or shown.
+   */
+  secret?: boolean;
+  /**
+   * The engine refuses to start the vendor without it.
+   */
+  required?: boolean;
+  /**
+   * A comma-separated list: several webhook secrets during rotation, or CIDR blocks.
+   */
+  list?: boolean;
+}
+export interface OAuth {
+  authorizeUrl: string;
+  tokenUrl: string;
+  /**
+   * Only where refresh has its own endpoint (COROS).
+   */
+  refreshUrl?: string;
+  scopes?: string[];
+  scopeSeparator?: string;
+  /**
+   * How the client authenticates at the token endpoint (RFC 6749 section 2.3.1).
+   */
+  clientAuth: "client_secret_basic" | "client_secret_post";
+  /**
+   * Send an S256 code challenge (RFC 7636).
+   */
+  pkce: boolean;
+  authorizeParams?: StringMap;
+  tokenParams?: StringMap1;
+  tokenResponse?: TokenResponse;
+  /**
+   * rotating: every refresh returns a new refresh token and the old one stops working; reusable: it stays valid; none: the vendor issues none (long-lived access tokens).
+   */
+  refreshToken: "rotating" | "reusable" | "none";
+  userId: VendorUserId;
+  /**
+   * Calls made with the new access token right after code exchange (Polar registers the user).
+   */
+  afterAuthorization?: ApiCall[];
+  revoke?: Revoke;
+  pendingAuthorizationTtlSeconds?: number;
+}
+export interface StringMap {
+  [k: string]: string;
+}
+/**
+ * Extra form fields on every token request (Withings: action=requesttoken).
+ */
+export interface StringMap1 {
+  [k: string]: string;
+}
+/**
+ * Where a non-standard token response keeps the tokens.
+ */
+export interface TokenResponse {
+  /**
+   * JSONata expression selecting the token object (Withings: body).
+   */
+  path?: string;
+  /**
+   * JSONata expression over the whole response that is true on success (Withings: status = 0).
+   */
+  success?: string;
+}
+export interface ApiCall {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /**
+   * Path under api.baseUrl, a Template.
+   */
+  path: string;
+  query?: StringMap;
+  /**
+   * JSON body; string values are Templates.
+   */
+  json?: {};
+  /**
+   * Statuses that count as success (Polar answers 409 for an already registered user).
+   *
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+}
+export interface Revoke {
+  /**
+   * Absolute revoke URL (RFC 7009 endpoint). Use path for an API call instead.
+   */
+  url?: string;
+  /**
+   * Path under api.baseUrl (Garmin, Polar, WHOOP de-registration).
+   */
+  path?: string;
+  method: "POST" | "DELETE" | "GET";
+  /**
+   * rfc7009: form body token=<token> with client authentication; bearer: the access token as Authorization: Bearer; query: the access token as ?access_token=.
+   */
+  send?: "rfc7009" | "bearer" | "query";
+  /**
+   * Which token to revoke (rfc7009).
+   */
+  token?: "access_token" | "refresh_token";
+  /**
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+}
+export interface Api {
+  baseUrl: string;
+  /**
+   * Hosts a fetch URL taken from a webhook payload may point at. Defaults to the host of baseUrl. Anything else is refused (no SSRF through a forged payload).
+   */
+  allowedHosts?: string[];
+  headers?: StringMap2;
+  rateLimits?: RateLimits;
+}
+/**
+ * Static headers on every API call; values are Templates (Suunto: {settings.subscriptionKey}).
+ */
+export interface StringMap2 {
+  [k: string]: string;
+}
+export interface RateLimits {
+  /**
+   * All enforced together, e.g. 100 per minute and 10,000 per day.
+   */
+  windows?: {
+    limit: number;
+    periodSeconds: number;
+    /**
+     * app: one bucket for the whole client; user: one per connected user.
+     */
+    per: "app" | "user";
+  }[];
+  headers?: {
+    limit?: string;
+    remaining?: string;
+    reset?: string;
+    /**
+     * How the reset header counts: seconds until reset, or an epoch time.
+     */
+    resetUnit?: "seconds" | "epoch-seconds" | "epoch-milliseconds";
+    retryAfter?: string;
+  };
+}
+export interface Webhooks {
+  /**
+   * How the body is encoded.
+   */
+  body: "json" | "form";
+  maxBodyBytes?: number;
+  signature: Signature;
+  replay?: Replay;
+  responses?: Responses;
+  handshakes?: Handshake[];
+  events: Events;
+}
+export interface HmacSignature {
+  scheme: "hmac";
+  algorithm: "sha256" | "sha1" | "sha512";
+  /**
+   * Template giving the key, e.g. {clientSecret}, {clientSecret}& or {settings.webhookSecret}. A list setting gives several keys (rotation).
+   */
+  key: string;
+  /**
+   * Removed from the key before decoding (Standard Webhooks: whsec_).
+   */
+  keyPrefix?: string;
+  keyEncoding?: "utf8" | "base64";
+  /**
+   * Template of what is signed, over {body}, {timestamp}, {id} and {headers.<name>}.
+   */
+  signedContent: string;
+  header: string;
+  encoding: "base64" | "hex" | "hex-upper";
+  /**
+   * Before each signature value, e.g. sha256= or v1,
+   */
+  prefix?: string;
+  /**
+   * Several signatures in one header (key rotation), e.g. a space.
+   */
+  separator?: string;
+  timestamp?: TimestampHeader;
+  id?: {
+    header: string;
+  };
+}
+export interface TimestampHeader {
+  header: string;
+  unit: "s" | "ms";
+  toleranceSeconds: number;
+}
+/**
+ * The vendor sends a secret (or bearer value) that we compare in constant time.
+ */
+export interface SharedSecretSignature {
+  scheme: "shared-secret";
+  header: string;
+  /**
+   * e.g. 'Bearer '
+   */
+  prefix?: string;
+  secret: Template;
+}
+/**
+ * The vendor signs nothing. Say how a request is trusted; at least one check is required.
+ */
+export interface UnsignedTrust {
+  scheme: "none";
+  trust: {
+    /**
+     * A header whose value must equal a template (Garmin: garmin-client-id equals {clientId}).
+     */
+    header?: {
+      name: string;
+      equals: Template;
+    };
+    /**
+     * The caller's address must fall in one of these CIDR blocks (a Template, usually a list setting).
+     */
+    sourceIp?: {
+      allow: Template;
+    };
+  };
+}
+export interface Replay {
+  /**
+   * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+   */
+  key: string;
+  ttlSeconds: number;
+}
+/**
+ * Statuses to answer the vendor with.
+ */
+export interface Responses {
+  accepted?: number;
+  /**
+   * 409, or 2xx where the vendor would retry a 4xx forever.
+   */
+  replayed?: number;
+  /**
+   * Fitbit asks for 404.
+   */
+  invalidSignature?: number;
+}
+/**
+ * A request that is not an event: a subscription check. The first handshake whose `when` matches answers the request.
+ */
+export interface Handshake {
+  name: string;
+  method: "GET" | "POST";
+  /**
+   * All given conditions must hold for this handshake to apply.
+   */
+  when: {
+    /**
+     * Query parameters that must be present.
+     *
+     * @minItems 1
+     */
+    query?: [string, ...string[]];
+    header?: {
+      name: string;
+      equals: string;
+    };
+    /**
+     * JSONata expression over the parsed body that must be true (Polar: event = 'PING').
+     */
+    body?: string;
+  };
+  /**
+   * A value from the request compared in constant time with a configured secret. Without it the handshake is unsigned and must not produce events.
+   */
+  verify?: {
+    query?: string;
+    header?: string;
+    equals: Template;
+  };
+  respond: HandshakeResponse;
+  respondOnMismatch?: HandshakeResponse;
+}
+export interface HandshakeResponse {
+  status: HttpStatus;
+  /**
+   * JSON body; string values are Templates over {query.<name>}.
+   */
+  json?: {};
+  text?: Template;
+}
+export interface Events {
+  /**
+   * JSONata expression turning one body into a list of event items (Fitbit sends an array). Default: the body is one item.
+   */
+  split?: string;
+  /**
+   * JSONata expression giving the item's event name(s); mappings are then picked by lookup through `on`, not by evaluating every `match`.
+   */
+  discriminator?: string;
+  /**
+   * An item no mapping takes: ignore it (acknowledged, nothing enqueued) or reject the request.
+   */
+  unmatched?: "ignore" | "reject";
+  /**
+   * @minItems 1
+   */
+  mappings: [EventMapping, ...EventMapping[]];
+}
+export interface ResourceFetch {
+  method: "GET" | "POST";
+  /**
+   * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+   */
+  path?: string;
+  /**
+   * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+   */
+  url?: string;
+  query?: StringMap;
+  /**
+   * Statuses meaning the resource no longer exists: the job ends normally.
+   */
+  goneStatuses?: HttpStatus[];
+}

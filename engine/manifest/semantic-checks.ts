@@ -1,0 +1,157 @@
+import type { VendorManifest } from "./manifest.generated.js";
+import { compileExpression } from "./expressions.js";
+import { placeholdersOf } from "./template.js";
+
+/** A finding below the schema's reach: bad JSONata, unknown placeholders, inconsistent fields. */
+export interface SemanticFinding {
+  readonly path: (string | number)[];
+  readonly message: string;
+  readonly severity: "error" | "warning";
+}
+
+type Path = (string | number)[];
+
+const CREDENTIALS = ["clientId", "clientSecret", "settings.*"];
+const REQUEST = ["body", "timestamp", "id", "headers.*"];
+const API_CALL = ["userId", "vendorUserId", "clientId", "settings.*"];
+const EVENT = ["userId", "resourceId", "type", "occurredAt", "data.*", "clientId", "settings.*"];
+
+export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
+  const findings: SemanticFinding[] = [];
+  const declaredSettings = new Set(Object.keys(manifest.settings ?? {}));
+
+  const expression = (source: string | undefined, path: Path) => {
+    if (source === undefined) return;
+    try {
+      compileExpression(source);
+    } catch (error) {
+      const detail = error as { message?: string; position?: number };
+      const at = detail.position === undefined ? "" : ` at character ${detail.position}`;
+      findings.push({ path, severity: "error", message: `invalid JSONata expression${at}: ${detail.message ?? String(error)}` });
+    }
+  };
+
+  const template = (source: string | undefined, path: Path, allowed: readonly string[]) => {
+    if (source === undefined) return;
+    let placeholders: string[];
+    try {
+      placeholders = placeholdersOf(source);
+    } catch (error) {
+      findings.push({ path, severity: "error", message: `invalid template: ${(error as Error).message}` });
+      return;
+    }
+    for (const name of placeholders) {
+      const allowedHere = allowed.some((pattern) =>
+        pattern.endsWith(".*") ? name.startsWith(pattern.slice(0, -1)) && name.length > pattern.length - 1 : name === pattern,
+      );
+      if (!allowedHere) {
+        findings.push({ path, severity: "error", message: `{${name}} cannot be used here (allowed: ${allowed.map((a) => `{${a}}`).join(", ")})` });
+      } else if (name.startsWith("settings.") && !declaredSettings.has(name.slice("settings.".length))) {
+        findings.push({ path, severity: "error", message: `{${name}} refers to a setting that "settings" does not declare` });
+      }
+    }
+  };
+
+  const templatesInObject = (value: unknown, path: Path, allowed: readonly string[]) => {
+    if (typeof value === "string") template(value, path, allowed);
+    else if (Array.isArray(value)) value.forEach((item, i) => templatesInObject(item, [...path, i], allowed));
+    else if (value && typeof value === "object")
+      for (const [key, inner] of Object.entries(value)) templatesInObject(inner, [...path, key], allowed);
+  };
+
+  const apiCall = (call: VendorManifest["oauth"]["afterAuthorization"] extends (infer C)[] | undefined ? C : never, path: Path) => {
+    template(call.path, [...path, "path"], API_CALL);
+    templatesInObject(call.query, [...path, "query"], API_CALL);
+    templatesInObject(call.json, [...path, "json"], API_CALL);
+  };
+
+  // oauth
+  const { oauth, api, webhooks } = manifest;
+  expression(oauth.tokenResponse?.path, ["oauth", "tokenResponse", "path"]);
+  expression(oauth.tokenResponse?.success, ["oauth", "tokenResponse", "success"]);
+  if (oauth.userId.from === "tokenResponse") expression(oauth.userId.field, ["oauth", "userId", "field"]);
+  if (oauth.userId.from === "profile") {
+    expression(oauth.userId.field, ["oauth", "userId", "field"]);
+    apiCall(oauth.userId.request, ["oauth", "userId", "request"]);
+  }
+  oauth.afterAuthorization?.forEach((call, i) => apiCall(call, ["oauth", "afterAuthorization", i]));
+  template(oauth.revoke?.path, ["oauth", "revoke", "path"], API_CALL);
+
+  // api
+  templatesInObject(api.headers, ["api", "headers"], ["clientId", "settings.*"]);
+
+  // webhooks
+  const signature = webhooks.signature;
+  const signaturePath = ["webhooks", "signature"];
+  if (signature.scheme === "hmac") {
+    template(signature.key, [...signaturePath, "key"], CREDENTIALS);
+    template(signature.signedContent, [...signaturePath, "signedContent"], REQUEST);
+    const signed = safePlaceholders(signature.signedContent);
+    if (!signed.includes("body")) {
+      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "signedContent must include {body}: a signature that does not cover the body protects nothing" });
+    }
+    if (signed.includes("timestamp") && !signature.timestamp) {
+      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{timestamp} is signed but signature.timestamp does not say which header carries it" });
+    }
+    if (signed.includes("id") && !signature.id) {
+      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{id} is signed but signature.id does not say which header carries it" });
+    }
+  } else if (signature.scheme === "shared-secret") {
+    template(signature.secret, [...signaturePath, "secret"], CREDENTIALS);
+  } else {
+    template(signature.trust.header?.equals, [...signaturePath, "trust", "header", "equals"], CREDENTIALS);
+    template(signature.trust.sourceIp?.allow, [...signaturePath, "trust", "sourceIp", "allow"], CREDENTIALS);
+  }
+  if (webhooks.replay) {
+    template(webhooks.replay.key, ["webhooks", "replay", "key"], [...REQUEST, "signature"]);
+    const usesId = safePlaceholders(webhooks.replay.key).includes("id");
+    if (usesId && !(signature.scheme === "hmac" && signature.id)) {
+      findings.push({ path: ["webhooks", "replay", "key"], severity: "error", message: "{id} needs signature.id to name the header carrying it" });
+    }
+  }
+
+  webhooks.handshakes?.forEach((handshake, i) => {
+    const path = ["webhooks", "handshakes", i];
+    expression(handshake.when.body, [...path, "when", "body"]);
+    template(handshake.verify?.equals, [...path, "verify", "equals"], CREDENTIALS);
+    templatesInObject(handshake.respond.json, [...path, "respond", "json"], ["query.*", "headers.*"]);
+    template(handshake.respond.text, [...path, "respond", "text"], ["query.*", "headers.*"]);
+  });
+
+  const events = webhooks.events;
+  expression(events.split, ["webhooks", "events", "split"]);
+  expression(events.discriminator, ["webhooks", "events", "discriminator"]);
+  const takenBy = new Map<string, number>();
+  events.mappings.forEach((mapping, i) => {
+    const path: Path = ["webhooks", "events", "mappings", i];
+    expression(mapping.match, [...path, "match"]);
+    expression(mapping.map, [...path, "map"]);
+    if (mapping.on && !events.discriminator) {
+      findings.push({ path: [...path, "on"], severity: "error", message: "`on` needs webhooks.events.discriminator to say which field names the event" });
+    }
+    for (const value of mapping.on ?? []) {
+      const earlier = takenBy.get(value);
+      if (earlier !== undefined) {
+        findings.push({ path: [...path, "on"], severity: "error", message: `"${value}" is already taken by mapping ${earlier}` });
+      } else takenBy.set(value, i);
+    }
+    if (mapping.fetch) {
+      template(mapping.fetch.path, [...path, "fetch", "path"], EVENT);
+      template(mapping.fetch.url, [...path, "fetch", "url"], EVENT);
+      templatesInObject(mapping.fetch.query, [...path, "fetch", "query"], EVENT);
+      if (mapping.delivery === "push") {
+        findings.push({ path: [...path, "fetch"], severity: "warning", message: "fetch is ignored for delivery: push" });
+      }
+    }
+  });
+
+  return findings;
+}
+
+function safePlaceholders(template: string): string[] {
+  try {
+    return placeholdersOf(template);
+  } catch {
+    return [];
+  }
+}

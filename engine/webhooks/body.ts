@@ -1,0 +1,54 @@
+import { ConnectorError } from "../errors.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** No vendor nests this deep; a body that does is an attack on the mapper's recursion, refused before parsing. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Parses a verified body. Empty, non-UTF-8, non-JSON and non-form bodies are `malformed_body`, never a crash. */
+export function parseBody(bytes: Uint8Array, encoding: "json" | "form", vendor: string): unknown {
+  if (bytes.byteLength === 0) throw new ConnectorError("malformed_body", "the body is empty", { vendor });
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ConnectorError("malformed_body", "the body is not valid UTF-8", { vendor });
+  }
+  if (encoding === "form") return parseForm(text);
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new ConnectorError("malformed_body", `the body nests deeper than ${MAX_JSON_DEPTH} levels`, { vendor });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof RangeError ? "nested too deeply" : "not valid JSON";
+    throw new ConnectorError("malformed_body", `the body is ${reason}`, { vendor });
+  }
+}
+
+/** application/x-www-form-urlencoded into an object; a repeated field becomes an array. */
+function parseForm(text: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(text)) {
+    const existing = fields[name];
+    fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return { ...fields };
+}
+
+/** Scans brackets outside strings; cheaper than parsing and walking the result. */
+function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (code === 0x7d || code === 0x5d) depth--;
+  }
+  return false;
+}

@@ -1,0 +1,93 @@
+import { createHmac } from "node:crypto";
+import { ConnectorError } from "../errors.js";
+import type { VendorCredentials } from "../manifest/credentials.js";
+import type { HmacSignature } from "../manifest/manifest.generated.js";
+import { parseTemplate, renderTemplateVariants } from "../manifest/template.js";
+import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { secretsEqual } from "./constant-time.js";
+import { credentialLookup } from "./credential-lookup.js";
+import type { HeaderReader } from "./request.js";
+
+/** What a signature covers, from the manifest's signedContent template, with the body kept as raw bytes. */
+export interface SignedParts {
+  readonly body: Uint8Array;
+  readonly timestamp?: string;
+  readonly id?: string;
+  readonly header: HeaderReader;
+}
+
+/** An HMAC scheme with its keys decoded once, when the vendor is configured, not per request. */
+export class HmacScheme {
+  private readonly keys: readonly Buffer[];
+  private readonly content: ReturnType<typeof parseTemplate>;
+
+  constructor(
+    private readonly vendor: string,
+    readonly spec: DeepReadonly<HmacSignature>,
+    credentials: VendorCredentials,
+  ) {
+    this.keys = renderTemplateVariants(spec.key, credentialLookup(credentials)).map((key) => decodeKey(key, spec));
+    if (this.keys.some((key) => key.length === 0)) {
+      throw new ConnectorError("missing_setting", "a webhook signing key is empty", { vendor });
+    }
+    this.content = parseTemplate(spec.signedContent);
+  }
+
+  /** Throws `missing_header` or `invalid_signature`. Any of the configured keys and any of the sent signatures may match. */
+  verify(parts: SignedParts): void {
+    const sent = parts.header(this.spec.header);
+    if (!sent || !sent.trim()) {
+      throw new ConnectorError("missing_header", `${this.spec.header} header is missing`, { vendor: this.vendor });
+    }
+    const candidates = this.sentSignatures(sent);
+    for (const key of this.keys) {
+      const expected = this.encode(this.digest(key, parts));
+      for (const candidate of candidates) if (secretsEqual(expected, candidate)) return;
+    }
+    throw new ConnectorError("invalid_signature", `${this.spec.header} does not match the body`, { vendor: this.vendor });
+  }
+
+  /** The header value a vendor would send (first configured key). */
+  sign(parts: SignedParts): string {
+    const key = this.keys[0]!;
+    const encoded = this.encode(this.digest(key, parts));
+    return `${this.spec.prefix ?? ""}${this.spec.encoding === "hex-upper" ? encoded.toUpperCase() : encoded}`;
+  }
+
+  private sentSignatures(headerValue: string): string[] {
+    const values = this.spec.separator ? headerValue.split(this.spec.separator) : [headerValue];
+    const prefix = this.spec.prefix ?? "";
+    return values
+      .map((value) => value.trim())
+      .filter((value) => value.startsWith(prefix) && value.length > prefix.length)
+      .map((value) => value.slice(prefix.length))
+      .map((value) => (this.spec.encoding === "base64" ? value : value.toLowerCase()));
+  }
+
+  private digest(key: Buffer, parts: SignedParts): Buffer {
+    const hmac = createHmac(this.spec.algorithm, key);
+    for (const part of this.content) {
+      if ("literal" in part) hmac.update(part.literal, "utf8");
+      else if (part.placeholder === "body") hmac.update(parts.body);
+      else hmac.update(placeholderValue(part.placeholder, parts), "utf8");
+    }
+    return hmac.digest();
+  }
+
+  /** Hex is compared in lower case: the bytes are what matter, and vendors are loose about case. */
+  private encode(digest: Buffer): string {
+    return this.spec.encoding === "base64" ? digest.toString("base64") : digest.toString("hex");
+  }
+}
+
+function placeholderValue(name: string, parts: SignedParts): string {
+  if (name === "timestamp") return parts.timestamp ?? "";
+  if (name === "id") return parts.id ?? "";
+  if (name.startsWith("headers.")) return parts.header(name.slice("headers.".length)) ?? "";
+  return "";
+}
+
+function decodeKey(rendered: string, spec: DeepReadonly<HmacSignature>): Buffer {
+  const withoutPrefix = spec.keyPrefix && rendered.startsWith(spec.keyPrefix) ? rendered.slice(spec.keyPrefix.length) : rendered;
+  return spec.keyEncoding === "base64" ? Buffer.from(withoutPrefix, "base64") : Buffer.from(withoutPrefix, "utf8");
+}

@@ -1,0 +1,179 @@
+import { randomBytes } from "node:crypto";
+import { systemClock, type Clock } from "../clock.js";
+import { ConnectorError } from "../errors.js";
+import type { NormalizedEvent } from "../events.js";
+import type { VendorCredentials } from "../manifest/credentials.js";
+import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import type { ReplayCache } from "../ports/replay-cache.js";
+import { parseBody } from "./body.js";
+import { EventMapper } from "./event-mapper.js";
+import { answerHandshake, type WebhookResponse } from "./handshake.js";
+import { HmacScheme } from "./hmac-signature.js";
+import { replayKey } from "./replay-key.js";
+import { bodyBytes, headerReader, queryOf, type HeaderReader, type WebhookRequest } from "./request.js";
+import { checkTimestamp } from "./timestamp.js";
+import { SharedSecretScheme, UnsignedScheme } from "./trust-checks.js";
+
+export type VerifiedWebhook = {
+  readonly ok: true;
+  readonly vendor: string;
+  readonly events: NormalizedEvent[];
+  readonly ignoredItems: number;
+  /** Set when the manifest has replay protection: hand it to `forgetDelivery` if the events could not be stored, so the vendor's retry is not taken for a replay. */
+  readonly replayKey?: string;
+};
+export type RejectedWebhook = { readonly ok: false; readonly vendor: string; readonly error: ConnectorError };
+export type WebhookResult = VerifiedWebhook | RejectedWebhook;
+
+export interface WebhookProcessorOptions {
+  readonly vendors: readonly VendorDefinition[];
+  /** Only vendors with credentials are served; the others are unknown. */
+  readonly credentials: Readonly<Record<string, VendorCredentials | undefined>>;
+  readonly replayCache: ReplayCache;
+  readonly clock?: Clock;
+}
+
+interface VendorPlan {
+  readonly definition: VendorDefinition;
+  readonly credentials: VendorCredentials;
+  readonly scheme: HmacScheme | SharedSecretScheme | UnsignedScheme;
+  readonly mapper: EventMapper;
+}
+
+export interface WebhookProcessor {
+  readonly vendorIds: readonly string[];
+  verifyAndParse(vendorId: string, request: WebhookRequest): Promise<WebhookResult>;
+  /** The response for a subscription handshake, or undefined when the request is not one. */
+  handshake(vendorId: string, request: WebhookRequest): Promise<WebhookResponse | undefined>;
+  forgetDelivery(replayKey: string): Promise<void>;
+}
+
+export function createWebhookProcessor(options: WebhookProcessorOptions): WebhookProcessor {
+  const clock = options.clock ?? systemClock;
+  const plans = new Map<string, VendorPlan>();
+  for (const definition of options.vendors) {
+    const credentials = options.credentials[definition.id];
+    if (credentials) plans.set(definition.id, planFor(definition, credentials));
+  }
+
+  const planOf = (vendorId: string): VendorPlan => {
+    const plan = plans.get(vendorId);
+    if (!plan) throw new ConnectorError("unknown_vendor", `no configured vendor "${printable(vendorId)}"`);
+    return plan;
+  };
+
+  return {
+    vendorIds: [...plans.keys()],
+
+    async verifyAndParse(vendorId, request) {
+      try {
+        return await verify(planOf(vendorId), request, options.replayCache, clock());
+      } catch (error) {
+        if (error instanceof ConnectorError) return { ok: false, vendor: vendorId, error };
+        throw error;
+      }
+    },
+
+    async handshake(vendorId, request) {
+      const { definition, credentials } = planOf(vendorId);
+      const { webhooks } = definition.manifest;
+      if (!webhooks.handshakes?.length) return undefined;
+      return answerHandshake(vendorId, webhooks.handshakes, webhooks.body, credentials, request, headerReader(request.headers), queryOf(request));
+    },
+
+    async forgetDelivery(key) {
+      await options.replayCache.forget(key);
+    },
+  };
+}
+
+function planFor(definition: VendorDefinition, credentials: VendorCredentials): VendorPlan {
+  const signature = definition.manifest.webhooks.signature;
+  const scheme =
+    signature.scheme === "hmac"
+      ? new HmacScheme(definition.id, signature, credentials)
+      : signature.scheme === "shared-secret"
+        ? new SharedSecretScheme(definition.id, signature, credentials)
+        : new UnsignedScheme(definition.id, signature, credentials);
+  return { definition, credentials, scheme, mapper: new EventMapper(definition.manifest, credentials) };
+}
+
+async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: ReplayCache, nowMs: number): Promise<VerifiedWebhook> {
+  const { manifest, id: vendor } = plan.definition;
+  const { webhooks } = manifest;
+  const body = bodyBytes(request.rawBody);
+  const maxBytes = webhooks.maxBodyBytes ?? 1_048_576;
+  if (body.byteLength > maxBytes) {
+    throw new ConnectorError("body_too_large", `the body is over ${maxBytes} bytes`, { vendor });
+  }
+  const header = headerReader(request.headers);
+  const delivery = authenticate(plan, request, header, body, nowMs);
+  const parsed = parseBody(body, webhooks.body, vendor);
+  const { events, ignoredItems } = await plan.mapper.map(parsed);
+
+  if (!webhooks.replay) return { ok: true, vendor, events, ignoredItems };
+  const key = replayKey(vendor, webhooks.replay.key, { ...delivery, body, header });
+  if (!(await replayCache.firstSeen(key, webhooks.replay.ttlSeconds))) {
+    throw new ConnectorError("replayed", "this delivery was already received", { vendor });
+  }
+  return { ok: true, vendor, events, ignoredItems, replayKey: key };
+}
+
+function authenticate(plan: VendorPlan, request: WebhookRequest, header: HeaderReader, body: Buffer, nowMs: number) {
+  const { scheme } = plan;
+  const vendor = plan.definition.id;
+  if (scheme instanceof HmacScheme) {
+    const { spec } = scheme;
+    const timestamp = spec.timestamp ? checkTimestamp(spec.timestamp, header, nowMs, vendor) : undefined;
+    const id = spec.id ? header(spec.id.header)?.trim() : undefined;
+    if (spec.id && !id) throw new ConnectorError("missing_header", `${spec.id.header} header is missing`, { vendor });
+    scheme.verify({ body, timestamp, id, header });
+    return { timestamp, id, signature: header(spec.header) };
+  }
+  if (scheme instanceof SharedSecretScheme) scheme.verify(header);
+  else scheme.verify(header, request.sourceIp);
+  return {};
+}
+
+export interface SignOptions {
+  /** Unix time in the manifest's unit; defaults to now. */
+  readonly timestamp?: string | number;
+  readonly id?: string;
+  readonly now?: number;
+}
+
+/** The headers a vendor would send with `rawBody`: for the CLI, for testing an endpoint, and for our own tests. */
+export function signWebhook(
+  definition: VendorDefinition,
+  credentials: VendorCredentials,
+  rawBody: Uint8Array | string,
+  options: SignOptions = {},
+): Record<string, string> {
+  const plan = planFor(definition, credentials);
+  const { scheme } = plan;
+  if (scheme instanceof SharedSecretScheme) {
+    const spec = definition.manifest.webhooks.signature;
+    return spec.scheme === "shared-secret" ? { [spec.header]: scheme.sign() } : {};
+  }
+  if (scheme instanceof UnsignedScheme) return scheme.sign();
+  const { spec } = scheme;
+  const headers: Record<string, string> = {};
+  const nowMs = options.now ?? Date.now();
+  let timestamp: string | undefined;
+  if (spec.timestamp) {
+    timestamp = String(options.timestamp ?? (spec.timestamp.unit === "ms" ? nowMs : Math.floor(nowMs / 1000)));
+    headers[spec.timestamp.header] = timestamp;
+  }
+  let id: string | undefined;
+  if (spec.id) {
+    id = options.id ?? `msg_${randomBytes(12).toString("hex")}`;
+    headers[spec.id.header] = id;
+  }
+  const header = headerReader(headers);
+  headers[spec.header] = scheme.sign({ body: bodyBytes(rawBody), timestamp, id, header });
+  return headers;
+}
+
+function printable(value: string): string {
+  return value.replace(/[^\w.-]/g, "?").slice(0, 64);
+}

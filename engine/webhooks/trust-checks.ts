@@ -1,0 +1,113 @@
+import { BlockList, isIP } from "node:net";
+import { ConnectorError } from "../errors.js";
+import type { VendorCredentials } from "../manifest/credentials.js";
+import type { SharedSecretSignature, UnsignedTrust } from "../manifest/manifest.generated.js";
+import { renderTemplateVariants } from "../manifest/template.js";
+import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { secretsEqual } from "./constant-time.js";
+import { credentialLookup } from "./credential-lookup.js";
+import type { HeaderReader } from "./request.js";
+
+/** The vendor sends a secret value (or a bearer token) in a header. */
+export class SharedSecretScheme {
+  private readonly secrets: readonly string[];
+
+  constructor(
+    private readonly vendor: string,
+    private readonly spec: DeepReadonly<SharedSecretSignature>,
+    credentials: VendorCredentials,
+  ) {
+    this.secrets = nonEmpty(renderTemplateVariants(spec.secret, credentialLookup(credentials)), vendor);
+  }
+
+  verify(header: HeaderReader): void {
+    const sent = header(this.spec.header)?.trim();
+    if (!sent) throw new ConnectorError("missing_header", `${this.spec.header} header is missing`, { vendor: this.vendor });
+    const prefix = this.spec.prefix ?? "";
+    const value = sent.startsWith(prefix) ? sent.slice(prefix.length) : undefined;
+    if (value === undefined || !anyEqual(this.secrets, value)) {
+      throw new ConnectorError("invalid_signature", `${this.spec.header} is not the shared secret`, { vendor: this.vendor });
+    }
+  }
+
+  sign(): string {
+    return `${this.spec.prefix ?? ""}${this.secrets[0]}`;
+  }
+}
+
+/** The vendor signs nothing: trust comes from a header equal to a configured value, or from the source address. */
+export class UnsignedScheme {
+  private readonly headerValues: readonly string[] | undefined;
+  private readonly allowedSources: BlockList | undefined;
+
+  constructor(
+    private readonly vendor: string,
+    private readonly spec: DeepReadonly<UnsignedTrust>,
+    credentials: VendorCredentials,
+  ) {
+    const lookup = credentialLookup(credentials);
+    const header = spec.trust.header;
+    this.headerValues = header ? nonEmpty(renderTemplateVariants(header.equals, lookup), vendor) : undefined;
+    const sourceIp = spec.trust.sourceIp;
+    this.allowedSources = sourceIp ? blockListOf(renderTemplateVariants(sourceIp.allow, lookup), vendor) : undefined;
+  }
+
+  verify(header: HeaderReader, sourceIp: string | undefined): void {
+    const trustHeader = this.spec.trust.header;
+    if (trustHeader && this.headerValues) {
+      const sent = header(trustHeader.name)?.trim();
+      if (!sent || !anyEqual(this.headerValues, sent)) {
+        throw new ConnectorError("untrusted_source", `${trustHeader.name} is missing or not ours`, { vendor: this.vendor });
+      }
+    }
+    if (this.allowedSources) {
+      const address = normaliseAddress(sourceIp);
+      const family = address ? isIP(address) : 0;
+      if (!address || family === 0 || !this.allowedSources.check(address, family === 6 ? "ipv6" : "ipv4")) {
+        throw new ConnectorError("untrusted_source", "the request does not come from an allowed address", { vendor: this.vendor });
+      }
+    }
+  }
+
+  /** Headers a vendor would send (for the CLI and tests). */
+  sign(): Record<string, string> {
+    const trustHeader = this.spec.trust.header;
+    return trustHeader && this.headerValues?.[0] ? { [trustHeader.name]: this.headerValues[0] } : {};
+  }
+}
+
+function anyEqual(candidates: readonly string[], value: string): boolean {
+  let matched = false;
+  for (const candidate of candidates) matched = secretsEqual(candidate, value) || matched;
+  return matched;
+}
+
+function nonEmpty(values: string[], vendor: string): string[] {
+  if (values.length === 0 || values.some((value) => value.trim() === "")) {
+    throw new ConnectorError("missing_setting", "a webhook trust value is empty", { vendor });
+  }
+  return values;
+}
+
+/** IPv4-mapped IPv6 (::ffff:1.2.3.4), as Node reports IPv4 peers on a dual-stack socket, is checked as IPv4. */
+function normaliseAddress(address: string | undefined): string | undefined {
+  const trimmed = address?.trim();
+  if (!trimmed) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(trimmed);
+  return mapped ? mapped[1] : trimmed;
+}
+
+function blockListOf(entries: readonly string[], vendor: string): BlockList {
+  const list = new BlockList();
+  for (const entry of entries.flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean)) {
+    const [address, prefix] = entry.split("/");
+    const family = address ? isIP(address) : 0;
+    if (!address || family === 0) {
+      throw new ConnectorError("missing_setting", `"${entry}" is not an IP address or CIDR block`, { vendor });
+    }
+    const type = family === 6 ? "ipv6" : "ipv4";
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
+}
