@@ -1,0 +1,56 @@
+import { ConnectorError } from "../errors.js";
+import { signWebhookCommand } from "./commands/sign-webhook.js";
+import { validateCommand } from "./commands/validate.js";
+import { vendorsCommand } from "./commands/vendors.js";
+import { verifyWebhookCommand } from "./commands/verify-webhook.js";
+import { processIo, UsageError, type CliIo } from "./io.js";
+
+type Command = (io: CliIo, args: readonly string[]) => Promise<number>;
+
+const commands: Record<string, { run: Command; usage: string }> = {
+  validate: { run: validateCommand, usage: "validate [files or folders...]          check manifests (default: vendors/)" },
+  vendors: { run: vendorsCommand, usage: "vendors [files or folders...]           list vendors and their event types" },
+  "sign-webhook": {
+    run: signWebhookCommand,
+    usage: "sign-webhook <vendor> --body <file> --secret <secret> [--timestamp <t>] [--id <id>]",
+  },
+  "verify-webhook": {
+    run: verifyWebhookCommand,
+    usage: "verify-webhook <vendor> --headers <json file> --body <file> --secret <secret> [--now <t>] [--source-ip <ip>]",
+  },
+};
+
+export function registerCommand(name: string, run: Command, usage: string): void {
+  commands[name] = { run, usage };
+}
+
+function usage(): string {
+  return ["usage: synheart-connector <command>", "", ...Object.values(commands).map((c) => `  ${c.usage}`)].join("\n");
+}
+
+/** Runs the CLI and returns its exit code: 0 ok, 1 invalid manifests or usage, 2 a rejected webhook. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  try {
+    return await command.run(io, args);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      io.err(`${(error as Error).message}\n\nusage: synheart-connector ${command.usage}`);
+      return 1;
+    }
+    if (error instanceof ConnectorError) {
+      io.err(`${error.code}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
