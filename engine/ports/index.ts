@@ -5,3 +5,4 @@ export type { ReplayCache } from "./replay-cache.js";
 export type { Lease, LeaseManager } from "./lease.js";
 export type { RateWindow, TakeResult, RateLimiter } from "./rate-limiter.js";
 export type { EventJob, EnqueueFailure, EnqueueResult, ReceivedJob, ReceiveOptions, JobQueue } from "./job-queue.js";
+export type { Backends } from "./backends.js";

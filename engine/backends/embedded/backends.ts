@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { systemClock, type Clock } from "../../clock.js";
+import type { Backends } from "../../ports/backends.js";
+import { createKeyring, KEY_BYTES, LocalKeyEncryptor, type LocalKeyring } from "./local-key-encryptor.js";
+import { loadLocalKeyring } from "./local-keyring.js";
+import { MemoryJobQueue } from "./memory-job-queue.js";
+import { MemoryLeaseManager } from "./memory-lease-manager.js";
+import { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
+import { MemoryRateLimiter } from "./memory-rate-limiter.js";
+import { MemoryReplayCache } from "./memory-replay-cache.js";
+import { MemoryTokenStore } from "./memory-token-store.js";
+import { DEFAULT_DIRECTORY, openSqliteDatabase } from "./sqlite-database.js";
+import { SqliteJobQueue } from "./sqlite-job-queue.js";
+import { SqliteLeaseManager } from "./sqlite-lease-manager.js";
+import { SqlitePendingAuthorizationStore } from "./sqlite-pending-authorization-store.js";
+import { SqliteRateLimiter } from "./sqlite-rate-limiter.js";
+import { SqliteReplayCache } from "./sqlite-replay-cache.js";
+import { SqliteTokenStore } from "./sqlite-token-store.js";
+
+
+export type { Backends };
+
+export interface EmbeddedBackendsOptions {
+  /** Holds `connector.db` and, unless keys come from the environment, `token-keys.json`. Default `.synheart`. */
+  readonly directory?: string;
+  readonly clock?: Clock;
+  /** Where `SYNHEART_TOKEN_KEYS` is read from. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly maxReceives?: number;
+}
+
+/** Single-machine backends: one SQLite file shared by every store and process, tokens sealed with local keys. */
+export function createEmbeddedBackends(options: EmbeddedBackendsOptions = {}): Backends & { readonly jobQueue: SqliteJobQueue } {
+  const directory = options.directory ?? DEFAULT_DIRECTORY;
+  const clock = options.clock ?? systemClock;
+  const keyring = loadLocalKeyring({ keyFile: join(directory, "token-keys.json"), now: clock, ...(options.env ? { env: options.env } : {}) });
+  const db = openSqliteDatabase(join(directory, "connector.db"));
+  return {
+    tokenStore: new SqliteTokenStore(db),
+    pendingAuthorizations: new SqlitePendingAuthorizationStore(db, { clock }),
+    replayCache: new SqliteReplayCache(db, { clock }),
+    leases: new SqliteLeaseManager(db, { clock }),
+    rateLimiter: new SqliteRateLimiter(db, { clock }),
+    jobQueue: new SqliteJobQueue(db, { clock, ...(options.maxReceives === undefined ? {} : { maxReceives: options.maxReceives }) }),
+    encryptor: new LocalKeyEncryptor(keyring),
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+export interface MemoryBackendsOptions {
+  readonly clock?: Clock;
+  readonly maxReceives?: number;
+  /** Default: one random key, so nothing sealed outlives the process. */
+  readonly keyring?: LocalKeyring;
+}
+
+/** Everything in process memory, for tests. */
+export function createMemoryBackends(options: MemoryBackendsOptions = {}): Backends & { readonly jobQueue: MemoryJobQueue } {
+  const clock = options.clock ?? systemClock;
+  return {
+    tokenStore: new MemoryTokenStore(),
+    pendingAuthorizations: new MemoryPendingAuthorizationStore({ clock }),
+    replayCache: new MemoryReplayCache({ clock }),
+    leases: new MemoryLeaseManager({ clock }),
+    rateLimiter: new MemoryRateLimiter({ clock }),
+    jobQueue: new MemoryJobQueue({ clock, ...(options.maxReceives === undefined ? {} : { maxReceives: options.maxReceives }) }),
+    encryptor: new LocalKeyEncryptor(options.keyring ?? createKeyring([{ id: "memory", key: randomBytes(KEY_BYTES) }])),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,16 @@
+export { createEmbeddedBackends, createMemoryBackends, type Backends, type EmbeddedBackendsOptions, type MemoryBackendsOptions } from "./backends.js";
+export { openSqliteDatabase, writeTransaction, DEFAULT_DATABASE_FILE, DEFAULT_DIRECTORY, type SqliteDatabase } from "./sqlite-database.js";
+export { SqliteTokenStore } from "./sqlite-token-store.js";
+export { SqlitePendingAuthorizationStore } from "./sqlite-pending-authorization-store.js";
+export { SqliteReplayCache } from "./sqlite-replay-cache.js";
+export { SqliteLeaseManager } from "./sqlite-lease-manager.js";
+export { SqliteRateLimiter } from "./sqlite-rate-limiter.js";
+export { SqliteJobQueue, type SqliteJobQueueOptions } from "./sqlite-job-queue.js";
+export { MemoryTokenStore } from "./memory-token-store.js";
+export { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
+export { MemoryReplayCache } from "./memory-replay-cache.js";
+export { MemoryLeaseManager } from "./memory-lease-manager.js";
+export { MemoryRateLimiter } from "./memory-rate-limiter.js";
+export { MemoryJobQueue, type MemoryJobQueueOptions } from "./memory-job-queue.js";
+export { LocalKeyEncryptor, createKeyring, KEY_BYTES, type LocalKey, type LocalKeyring } from "./local-key-encryptor.js";
+export { loadLocalKeyring, rotateLocalKeyFile, parseKeyList, TOKEN_KEYS_ENV, DEFAULT_KEY_FILE, type LoadLocalKeyringOptions } from "./local-keyring.js";

@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import { systemClock, type Clock } from "../../clock.js";
+import type { NormalizedEvent } from "../../events.js";
+import type { EnqueueResult, EventJob, JobQueue, ReceivedJob, ReceiveOptions } from "../../ports/job-queue.js";
+import {
+  DEFAULT_MAX_RECEIVES,
+  DEFAULT_VISIBILITY_TIMEOUT_MS,
+  decodeReceipt,
+  encodeReceipt,
+  newDeliveryToken,
+  receiveLimit,
+} from "./job-receipt.js";
+import { longPoll } from "./long-poll.js";
+
+interface QueuedJob {
+  readonly id: string;
+  readonly job: EventJob;
+  visibleAt: number;
+  receiveCount: number;
+  deliveryToken: string | undefined;
+}
+
+export interface MemoryJobQueueOptions {
+  readonly clock?: Clock;
+  /** Deliveries after which a job moves to the dead letters instead of being delivered again. */
+  readonly maxReceives?: number;
+}
+
+export class MemoryJobQueue implements JobQueue {
+  private readonly jobs: QueuedJob[] = [];
+  private readonly deadLetters: EventJob[] = [];
+  private readonly listeners = new Set<() => void>();
+  private readonly clock: Clock;
+  private readonly maxReceives: number;
+
+  constructor(options: MemoryJobQueueOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
+  }
+
+  async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {
+    const now = this.clock();
+    for (const event of events) {
+      this.jobs.push({
+        id: randomUUID(),
+        job: { event: structuredClone(event), enqueuedAt: now },
+        visibleAt: now,
+        receiveCount: 0,
+        deliveryToken: undefined,
+      });
+    }
+    if (events.length > 0) for (const listener of [...this.listeners]) listener();
+    return { enqueued: events.map((event) => event.id), failed: [] };
+  }
+
+  receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {
+    return longPoll(() => this.deliver(options), options.waitMs, {
+      wake: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+    });
+  }
+
+  async ack(receipt: string): Promise<void> {
+    const queued = this.find(receipt);
+    if (queued) this.jobs.splice(this.jobs.indexOf(queued), 1);
+  }
+
+  async extendVisibility(receipt: string, visibilityTimeoutMs: number): Promise<void> {
+    const queued = this.find(receipt);
+    if (queued) queued.visibleAt = this.clock() + visibilityTimeoutMs;
+  }
+
+  async release(receipt: string, delayMs = 0): Promise<void> {
+    const queued = this.find(receipt);
+    if (!queued) return;
+    queued.visibleAt = this.clock() + delayMs;
+    queued.deliveryToken = undefined;
+  }
+
+  /** Jobs that were delivered `maxReceives` times without being acknowledged. */
+  async listDeadLetters(): Promise<EventJob[]> {
+    return this.deadLetters.map((job) => structuredClone(job));
+  }
+
+  private deliver(options: ReceiveOptions): ReceivedJob[] {
+    const now = this.clock();
+    const limit = receiveLimit(options.maxJobs);
+    const visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
+    const delivered: ReceivedJob[] = [];
+    for (const queued of [...this.jobs]) {
+      if (delivered.length >= limit) break;
+      if (queued.visibleAt > now) continue;
+      if (queued.receiveCount >= this.maxReceives) {
+        this.jobs.splice(this.jobs.indexOf(queued), 1);
+        this.deadLetters.push(queued.job);
+        continue;
+      }
+      queued.receiveCount += 1;
+      queued.deliveryToken = newDeliveryToken();
+      queued.visibleAt = now + visibilityTimeoutMs;
+      delivered.push({
+        job: structuredClone(queued.job),
+        receipt: encodeReceipt({ jobId: queued.id, deliveryToken: queued.deliveryToken }),
+        receiveCount: queued.receiveCount,
+      });
+    }
+    return delivered;
+  }
+
+  private find(receipt: string): QueuedJob | undefined {
+    const decoded = decodeReceipt(receipt);
+    if (!decoded) return undefined;
+    return this.jobs.find((queued) => queued.id === decoded.jobId && queued.deliveryToken === decoded.deliveryToken);
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { ConnectorError } from "../../errors.js";
+import { MIGRATIONS } from "./sqlite-migrations.js";
+
+export type SqliteDatabase = Database.Database;
+
+export const DEFAULT_DIRECTORY = ".synheart";
+export const DEFAULT_DATABASE_FILE = join(DEFAULT_DIRECTORY, "connector.db");
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (creating if needed) the one database file every embedded store shares.
+ * WAL lets readers run beside the single writer; busy_timeout makes writers from other processes queue up.
+ */
+export function openSqliteDatabase(path: string = DEFAULT_DATABASE_FILE): SqliteDatabase {
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = new Database(path);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    migrate(db);
+    return db;
+  } catch (error) {
+    throw unavailable(error, "cannot open the embedded database");
+  }
+}
+
+function migrate(db: SqliteDatabase): void {
+  const apply = db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated while we waited.
+    const applied = db.pragma("user_version", { simple: true }) as number;
+    if (applied > MIGRATIONS.length) {
+      throw new ConnectorError("backend_unavailable", `embedded database schema ${applied} is newer than this engine (${MIGRATIONS.length})`);
+    }
+    for (const step of MIGRATIONS.slice(applied)) db.exec(step);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  });
+  if ((db.pragma("user_version", { simple: true }) as number) !== MIGRATIONS.length) apply.immediate();
+}
+
+/** Runs a read-modify-write under the database write lock (BEGIN IMMEDIATE), so other processes cannot interleave. */
+export function writeTransaction<T>(db: SqliteDatabase, work: () => T): T {
+  return guard(() => db.transaction(work).immediate());
+}
+
+/** Reports SQLite failures (locked too long, disk full, closed) as backend_unavailable; passes ConnectorErrors through. */
+export function guard<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw unavailable(error, "embedded database operation failed");
+  }
+}
+
+function unavailable(error: unknown, message: string): unknown {
+  if (error instanceof ConnectorError) return error;
+  const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : undefined;
+  return new ConnectorError("backend_unavailable", code ? `${message} (${code})` : message, { cause: error });
+}

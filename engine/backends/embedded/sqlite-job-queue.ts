@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { systemClock, type Clock } from "../../clock.js";
+import type { NormalizedEvent } from "../../events.js";
+import type { EnqueueResult, EventJob, JobQueue, ReceivedJob, ReceiveOptions } from "../../ports/job-queue.js";
+import {
+  DEFAULT_MAX_RECEIVES,
+  DEFAULT_VISIBILITY_TIMEOUT_MS,
+  decodeReceipt,
+  encodeReceipt,
+  newDeliveryToken,
+  receiveLimit,
+} from "./job-receipt.js";
+import { longPoll } from "./long-poll.js";
+import { guard, writeTransaction, type SqliteDatabase } from "./sqlite-database.js";
+
+interface JobRow {
+  id: string;
+  event: string;
+  enqueued_at: number;
+  receive_count: number;
+}
+
+export interface SqliteJobQueueOptions {
+  readonly clock?: Clock;
+  /** Deliveries after which a job moves to `dead_jobs` instead of being delivered again. */
+  readonly maxReceives?: number;
+  /** How often a long-poll looks again; other processes cannot wake it. */
+  readonly pollIntervalMs?: number;
+}
+
+/** Durable at-least-once queue in the shared database. Receives run under the write lock, so no two workers get one delivery. */
+export class SqliteJobQueue implements JobQueue {
+  private readonly clock: Clock;
+  private readonly maxReceives: number;
+  private readonly pollIntervalMs: number;
+  private readonly statements;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: SqliteJobQueueOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.statements = {
+      insert: db.prepare<[string, string, number, number]>(
+        `INSERT INTO jobs (id, event, enqueued_at, visible_at) VALUES (?, ?, ?, ?)`,
+      ),
+      anyVisible: db.prepare<[number], { found: number }>(`SELECT 1 AS found FROM jobs WHERE visible_at <= ? LIMIT 1`),
+      visible: db.prepare<[number, number], JobRow>(
+        `SELECT id, event, enqueued_at, receive_count FROM jobs WHERE visible_at <= ? ORDER BY visible_at, sequence LIMIT ?`,
+      ),
+      deliver: db.prepare<[string, number, string]>(
+        `UPDATE jobs SET receive_count = receive_count + 1, delivery_token = ?, visible_at = ? WHERE id = ?`,
+      ),
+      deadLetter: db.prepare<[number, string]>(
+        `INSERT INTO dead_jobs (id, event, enqueued_at, receive_count, dead_lettered_at)
+         SELECT id, event, enqueued_at, receive_count, ? FROM jobs WHERE id = ?`,
+      ),
+      remove: db.prepare<[string]>(`DELETE FROM jobs WHERE id = ?`),
+      ack: db.prepare<[string, string]>(`DELETE FROM jobs WHERE id = ? AND delivery_token = ?`),
+      setVisibility: db.prepare<[number, string, string]>(
+        `UPDATE jobs SET visible_at = ? WHERE id = ? AND delivery_token = ?`,
+      ),
+      release: db.prepare<[number, string, string]>(
+        `UPDATE jobs SET visible_at = ?, delivery_token = NULL WHERE id = ? AND delivery_token = ?`,
+      ),
+      deadLetters: db.prepare<[], { event: string; enqueued_at: number }>(
+        `SELECT event, enqueued_at FROM dead_jobs ORDER BY dead_lettered_at, id`,
+      ),
+    };
+  }
+
+  async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {
+    if (events.length === 0) return { enqueued: [], failed: [] };
+    try {
+      writeTransaction(this.db, () => {
+        const now = this.clock();
+        for (const event of events) this.statements.insert.run(randomUUID(), JSON.stringify(event), now, now);
+      });
+    } catch (error) {
+      // The batch is one transaction: either all events are stored or none are.
+      const reason = error instanceof Error ? error.message : "enqueue failed";
+      return { enqueued: [], failed: events.map((event) => ({ event, reason })) };
+    }
+    return { enqueued: events.map((event) => event.id), failed: [] };
+  }
+
+  receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {
+    return longPoll(() => this.deliver(options), options.waitMs, { intervalMs: this.pollIntervalMs });
+  }
+
+  async ack(receipt: string): Promise<void> {
+    const decoded = decodeReceipt(receipt);
+    if (decoded) guard(() => this.statements.ack.run(decoded.jobId, decoded.deliveryToken));
+  }
+
+  async extendVisibility(receipt: string, visibilityTimeoutMs: number): Promise<void> {
+    const decoded = decodeReceipt(receipt);
+    if (decoded) guard(() => this.statements.setVisibility.run(this.clock() + visibilityTimeoutMs, decoded.jobId, decoded.deliveryToken));
+  }
+
+  async release(receipt: string, delayMs = 0): Promise<void> {
+    const decoded = decodeReceipt(receipt);
+    if (decoded) guard(() => this.statements.release.run(this.clock() + delayMs, decoded.jobId, decoded.deliveryToken));
+  }
+
+  /** Jobs that were delivered `maxReceives` times without being acknowledged. */
+  async listDeadLetters(): Promise<EventJob[]> {
+    return guard(() => this.statements.deadLetters.all()).map((row) => ({
+      event: JSON.parse(row.event) as NormalizedEvent,
+      enqueuedAt: row.enqueued_at,
+    }));
+  }
+
+  private deliver(options: ReceiveOptions): ReceivedJob[] {
+    const limit = receiveLimit(options.maxJobs);
+    const visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
+    // Cheap unlocked look first, so idle long-polls do not keep taking the write lock.
+    if (!guard(() => this.statements.anyVisible.get(this.clock()))) return [];
+    return writeTransaction(this.db, () => {
+      const now = this.clock();
+      const delivered: ReceivedJob[] = [];
+      // Dead-lettering frees slots, so look again until the batch is full or nothing is visible.
+      for (;;) {
+        const rows = this.statements.visible.all(now, limit - delivered.length);
+        for (const row of rows) {
+          if (row.receive_count >= this.maxReceives) {
+            this.statements.deadLetter.run(now, row.id);
+            this.statements.remove.run(row.id);
+            continue;
+          }
+          const deliveryToken = newDeliveryToken();
+          this.statements.deliver.run(deliveryToken, now + visibilityTimeoutMs, row.id);
+          delivered.push({
+            job: { event: JSON.parse(row.event) as NormalizedEvent, enqueuedAt: row.enqueued_at },
+            receipt: encodeReceipt({ jobId: row.id, deliveryToken }),
+            receiveCount: row.receive_count + 1,
+          });
+        }
+        if (delivered.length >= limit || rows.every((row) => row.receive_count < this.maxReceives)) return delivered;
+      }
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { systemClock, type Clock } from "../../clock.js";
+import type { RateLimiter, RateWindow, TakeResult } from "../../ports/rate-limiter.js";
+import { guard, writeTransaction, type SqliteDatabase } from "./sqlite-database.js";
+import { pauseRefusal, takeFromBuckets, validateTake, windowId, type BucketState } from "./token-bucket.js";
+
+/** Token buckets persisted in the shared database, so every process on the machine draws from the same limit. */
+export class SqliteRateLimiter implements RateLimiter {
+  private readonly clock: Clock;
+  private readonly statements;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: { clock?: Clock } = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.statements = {
+      pausedUntil: db.prepare<[string], { paused_until: number }>(`SELECT paused_until FROM rate_pauses WHERE key = ?`),
+      bucket: db.prepare<[string, string], { tokens: number; updated_at: number }>(
+        `SELECT tokens, updated_at FROM rate_buckets WHERE key = ? AND window = ?`,
+      ),
+      saveBucket: db.prepare<{ key: string; window: string; tokens: number; updated_at: number }>(
+        `INSERT INTO rate_buckets (key, window, tokens, updated_at) VALUES (@key, @window, @tokens, @updated_at)
+         ON CONFLICT (key, window) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+      ),
+      pause: db.prepare<[string, number]>(
+        `INSERT INTO rate_pauses (key, paused_until) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET paused_until = max(paused_until, excluded.paused_until)`,
+      ),
+    };
+  }
+
+  async take(key: string, windows: readonly RateWindow[], cost = 1): Promise<TakeResult> {
+    validateTake(windows, cost);
+    return writeTransaction(this.db, () => {
+      const now = this.clock();
+      const paused = pauseRefusal(this.statements.pausedUntil.get(key)?.paused_until, now);
+      if (paused) return paused;
+      const ids = windows.map(windowId);
+      const states = ids.map((id): BucketState | undefined => {
+        const row = this.statements.bucket.get(key, id);
+        return row && { tokens: row.tokens, updatedAt: row.updated_at };
+      });
+      const decision = takeFromBuckets(windows, states, cost, now);
+      decision.next?.forEach((state, index) =>
+        this.statements.saveBucket.run({ key, window: ids[index]!, tokens: state.tokens, updated_at: state.updatedAt }),
+      );
+      return decision.result;
+    });
+  }
+
+  async pauseUntil(key: string, untilMs: number): Promise<void> {
+    guard(() => this.statements.pause.run(key, untilMs));
+  }
+}

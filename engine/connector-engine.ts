@@ -1,0 +1,110 @@
+import { systemClock, type Clock } from "./clock.js";
+import { ConnectorError } from "./errors.js";
+import type { NormalizedEvent } from "./events.js";
+import { credentialsFromEnv, type VendorCredentials } from "./manifest/credentials.js";
+import { loadHooksBeside, type VendorHooks } from "./manifest/hooks.js";
+import { loadVendors, type LoadOptions } from "./manifest/loader.js";
+import type { ManifestProblem } from "./manifest/problems.js";
+import type { VendorDefinition } from "./manifest/vendor-definition.js";
+import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
+import type { Backends } from "./ports/backends.js";
+import type { EnqueueResult } from "./ports/job-queue.js";
+import type { StoredConnection } from "./ports/token-store.js";
+import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
+
+type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock">;
+
+export interface ConnectorEngineOptions {
+  readonly vendors: readonly VendorDefinition[];
+  readonly backends: Backends;
+  /** Per vendor id. Default: read from the environment (SYNHEART_<VENDOR>_CLIENT_ID, ...); vendors without a client id are not served. */
+  readonly credentials?: Readonly<Record<string, VendorCredentials | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
+  readonly clock?: Clock;
+  readonly tokenService?: TokenServiceTuning;
+}
+
+/** The whole engine for every configured vendor, on one set of backends. */
+export interface ConnectorEngine {
+  /** Vendors with credentials: the ones this engine serves. */
+  readonly vendors: readonly VendorDefinition[];
+  readonly backends: Backends;
+  /** OAuth, tokens and the vendor API for one vendor: authorizationUrl, exchangeCode, getUserTokens, refreshIfNeeded, revokeTokens, api. */
+  vendor(vendorId: string): TokenService;
+  verifyAndParse(vendorId: string, request: WebhookRequest): Promise<WebhookResult>;
+  handshake(vendorId: string, request: WebhookRequest): Promise<WebhookResponse | undefined>;
+  /** After a failed enqueue: let the vendor's retry of this delivery through. */
+  forgetDelivery(replayKey: string): Promise<void>;
+  enqueueEvent(events: NormalizedEvent | readonly NormalizedEvent[]): Promise<EnqueueResult>;
+  /** Our user behind a vendor's user id (webhooks carry the vendor's). */
+  connectionOfVendorUser(vendorId: string, vendorUserId: string): Promise<StoredConnection | undefined>;
+  close(): Promise<void>;
+}
+
+export function createConnectorEngine(options: ConnectorEngineOptions): ConnectorEngine {
+  const clock = options.clock ?? systemClock;
+  const { backends } = options;
+  const credentials: Record<string, VendorCredentials> = {};
+  for (const vendor of options.vendors) {
+    const found = options.credentials ? options.credentials[vendor.id] : credentialsFromEnv(vendor.manifest, options.env ?? process.env);
+    if (found) credentials[vendor.id] = found;
+  }
+  const served = options.vendors.filter((vendor) => credentials[vendor.id]);
+  const webhooks: WebhookProcessor = createWebhookProcessor({
+    vendors: served,
+    credentials,
+    replayCache: backends.replayCache,
+    clock,
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  });
+  const tokenServices = new Map<string, TokenService>(
+    served.map((vendor) => [
+      vendor.id,
+      new TokenService({
+        ...options.tokenService,
+        vendor,
+        credentials: credentials[vendor.id]!,
+        tokenStore: backends.tokenStore,
+        encryptor: backends.encryptor,
+        pendingAuthorizations: backends.pendingAuthorizations,
+        leases: backends.leases,
+        rateLimiter: backends.rateLimiter,
+        clock,
+      }),
+    ]),
+  );
+
+  return {
+    vendors: served,
+    backends,
+    vendor(vendorId) {
+      const service = tokenServices.get(vendorId);
+      if (!service) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
+      return service;
+    },
+    verifyAndParse: (vendorId, request) => webhooks.verifyAndParse(vendorId, request),
+    handshake: (vendorId, request) => webhooks.handshake(vendorId, request),
+    forgetDelivery: (replayKey) => webhooks.forgetDelivery(replayKey),
+    enqueueEvent: (events) => backends.jobQueue.enqueue(Array.isArray(events) ? events : [events as NormalizedEvent]),
+    connectionOfVendorUser: (vendorId, vendorUserId) => backends.tokenStore.findByVendorUserId(vendorId, vendorUserId),
+    close: () => backends.close(),
+  };
+}
+
+export interface LoadEngineOptions extends Omit<ConnectorEngineOptions, "vendors" | "hooks">, LoadOptions {
+  /** Manifest files or folders. Default: vendors/. */
+  readonly vendorPaths?: readonly string[];
+  /** Extra hooks; `<id>.hooks.js` beside a manifest is loaded too. */
+  readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
+  readonly onWarning?: (problem: ManifestProblem) => void;
+}
+
+/** Loads and validates manifests (and their hooks) once, then builds the engine. Call once per process or Lambda container. */
+export async function loadConnectorEngine(options: LoadEngineOptions): Promise<ConnectorEngine> {
+  const { vendors, warnings } = await loadVendors(options.vendorPaths ?? ["vendors"], options);
+  for (const warning of warnings) options.onWarning?.(warning);
+  const hooks: Record<string, VendorHooks | undefined> = { ...options.hooks };
+  for (const vendor of vendors) hooks[vendor.id] ??= await loadHooksBeside(vendor);
+  return createConnectorEngine({ ...options, vendors, hooks });
+}

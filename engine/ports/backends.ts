@@ -1,0 +1,19 @@
+import type { Encryptor } from "./encryptor.js";
+import type { JobQueue } from "./job-queue.js";
+import type { LeaseManager } from "./lease.js";
+import type { PendingAuthorizationStore } from "./pending-authorization-store.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import type { ReplayCache } from "./replay-cache.js";
+import type { TokenStore } from "./token-store.js";
+
+/** One implementation of every port: embedded (one machine) or AWS (a fleet). */
+export interface Backends {
+  readonly tokenStore: TokenStore;
+  readonly pendingAuthorizations: PendingAuthorizationStore;
+  readonly replayCache: ReplayCache;
+  readonly leases: LeaseManager;
+  readonly rateLimiter: RateLimiter;
+  readonly jobQueue: JobQueue;
+  readonly encryptor: Encryptor;
+  close(): Promise<void>;
+}

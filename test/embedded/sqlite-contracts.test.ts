@@ -1,0 +1,84 @@
+import { join } from "node:path";
+import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
+import { rotateLocalKeyFile } from "../../engine/backends/embedded/local-keyring.js";
+import {
+  describeEncryptorContract,
+  describeJobQueueContract,
+  describeLeaseManagerContract,
+  describePendingAuthorizationStoreContract,
+  describeRateLimiterContract,
+  describeReplayCacheContract,
+  describeTokenStoreContract,
+} from "../contracts/index.js";
+import { fakeClock } from "./fake-clock.js";
+import { makeTempDirectory } from "./temp-directory.js";
+
+const MAX_RECEIVES = 3;
+
+/** A fresh database file (and key file) in its own temp directory, on a fake clock. */
+function openBackends() {
+  const directory = makeTempDirectory();
+  const time = fakeClock();
+  const backends = createEmbeddedBackends({ directory: directory.path, clock: time.clock, env: {}, maxReceives: MAX_RECEIVES });
+  return {
+    backends,
+    directory,
+    time,
+    cleanup: async () => {
+      await backends.close();
+      directory.remove();
+    },
+  };
+}
+
+describeTokenStoreContract("sqlite", async () => {
+  const { backends, cleanup } = openBackends();
+  return { subject: backends.tokenStore, cleanup };
+});
+
+describePendingAuthorizationStoreContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.pendingAuthorizations, now: time.now, advance: time.advance, cleanup };
+});
+
+describeReplayCacheContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.replayCache, now: time.now, advance: time.advance, cleanup };
+});
+
+describeLeaseManagerContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.leases, now: time.now, advance: time.advance, cleanup };
+});
+
+describeRateLimiterContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.rateLimiter, now: time.now, advance: time.advance, cleanup };
+});
+
+describeJobQueueContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  const queue = backends.jobQueue;
+  return {
+    subject: queue,
+    now: time.now,
+    advance: time.advance,
+    cleanup,
+    maxReceives: MAX_RECEIVES,
+    deadLetters: () => queue.listDeadLetters(),
+  };
+});
+
+describeEncryptorContract("local keys (key file)", async () => {
+  const { backends, directory, cleanup } = openBackends();
+  return {
+    subject: backends.encryptor,
+    cleanup,
+    rotateKey: async () => {
+      rotateLocalKeyFile(join(directory.path, "token-keys.json"));
+      const reopened = createEmbeddedBackends({ directory: directory.path, env: {} });
+      await reopened.close(); // the encryptor needs no open database
+      return reopened.encryptor;
+    },
+  };
+});
