@@ -7,7 +7,7 @@ export type VendorUserId =
   | {
       from: "tokenResponse";
       /**
-       * JSONata expression over the token response.
+       * JSONata expression over the token object (what oauth.tokenResponse.path selects), then over the whole response when that gives nothing.
        */
       field: string;
     }

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { ConnectorError } from "../errors.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import type { HmacSignature } from "../manifest/manifest.generated.js";
-import { parseTemplate, renderTemplateVariants } from "../manifest/template.js";
+import { parseTemplate, placeholdersOf, renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import { secretsEqual } from "./constant-time.js";
 import { credentialLookup } from "./credential-lookup.js";
@@ -26,30 +26,37 @@ export class HmacScheme {
     readonly spec: DeepReadonly<HmacSignature>,
     credentials: VendorCredentials,
   ) {
-    this.keys = renderTemplateVariants(spec.key, credentialLookup(credentials)).map((key) => decodeKey(key, spec));
+    this.keys = signingKeys(spec, credentials);
     if (this.keys.some((key) => key.length === 0)) {
       throw new ConnectorError("missing_setting", "a webhook signing key is empty", { vendor });
     }
     this.content = parseTemplate(spec.signedContent);
   }
 
-  /** Throws `missing_header` or `invalid_signature`. Any of the configured keys and any of the sent signatures may match. */
-  verify(parts: SignedParts): void {
+  /**
+   * Throws `missing_header` or `invalid_signature`. Any of the configured keys and any of the sent signatures may match.
+   * Returns the matching signature in canonical form, so that a replay cannot slip past by changing case or spacing.
+   */
+  verify(parts: SignedParts): string {
     const sent = parts.header(this.spec.header);
     if (!sent || !sent.trim()) {
       throw new ConnectorError("missing_header", `${this.spec.header} header is missing`, { vendor: this.vendor });
     }
+    if (this.keys.length === 0) {
+      throw new ConnectorError("invalid_signature", "no webhook signing key is configured yet", { vendor: this.vendor });
+    }
     const candidates = this.sentSignatures(sent);
     for (const key of this.keys) {
       const expected = this.encode(this.digest(key, parts));
-      for (const candidate of candidates) if (secretsEqual(expected, candidate)) return;
+      for (const candidate of candidates) if (secretsEqual(expected, candidate)) return expected;
     }
     throw new ConnectorError("invalid_signature", `${this.spec.header} does not match the body`, { vendor: this.vendor });
   }
 
   /** The header value a vendor would send (first configured key). */
   sign(parts: SignedParts): string {
-    const key = this.keys[0]!;
+    const key = this.keys[0];
+    if (!key) throw new ConnectorError("missing_setting", "no webhook signing key is configured", { vendor: this.vendor });
     const encoded = this.encode(this.digest(key, parts));
     return `${this.spec.prefix ?? ""}${this.spec.encoding === "hex-upper" ? encoded.toUpperCase() : encoded}`;
   }
@@ -85,6 +92,20 @@ function placeholderValue(name: string, parts: SignedParts): string {
   if (name === "id") return parts.id ?? "";
   if (name.startsWith("headers.")) return parts.header(name.slice("headers.".length)) ?? "";
   return "";
+}
+
+/**
+ * A key template over an optional setting that is not set yields no key: the vendor's handshake can run before its
+ * secret exists (Polar hands the secret out only after its PING is answered), and every signed request fails closed.
+ */
+function signingKeys(spec: DeepReadonly<HmacSignature>, credentials: VendorCredentials): Buffer[] {
+  const lookup = credentialLookup(credentials);
+  const unset = placeholdersOf(spec.key).some((name) => {
+    const value = lookup(name);
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  });
+  if (unset) return [];
+  return renderTemplateVariants(spec.key, lookup).map((key) => decodeKey(key, spec));
 }
 
 function decodeKey(rendered: string, spec: DeepReadonly<HmacSignature>): Buffer {

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "../clock.js";
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent } from "../events.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
+import type { VendorHooks } from "../manifest/hooks.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { ReplayCache } from "../ports/replay-cache.js";
 import { parseBody } from "./body.js";
@@ -31,6 +32,8 @@ export interface WebhookProcessorOptions {
   readonly credentials: Readonly<Record<string, VendorCredentials | undefined>>;
   readonly replayCache: ReplayCache;
   readonly clock?: Clock;
+  /** TypeScript hooks by vendor id, for what a manifest cannot say. */
+  readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
 }
 
 interface VendorPlan {
@@ -38,6 +41,7 @@ interface VendorPlan {
   readonly credentials: VendorCredentials;
   readonly scheme: HmacScheme | SharedSecretScheme | UnsignedScheme;
   readonly mapper: EventMapper;
+  readonly hooks: VendorHooks | undefined;
 }
 
 export interface WebhookProcessor {
@@ -53,7 +57,7 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
   const plans = new Map<string, VendorPlan>();
   for (const definition of options.vendors) {
     const credentials = options.credentials[definition.id];
-    if (credentials) plans.set(definition.id, planFor(definition, credentials));
+    if (credentials) plans.set(definition.id, planFor(definition, credentials, options.hooks?.[definition.id]));
   }
 
   const planOf = (vendorId: string): VendorPlan => {
@@ -75,10 +79,17 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
     },
 
     async handshake(vendorId, request) {
-      const { definition, credentials } = planOf(vendorId);
+      const { definition, credentials, hooks } = planOf(vendorId);
+      const header = headerReader(request.headers);
+      const query = queryOf(request);
+      if (hooks?.handshake) {
+        const hookRequest = { method: (request.method ?? "POST").toUpperCase(), query, header, rawBody: bodyBytes(request.rawBody) };
+        const answer = await hooks.handshake(hookRequest, { vendor: definition, credentials });
+        if (answer) return answer;
+      }
       const { webhooks } = definition.manifest;
       if (!webhooks.handshakes?.length) return undefined;
-      return answerHandshake(vendorId, webhooks.handshakes, webhooks.body, credentials, request, headerReader(request.headers), queryOf(request));
+      return answerHandshake(vendorId, webhooks.handshakes, webhooks.body, credentials, request, header, query);
     },
 
     async forgetDelivery(key) {
@@ -87,7 +98,7 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
   };
 }
 
-function planFor(definition: VendorDefinition, credentials: VendorCredentials): VendorPlan {
+function planFor(definition: VendorDefinition, credentials: VendorCredentials, hooks?: VendorHooks): VendorPlan {
   const signature = definition.manifest.webhooks.signature;
   const scheme =
     signature.scheme === "hmac"
@@ -95,7 +106,7 @@ function planFor(definition: VendorDefinition, credentials: VendorCredentials): 
       : signature.scheme === "shared-secret"
         ? new SharedSecretScheme(definition.id, signature, credentials)
         : new UnsignedScheme(definition.id, signature, credentials);
-  return { definition, credentials, scheme, mapper: new EventMapper(definition.manifest, credentials) };
+  return { definition, credentials, scheme, mapper: new EventMapper(definition.manifest, credentials), hooks };
 }
 
 async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: ReplayCache, nowMs: number): Promise<VerifiedWebhook> {
@@ -109,7 +120,8 @@ async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: Re
   const header = headerReader(request.headers);
   const delivery = authenticate(plan, request, header, body, nowMs);
   const parsed = parseBody(body, webhooks.body, vendor);
-  const { events, ignoredItems } = await plan.mapper.map(parsed);
+  const reshaped = plan.hooks?.beforeMapping ? await plan.hooks.beforeMapping(parsed, { vendor: plan.definition, credentials: plan.credentials }) : parsed;
+  const { events, ignoredItems } = await plan.mapper.map(reshaped);
 
   if (!webhooks.replay) return { ok: true, vendor, events, ignoredItems };
   const key = replayKey(vendor, webhooks.replay.key, { ...delivery, body, header });
@@ -127,8 +139,8 @@ function authenticate(plan: VendorPlan, request: WebhookRequest, header: HeaderR
     const timestamp = spec.timestamp ? checkTimestamp(spec.timestamp, header, nowMs, vendor) : undefined;
     const id = spec.id ? header(spec.id.header)?.trim() : undefined;
     if (spec.id && !id) throw new ConnectorError("missing_header", `${spec.id.header} header is missing`, { vendor });
-    scheme.verify({ body, timestamp, id, header });
-    return { timestamp, id, signature: header(spec.header) };
+    const signature = scheme.verify({ body, timestamp, id, header });
+    return { timestamp, id, signature };
   }
   if (scheme instanceof SharedSecretScheme) scheme.verify(header);
   else scheme.verify(header, request.sourceIp);

@@ -1,0 +1,34 @@
+// The engine: manifests in, OAuth, tokens, webhooks and jobs out. Backends live in their own entry points
+// (`@synheart/cloud-connector/embedded`, `@synheart/cloud-connector/aws`) so that importing the engine loads neither
+// SQLite nor the AWS SDK.
+export { createConnectorEngine, loadConnectorEngine } from "./connector-engine.js";
+export type { ConnectorEngine, ConnectorEngineOptions, LoadEngineOptions } from "./connector-engine.js";
+
+export { ConnectorError, isConnectorError } from "./errors.js";
+export type { ConnectorErrorCode } from "./errors.js";
+export type { NormalizedEvent, ResourceFetch } from "./events.js";
+export { systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+
+export { defineVendor, loadManifestFiles, loadManifestText, loadVendors } from "./manifest/loader.js";
+export type { LoadOptions, LoadResult } from "./manifest/loader.js";
+export { formatProblem } from "./manifest/problems.js";
+export type { ManifestProblem } from "./manifest/problems.js";
+export { credentialsFromEnv, envVarName } from "./manifest/credentials.js";
+export type { VendorCredentials } from "./manifest/credentials.js";
+export { defineHooks, loadHooksBeside } from "./manifest/hooks.js";
+export type { VendorHooks, HookContext, HookRequest, HookResponse } from "./manifest/hooks.js";
+export { lifecycleState } from "./manifest/lifecycle.js";
+export type { VendorDefinition, VendorManifest } from "./manifest/vendor-definition.js";
+
+export { createWebhookProcessor, signWebhook } from "./webhooks/index.js";
+export type { WebhookProcessor, WebhookRequest, WebhookResponse, WebhookResult, VerifiedWebhook, RejectedWebhook } from "./webhooks/index.js";
+
+export { TokenService, createTokenService } from "./oauth/connections.js";
+export type { ConnectionState, ExchangeCodeParameters, ExchangeCodeResult, RefreshOptions, RevokeResult } from "./oauth/connections.js";
+export type { TokenSet } from "./oauth/token-set.js";
+export type { AuthorizationRequest, AuthorizationUrlParameters } from "./oauth/authorization-url.js";
+export { createVendorApiClient } from "./api/client.js";
+export type { BearerTokenSource, VendorApiClientOptions } from "./api/client.js";
+
+export type * from "./ports/index.js";
