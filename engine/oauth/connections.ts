@@ -320,8 +320,14 @@ export class TokenService {
       return tokens;
     } catch (error) {
       if (!isConnectorError(error, "version_conflict")) throw error;
-      // Someone wrote while we refreshed (our lease lapsed): the store decides, we take what it holds.
+      // Someone wrote while we refreshed (our lease lapsed). A worker that presented the refresh token we had just
+      // spent got invalid_grant and marked the connection for re-authorization; our tokens are the vendor's newest
+      // and prove it is healthy, so they win. Otherwise the store decides and we take what it holds.
       const latest = await this.read(userId);
+      if (latest.record.status === "reauthorization_required") {
+        await this.write(userId, tokens, { vendorUserId: latest.record.vendorUserId, status: "active" }, latest.record.version);
+        return tokens;
+      }
       this.assertActive(latest.record);
       return latest.tokens;
     }
