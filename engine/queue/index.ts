@@ -1,0 +1,16 @@
+export { createJobProcessor, SinkError } from "./job-processor.js";
+export type { EventDelivery, EventSink, JobOutcome, JobProcessor, JobProcessorOptions, SkipReason } from "./job-processor.js";
+export { fetchEventResource, readJsonOrText } from "./resource-fetch.js";
+export type { FetchedResource, ResponseReader } from "./resource-fetch.js";
+export { createWorker } from "./worker.js";
+export type { Worker, WorkerOptions } from "./worker.js";
+export { processAvailableJobs } from "./process-available-jobs.js";
+export type { DrainOptions, DrainResult } from "./process-available-jobs.js";
+export { runReceivedJob } from "./run-received-job.js";
+export type { JobReport, JobRunOptions, QueueOperation } from "./run-received-job.js";
+export { retryDelayMs } from "./retry-delay.js";
+export type { RetryBackoff } from "./retry-delay.js";
+export { keepInvisible } from "./visibility-heartbeat.js";
+export type { VisibilityHeartbeat } from "./visibility-heartbeat.js";
+export { decodeJobMessage, encodeJobMessage } from "./job-message.js";
+export { forEachConcurrently } from "./concurrency.js";
