@@ -1,0 +1,115 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { Clock } from "../../clock.js";
+import type { Backends } from "../../ports/backends.js";
+import type { Encryptor } from "../../ports/encryptor.js";
+import { BatchingRateLimiter } from "./batching-rate-limiter.js";
+import type { DataKeyCacheLimits } from "./data-key-cache.js";
+import { DynamoDbLeaseManager } from "./dynamodb-lease-manager.js";
+import { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
+import { DynamoDbRateLimiter } from "./dynamodb-rate-limiter.js";
+import { DynamoDbReplayCache } from "./dynamodb-replay-cache.js";
+import { DynamoDbTokenStore } from "./dynamodb-token-store.js";
+import { KmsEnvelopeEncryptor } from "./kms-envelope-encryptor.js";
+import { loadDynamoDbSdk, loadKmsSdk, loadSqsSdk } from "./sdk.js";
+import { SqsJobQueue } from "./sqs-job-queue.js";
+
+export interface AwsBackendsConfig {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  /** KMS key for token envelopes. Alternatively pass `encryptor` (then no KMS client is made). */
+  readonly kmsKeyId?: string;
+  readonly encryptor?: Encryptor;
+  /**
+   * Clients to use; missing ones are created with `region` and otherwise the SDK's own configuration
+   * (AWS_REGION, the credential chain, AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DYNAMODB|SQS|KMS).
+   */
+  readonly clients?: { readonly dynamodb?: DynamoDBClient; readonly sqs?: SQSClient; readonly kms?: KMSClient };
+  readonly region?: string;
+  readonly clock?: Clock;
+  readonly dataKeyCache?: Partial<DataKeyCacheLimits>;
+  /** Above 1, each process takes this many rate-limit tokens per DynamoDB call and hands them out locally. */
+  readonly rateLimitBatchSize?: number;
+  readonly rateLimitReserveMaxAgeMs?: number;
+}
+
+/** `close()` destroys the clients this factory created (not the ones passed in). */
+export type AwsBackends = Backends;
+
+/** Builds every AWS-backed port. The SDK packages are imported here, on first call, not when the engine loads. */
+export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsBackends> {
+  const region = config.region ? { region: config.region } : {};
+  const clock = config.clock ? { clock: config.clock } : {};
+  const created: { destroy(): void }[] = [];
+  const own = <T extends { destroy(): void }>(client: T): T => {
+    created.push(client);
+    return client;
+  };
+
+  const dynamodb = config.clients?.dynamodb ?? own(new (await loadDynamoDbSdk()).DynamoDBClient(region));
+  const sqs = config.clients?.sqs ?? own(new (await loadSqsSdk()).SQSClient(region));
+  const table = { client: dynamodb, tableName: config.tableName, ...clock };
+
+  let encryptor = config.encryptor;
+  if (!encryptor) {
+    if (!config.kmsKeyId) throw new TypeError("createAwsBackends needs kmsKeyId (or an encryptor)");
+    const kms = config.clients?.kms ?? own(new (await loadKmsSdk()).KMSClient(region));
+    encryptor = new KmsEnvelopeEncryptor({
+      client: kms,
+      keyId: config.kmsKeyId,
+      ...(config.dataKeyCache ? { dataKeyCache: config.dataKeyCache } : {}),
+      ...clock,
+    });
+  }
+
+  const sharedRateLimiter = new DynamoDbRateLimiter(table);
+  const rateLimiter =
+    config.rateLimitBatchSize && config.rateLimitBatchSize > 1
+      ? new BatchingRateLimiter(sharedRateLimiter, {
+          batchSize: config.rateLimitBatchSize,
+          ...(config.rateLimitReserveMaxAgeMs !== undefined
+            ? { maxReserveAgeMs: config.rateLimitReserveMaxAgeMs }
+            : {}),
+          ...clock,
+        })
+      : sharedRateLimiter;
+
+  return {
+    tokenStore: new DynamoDbTokenStore(table),
+    pendingAuthorizations: new DynamoDbPendingAuthorizationStore(table),
+    replayCache: new DynamoDbReplayCache(table),
+    leases: new DynamoDbLeaseManager(table),
+    rateLimiter,
+    jobQueue: new SqsJobQueue({ client: sqs, queueUrl: config.queueUrl, ...clock }),
+    encryptor,
+    close: async () => {
+      for (const client of created) client.destroy();
+    },
+  };
+}
+
+/**
+ * Reads the AWS backend settings from the environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL,
+ * SYNHEART_KMS_KEY_ID (all required) and SYNHEART_RATE_LIMIT_BATCH.
+ * Region, credentials and endpoints stay the SDK's own variables (AWS_REGION, AWS_ENDPOINT_URL, ...).
+ */
+export function awsBackendsConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AwsBackendsConfig {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new TypeError(`${name} is not set`);
+    return value;
+  };
+  const batch = env.SYNHEART_RATE_LIMIT_BATCH ? Number(env.SYNHEART_RATE_LIMIT_BATCH) : undefined;
+  if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) {
+    throw new TypeError("SYNHEART_RATE_LIMIT_BATCH must be a whole number of at least 1");
+  }
+  return {
+    tableName: required("SYNHEART_DYNAMODB_TABLE"),
+    queueUrl: required("SYNHEART_SQS_QUEUE_URL"),
+    kmsKeyId: required("SYNHEART_KMS_KEY_ID"),
+    ...(batch !== undefined ? { rateLimitBatchSize: batch } : {}),
+  };
+}

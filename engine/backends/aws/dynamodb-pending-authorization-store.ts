@@ -1,0 +1,74 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { systemClock, type Clock } from "../../clock.js";
+import type { PendingAuthorization, PendingAuthorizationStore } from "../../ports/pending-authorization-store.js";
+import { awsCall } from "./aws-errors.js";
+import type { DynamoDbTableOptions } from "./dynamodb-table.js";
+import { loadDynamoDbSdk } from "./sdk.js";
+import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
+
+/** `PENDING#` items with TTL. consume is one DeleteItem returning the old item, so a state can be used once. */
+export class DynamoDbPendingAuthorizationStore implements PendingAuthorizationStore {
+  private readonly client: DynamoDbTableOptions["client"];
+  private readonly tableName: string;
+  private readonly clock: Clock;
+
+  constructor(options: DynamoDbTableOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async save(pending: PendingAuthorization): Promise<void> {
+    const { PutItemCommand } = await loadDynamoDbSdk();
+    await awsCall("DynamoDB", "PutItem", () =>
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: pendingToItem(pending) })),
+    );
+  }
+
+  async consume(state: string): Promise<PendingAuthorization | undefined> {
+    const { DeleteItemCommand } = await loadDynamoDbSdk();
+    const output = await awsCall("DynamoDB", "DeleteItem", () =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.pendingAuthorization(state)),
+          ReturnValues: "ALL_OLD",
+        }),
+      ),
+    );
+    if (!output.Attributes) return undefined;
+    const pending = pendingFromItem(output.Attributes);
+    // TTL deletion runs late (hours to days), so an expired record can still be there.
+    return pending.expiresAt > this.clock() ? pending : undefined;
+  }
+}
+
+function pendingToItem(pending: PendingAuthorization): Record<string, AttributeValue> {
+  return {
+    ...keyOf(keys.pendingAuthorization(pending.state)),
+    type: av.s("pending_authorization"),
+    state: av.s(pending.state),
+    vendor: av.s(pending.vendor),
+    userId: av.s(pending.userId),
+    redirectUri: av.s(pending.redirectUri),
+    ...(pending.codeVerifier !== undefined ? { codeVerifier: av.s(pending.codeVerifier) } : {}),
+    scopes: av.ss(pending.scopes),
+    createdAt: av.n(pending.createdAt),
+    expiresAt: av.n(pending.expiresAt),
+    [attr.ttl]: av.n(ttlSeconds(pending.expiresAt)),
+  };
+}
+
+function pendingFromItem(item: Record<string, AttributeValue>): PendingAuthorization {
+  const codeVerifier = read.s(item, "codeVerifier");
+  return {
+    state: read.requiredS(item, "state"),
+    vendor: read.requiredS(item, "vendor"),
+    userId: read.requiredS(item, "userId"),
+    redirectUri: read.requiredS(item, "redirectUri"),
+    ...(codeVerifier !== undefined ? { codeVerifier } : {}),
+    scopes: read.strings(item, "scopes"),
+    createdAt: read.requiredN(item, "createdAt"),
+    expiresAt: read.requiredN(item, "expiresAt"),
+  };
+}

@@ -1,0 +1,266 @@
+import { createHash } from "node:crypto";
+import type { MessageAttributeValue, SQSClient, SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
+import { sleep, systemClock, type Clock } from "../../clock.js";
+import type { NormalizedEvent } from "../../events.js";
+import type {
+  EnqueueFailure,
+  EnqueueResult,
+  EventJob,
+  JobQueue,
+  ReceiveOptions,
+  ReceivedJob,
+} from "../../ports/job-queue.js";
+import { decodeJobMessage, encodeJobMessage } from "../../queue/job-message.js";
+import { awsCall, awsErrorName, backendUnavailable, isAwsError, isTransientAwsError } from "./aws-errors.js";
+import { loadSqsSdk } from "./sdk.js";
+import { defaultMaxBatchBytes, maxEntriesPerBatch, splitIntoBatches } from "./sqs-batches.js";
+
+export interface SqsJobQueueOptions {
+  readonly client: SQSClient;
+  /** A queue URL ending in `.fifo` gets MessageGroupId (per vendor user) and MessageDeduplicationId (per event id). */
+  readonly queueUrl: string;
+  /** Attempts per batch, the first included, before its remaining entries are reported as failed. */
+  readonly maxSendAttempts?: number;
+  /** First retry delay; doubled per attempt, with full jitter. */
+  readonly retryBaseDelayMs?: number;
+  /** SQS allows 256 KiB per batch (1 MiB on queues configured for larger messages). */
+  readonly maxBatchBytes?: number;
+  /** Stamps `enqueuedAt`. */
+  readonly clock?: Clock;
+}
+
+/** SQS caps one receive at 10 messages, one long poll at 20 s and a visibility timeout at 12 h. */
+const maxMessagesPerReceive = 10;
+const maxWaitSeconds = 20;
+const maxVisibilitySeconds = 12 * 60 * 60;
+
+interface OutgoingEntry {
+  readonly index: number;
+  readonly event: NormalizedEvent;
+  readonly entry: SendMessageBatchRequestEntry;
+  readonly bytes: number;
+}
+
+export class SqsJobQueue implements JobQueue {
+  private readonly client: SQSClient;
+  private readonly queueUrl: string;
+  private readonly fifo: boolean;
+  private readonly maxSendAttempts: number;
+  private readonly retryBaseDelayMs: number;
+  private readonly maxBatchBytes: number;
+  private readonly clock: Clock;
+
+  constructor(options: SqsJobQueueOptions) {
+    this.client = options.client;
+    this.queueUrl = options.queueUrl;
+    this.fifo = options.queueUrl.endsWith(".fifo");
+    this.maxSendAttempts = Math.max(1, options.maxSendAttempts ?? 4);
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
+    this.maxBatchBytes = options.maxBatchBytes ?? defaultMaxBatchBytes;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {
+    const enqueuedAt = this.clock();
+    const failed: (EnqueueFailure & { index: number })[] = [];
+    const outgoing: OutgoingEntry[] = [];
+    events.forEach((event, index) => {
+      const entry = this.entryFor(event, index, enqueuedAt);
+      const bytes = messageBytes(entry);
+      if (bytes > this.maxBatchBytes) failed.push({ index, event, reason: `message too large (${bytes} bytes)` });
+      else outgoing.push({ index, event, entry, bytes });
+    });
+
+    const sent: OutgoingEntry[] = [];
+    // Batches go out together: a webhook's response waits for the slowest one, not for their sum.
+    const results = await Promise.all(
+      splitIntoBatches(outgoing, maxEntriesPerBatch, this.maxBatchBytes).map((batch) => this.sendWithRetries(batch)),
+    );
+    for (const result of results) {
+      sent.push(...result.sent);
+      failed.push(...result.failed);
+    }
+    return {
+      enqueued: sent.sort((a, b) => a.index - b.index).map((entry) => entry.event.id),
+      failed: failed.sort((a, b) => a.index - b.index).map(({ event, reason }) => ({ event, reason })),
+    };
+  }
+
+  async receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {
+    const { ReceiveMessageCommand } = await loadSqsSdk();
+    const wanted = Math.max(1, Math.floor(options.maxJobs ?? maxMessagesPerReceive));
+    const jobs: ReceivedJob[] = [];
+    let waitSeconds = clampSeconds(options.waitMs ?? 0, maxWaitSeconds);
+    while (jobs.length < wanted) {
+      const asked = Math.min(maxMessagesPerReceive, wanted - jobs.length);
+      const output = await awsCall("SQS", "ReceiveMessage", () =>
+        this.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.queueUrl,
+            MaxNumberOfMessages: asked,
+            WaitTimeSeconds: waitSeconds,
+            ...(options.visibilityTimeoutMs !== undefined
+              ? { VisibilityTimeout: clampSeconds(options.visibilityTimeoutMs, maxVisibilitySeconds) }
+              : {}),
+            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+          }),
+        ),
+      );
+      const messages = output.Messages ?? [];
+      for (const message of messages) {
+        const job = parseJob(message.Body);
+        // A body that is not a job is left alone: it reappears and, after maxReceives, moves to the dead-letter queue.
+        if (!job || !message.ReceiptHandle) continue;
+        jobs.push({
+          job,
+          receipt: message.ReceiptHandle,
+          receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? "1") || 1,
+        });
+      }
+      if (messages.length < asked) break;
+      waitSeconds = 0;
+    }
+    return jobs;
+  }
+
+  async ack(receipt: string): Promise<void> {
+    const { DeleteMessageCommand } = await loadSqsSdk();
+    try {
+      await this.client.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt }));
+    } catch (error) {
+      // A stale handle: the delivery timed out and went back to the queue; it will be redelivered (at least once).
+      if (isAwsError(error, "ReceiptHandleIsInvalid", "InvalidParameterValue")) return;
+      throw backendUnavailable("SQS", "DeleteMessage", error);
+    }
+  }
+
+  async extendVisibility(receipt: string, visibilityTimeoutMs: number): Promise<void> {
+    await this.changeVisibility(receipt, visibilityTimeoutMs, false);
+  }
+
+  async release(receipt: string, delayMs = 0): Promise<void> {
+    await this.changeVisibility(receipt, delayMs, true);
+  }
+
+  private async changeVisibility(receipt: string, timeoutMs: number, releasing: boolean): Promise<void> {
+    const { ChangeMessageVisibilityCommand } = await loadSqsSdk();
+    try {
+      await this.client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.queueUrl,
+          ReceiptHandle: receipt,
+          VisibilityTimeout: clampSeconds(timeoutMs, maxVisibilitySeconds),
+        }),
+      );
+    } catch (error) {
+      // Releasing a delivery that already timed out changes nothing: it is back in the queue either way.
+      if (releasing && isAwsError(error, "MessageNotInflight")) return;
+      throw backendUnavailable("SQS", "ChangeMessageVisibility", error);
+    }
+  }
+
+  private entryFor(event: NormalizedEvent, index: number, enqueuedAt: number): SendMessageBatchRequestEntry {
+    const attributes: Record<string, MessageAttributeValue> = {};
+    for (const [name, value] of [
+      ["vendor", event.vendor],
+      ["type", event.type],
+      ["userId", event.userId],
+    ] as const) {
+      if (value) attributes[name] = { DataType: "String", StringValue: value };
+    }
+    return {
+      Id: `e${index}`,
+      MessageBody: encodeJobMessage({ event, enqueuedAt }),
+      MessageAttributes: attributes,
+      ...(this.fifo
+        ? {
+            // One group per vendor user keeps a user's events in order while users proceed in parallel.
+            MessageGroupId: sha256Hex(`${event.vendor}\u0000${event.userId}`),
+            MessageDeduplicationId: sha256Hex(event.id),
+          }
+        : {}),
+    };
+  }
+
+  private async sendWithRetries(
+    batch: readonly OutgoingEntry[],
+  ): Promise<{ sent: OutgoingEntry[]; failed: (EnqueueFailure & { index: number })[] }> {
+    const { SendMessageBatchCommand } = await loadSqsSdk();
+    const sent: OutgoingEntry[] = [];
+    const failed: (EnqueueFailure & { index: number })[] = [];
+    let pending = [...batch];
+    let lastReason = "not sent";
+    let attempts = 0;
+    for (let attempt = 0; attempt < this.maxSendAttempts && pending.length > 0; attempt++) {
+      attempts = attempt + 1;
+      if (attempt > 0) await sleep(Math.random() * this.retryBaseDelayMs * 2 ** (attempt - 1));
+      const byId = new Map(pending.map((entry) => [entry.entry.Id ?? "", entry]));
+      let output;
+      try {
+        output = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending.map((entry) => entry.entry) }),
+        );
+      } catch (error) {
+        lastReason = `SQS SendMessageBatch failed: ${awsErrorName(error) ?? "UnknownError"}`;
+        if (isTransientAwsError(error)) continue;
+        break;
+      }
+      for (const success of output.Successful ?? []) {
+        const entry = byId.get(success.Id ?? "");
+        if (entry) sent.push(entry);
+        byId.delete(success.Id ?? "");
+      }
+      const retry: OutgoingEntry[] = [];
+      for (const failure of output.Failed ?? []) {
+        const entry = byId.get(failure.Id ?? "");
+        if (!entry) continue;
+        byId.delete(failure.Id ?? "");
+        const reason = `SQS refused the message: ${failure.Code ?? "UnknownError"}`;
+        if (failure.SenderFault) failed.push({ index: entry.index, event: entry.event, reason });
+        else {
+          retry.push(entry);
+          lastReason = reason;
+        }
+      }
+      // Entries SQS answered neither way are retried too rather than assumed sent.
+      retry.push(...byId.values());
+      pending = retry;
+    }
+    for (const entry of pending) {
+      failed.push({
+        index: entry.index,
+        event: entry.event,
+        reason: `${lastReason} (after ${attempts} attempt${attempts === 1 ? "" : "s"})`,
+      });
+    }
+    return { sent, failed };
+  }
+}
+
+/** What SQS counts against the batch limit: bodies and message attributes (names, types and values). */
+function messageBytes(entry: SendMessageBatchRequestEntry): number {
+  let bytes = Buffer.byteLength(entry.MessageBody ?? "");
+  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
+    bytes +=
+      Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? "") + Buffer.byteLength(value.StringValue ?? "");
+  }
+  return bytes;
+}
+
+/** The shared codec (also used by the Lambda SQS handler); undefined for a body that is not a job. */
+function parseJob(body: string | undefined): EventJob | undefined {
+  if (!body) return undefined;
+  try {
+    return decodeJobMessage(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function clampSeconds(ms: number, maxSeconds: number): number {
+  return Math.min(maxSeconds, Math.max(0, Math.ceil(ms / 1000)));
+}
+
+function sha256Hex(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
