@@ -1,4 +1,5 @@
 import { ConnectorError } from "../errors.js";
+import { initAwsCommand } from "./commands/init-aws.js";
 import { signWebhookCommand } from "./commands/sign-webhook.js";
 import { validateCommand } from "./commands/validate.js";
 import { vendorsCommand } from "./commands/vendors.js";
@@ -13,6 +14,10 @@ const commands: Record<string, { run: Command; usage: string }> = {
   "sign-webhook": {
     run: signWebhookCommand,
     usage: "sign-webhook <vendor> --body <file> --secret <secret> [--timestamp <t>] [--id <id>]",
+  },
+  "init-aws": {
+    run: initAwsCommand,
+    usage: "init-aws --table <name> [--queue <name>] [--max-receives <n>] [--kms-alias <alias>]   create the AWS resources",
   },
   "verify-webhook": {
     run: verifyWebhookCommand,

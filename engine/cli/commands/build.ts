@@ -1,0 +1,103 @@
+import { existsSync } from "node:fs";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { Plugin } from "esbuild";
+import { loadManifestFiles } from "../../manifest/loader.js";
+import { formatProblem } from "../../manifest/problems.js";
+import { UsageError, type CliIo } from "../io.js";
+
+export const BUILD_USAGE = "build [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]";
+
+/**
+ * `build`: validates the manifests now and bundles a Lambda HTTP handler (ESM, node20) that embeds them as JSON.
+ * The bundle's start path has no YAML parser and no JSON Schema compiler: the manifest loader is replaced by a stub.
+ */
+export async function buildCommand(io: CliIo, args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      vendors: { type: "string", multiple: true },
+      out: { type: "string", default: "dist-lambda" },
+      "allow-retired": { type: "boolean", default: false },
+      minify: { type: "boolean", default: false },
+    },
+  });
+  const paths = (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path));
+  const loaded = await loadManifestFiles(paths, { allowRetired: values["allow-retired"] });
+  const errors = loaded.problems.filter((problem) => problem.severity === "error");
+  for (const problem of loaded.problems) (problem.severity === "error" ? io.err : io.out)(formatProblem(problem));
+  if (errors.length > 0) {
+    io.err(`${errors.length} manifest error(s): nothing built`);
+    return 1;
+  }
+  if (loaded.vendors.length === 0) throw new UsageError("no manifest found");
+
+  const esbuild = await import("esbuild").catch(() => {
+    throw new UsageError("`build` needs esbuild: npm install --save-dev esbuild");
+  });
+  const out = resolve(io.cwd, values.out);
+  const work = join(out, ".build");
+  await mkdir(work, { recursive: true });
+  // Definitions as the loader returns them (schema defaults applied), minus the absolute source path.
+  const definitions = loaded.vendors.map((vendor) => ({ id: vendor.id, manifest: vendor.manifest, source: `embedded:${vendor.id}` }));
+  await writeFile(join(work, "manifests.json"), JSON.stringify(definitions));
+  const entry = join(work, "entry.mjs");
+  await writeFile(
+    entry,
+    [
+      `import { createBundledLambdaHandler } from ${JSON.stringify(sourceModule("handlers/lambda-bundle"))};`,
+      `import definitions from "./manifests.json" with { type: "json" };`,
+      `export const handler = createBundledLambdaHandler(definitions);`,
+      "",
+    ].join("\n"),
+  );
+
+  const outfile = join(out, "index.mjs");
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minify: values.minify,
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "warning",
+    // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
+    banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
+    plugins: [withoutManifestLoader],
+  });
+  await rm(work, { recursive: true, force: true });
+  const size = (await stat(outfile)).size;
+  io.out(`built ${outfile} (${(size / 1024).toFixed(0)} KiB) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
+  io.out("  handler: index.handler (API Gateway HTTP API payload 2.0 or a function URL), runtime nodejs20.x or later");
+  io.out("  environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID, and SYNHEART_<VENDOR>_CLIENT_ID / _CLIENT_SECRET / settings");
+  return 0;
+}
+
+/** engine/<name>.ts from source (tests, tsx) or dist/engine/<name>.js once compiled. */
+function sourceModule(name: string): string {
+  for (const extension of [".js", ".ts"]) {
+    const file = fileURLToPath(new URL(`../../${name}${extension}`, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  throw new UsageError(`cannot find engine/${name} beside the CLI`);
+}
+
+/** The engine imports the loader only for loadConnectorEngine, which a bundled handler never calls. */
+const withoutManifestLoader: Plugin = {
+  name: "synheart-without-manifest-loader",
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)manifest\/loader\.js$/ }, (args) =>
+      /connector-engine\.(ts|js)$/.test(args.importer) ? { path: "manifest-loader-stub", namespace: "synheart-stub" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "synheart-stub" }, () => ({
+      contents:
+        'export async function loadVendors() { throw new Error("this bundled handler embeds its manifests: use createConnectorEngine, not loadConnectorEngine"); }',
+      loader: "js",
+    }));
+  },
+};

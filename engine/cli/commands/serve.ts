@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startLocalServer, type LocalServer } from "../../handlers/local-server.js";
+import { silentLogger } from "../../handlers/request-log.js";
+import type { EventDelivery } from "../../queue/index.js";
+import { runSandboxDemo } from "../../sandbox/demo.js";
+import { UsageError, type CliIo } from "../io.js";
+
+export const SERVE_USAGE =
+  "serve [--port 8787] [--host 127.0.0.1] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]";
+
+/**
+ * `serve`: the connector on one machine (HTTP server, embedded store and queue, worker in the same process).
+ * `--sandbox` adds a local fake vendor; `--demo` runs the whole flow against it, prints each step and exits.
+ */
+export async function serveCommand(io: CliIo, args: readonly string[], signals: AbortSignal = shutdownSignal()): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      port: { type: "string", default: "8787" },
+      host: { type: "string", default: "127.0.0.1" },
+      vendors: { type: "string", multiple: true },
+      sandbox: { type: "boolean", default: false },
+      demo: { type: "boolean", default: false },
+      "allow-retired": { type: "boolean", default: false },
+      "env-file": { type: "string", default: ".env" },
+      data: { type: "string", default: ".synheart" },
+    },
+    allowPositionals: false,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  const sandbox = values.sandbox || values.demo;
+  const env = withEnvFile(io.env, resolve(io.cwd, values["env-file"]));
+
+  const deliveries: ((delivery: EventDelivery) => void)[] = [];
+  const server = await startLocalServer({
+    port,
+    host: values.host,
+    vendorPaths: (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path)),
+    sandbox,
+    allowRetired: values["allow-retired"],
+    directory: resolve(io.cwd, values.data),
+    env,
+    // The demo prints its own steps; request and job lines would interleave with them.
+    ...(values.demo ? { logger: silentLogger, jobLogger: () => {} } : { logger: (entry) => io.out(JSON.stringify(entry)), jobLogger: (entry) => io.out(JSON.stringify(entry)) }),
+    onDelivery: (delivery) => deliveries.shift()?.(delivery),
+  });
+
+  printBanner(io, server, values.data);
+  if (values.demo && server.sandbox) {
+    const nextDelivery = (timeoutMs: number) =>
+      new Promise<EventDelivery>((resolveDelivery, reject) => {
+        const timer = setTimeout(() => reject(new Error("no delivery within the time limit")), timeoutMs);
+        deliveries.push((delivery) => {
+          clearTimeout(timer);
+          resolveDelivery(delivery);
+        });
+      });
+    try {
+      io.out("");
+      await runSandboxDemo({ origin: server.origin, sandbox: server.sandbox, nextDelivery }, io.out);
+      io.out("");
+      io.out(`Done. The delivered event is the last line of ${join(values.data, "deliveries.jsonl")}.`);
+      io.out(`Run \`synheart-connector serve --sandbox\` to keep the server up and try it in a browser.`);
+      return 0;
+    } catch (error) {
+      io.err(`demo failed: ${(error as Error).message}`);
+      return 1;
+    } finally {
+      await server.close();
+    }
+  }
+
+  io.out("Ctrl-C to stop.");
+  await new Promise<void>((resolveStop) => (signals.aborted ? resolveStop() : signals.addEventListener("abort", () => resolveStop(), { once: true })));
+  await server.close();
+  return 0;
+}
+
+function printBanner(io: CliIo, server: LocalServer, dataDirectory: string): void {
+  const { origin } = server;
+  io.out(`Synheart Cloud Connector listening on ${origin}`);
+  io.out(`  store and queue: ${join(dataDirectory, "connector.db")} (SQLite); delivered events: ${join(dataDirectory, "deliveries.jsonl")}`);
+  io.out(`  health: ${origin}/healthz`);
+  io.out("");
+  if (server.configured.length === 0) io.out("No vendor is configured yet (see below, or try --sandbox).");
+  else io.out("Configured vendors:");
+  for (const vendor of server.configured) {
+    io.out(`  ${vendor.id.padEnd(10)} ${vendor.manifest.displayName}`);
+    io.out(`    connect a user: ${origin}/oauth/${vendor.id}/start?userId=demo-user`);
+    io.out(`    webhook URL:    ${origin}/webhooks/${vendor.id}`);
+    io.out(`    redirect URI:   ${origin}/oauth/${vendor.id}/callback (register it with the vendor)`);
+  }
+  if (server.unconfigured.length) {
+    io.out("");
+    io.out("Not configured (set in the environment or in .env):");
+    for (const vendor of server.unconfigured) io.out(`  ${vendor.id.padEnd(10)} ${vendor.missing.join(", ")}`);
+  }
+  for (const problem of server.refused) io.out(`  refused: ${problem}`);
+  if (server.sandbox) {
+    io.out("");
+    io.out("Sandbox vendor (local, generated credentials):");
+    io.out(`  1. open ${origin}/oauth/sandbox/start?userId=demo-user and click Approve`);
+    io.out(`  2. send a signed webhook: curl -X POST ${origin}/sandbox/send-webhook`);
+    io.out(`  3. watch the "job" log line; the fetched data is appended to ${join(dataDirectory, "deliveries.jsonl")}`);
+  }
+  io.out("");
+}
+
+/**
+ * KEY=value lines (optional `export `, quotes, # comments). Variables already in the environment win over the file,
+ * so a deployment's real settings are never overridden by a stray .env.
+ */
+export function withEnvFile(env: Readonly<Record<string, string | undefined>>, file: string): Record<string, string | undefined> {
+  if (!existsSync(file)) return { ...env };
+  return { ...parseEnvFile(readFileSync(file, "utf8")), ...definedOnly(env) };
+}
+
+export function parseEnvFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (!line || line.startsWith("#")) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    let value = match[2]!;
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
+      value = value.slice(1, -1);
+      if (quote === '"') value = value.replace(/\\n/g, "\n").replace(/\\"/g, '"');
+    } else {
+      value = value.replace(/\s+#.*$/, "");
+    }
+    values[match[1]!] = value;
+  }
+  return values;
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function shutdownSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return controller.signal;
+}
