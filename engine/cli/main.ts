@@ -15,6 +15,16 @@ const commands: Record<string, { run: Command; usage: string }> = {
     run: signWebhookCommand,
     usage: "sign-webhook <vendor> --body <file> --secret <secret> [--timestamp <t>] [--id <id>]",
   },
+  // serve and build pull in the HTTP handlers and esbuild: loaded only when they run.
+  serve: {
+    run: async (io, args) => (await import("./commands/serve.js")).serveCommand(io, args),
+    usage:
+      "serve [--port 8787] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the connector locally (embedded store, queue and worker); --sandbox --demo shows the whole flow",
+  },
+  build: {
+    run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),
+    usage: "build [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]\n      validate manifests and bundle a Lambda HTTP handler with them embedded",
+  },
   "init-aws": {
     run: initAwsCommand,
     usage: "init-aws --table <name> [--queue <name>] [--max-receives <n>] [--kms-alias <alias>]   create the AWS resources",

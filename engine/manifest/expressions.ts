@@ -1,6 +1,11 @@
 import jsonata from "jsonata";
+import { compileFastPath, FALLBACK, type FastPath } from "./expression-fast-path.js";
 
-export type CompiledExpression = jsonata.Expression;
+export interface CompiledExpression {
+  readonly jsonata: jsonata.Expression;
+  /** A plain-function equivalent for the simple expressions manifests mostly use. */
+  readonly fastPath: FastPath | undefined;
+}
 
 const compiled = new Map<string, CompiledExpression>();
 
@@ -8,15 +13,29 @@ const compiled = new Map<string, CompiledExpression>();
 export function compileExpression(source: string): CompiledExpression {
   let expression = compiled.get(source);
   if (!expression) {
-    expression = jsonata(source);
+    const parsed = jsonata(source);
+    expression = { jsonata: parsed, fastPath: compileFastPath(parsed.ast()) };
     compiled.set(source, expression);
   }
   return expression;
 }
 
-/** JSONata returns its own sequence arrays and `undefined` for no match; normalise to plain JSON values. */
+/** The result without JSONata when the expression and input allow it (no promise, no copy), else FALLBACK. */
+export function evaluateFast(source: string, input: unknown): unknown {
+  const fastPath = compileExpression(source).fastPath;
+  return fastPath ? fastPath(input) : FALLBACK;
+}
+
+export { FALLBACK };
+
+/** JSONata returns its own sequence arrays and `undefined` for no match; results are plain JSON values. */
 export async function evaluateExpression(source: string, input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {
-  const result: unknown = await compileExpression(source).evaluate(input, bindings);
+  const expression = compileExpression(source);
+  if (expression.fastPath && !bindings) {
+    const fast = expression.fastPath(input);
+    if (fast !== FALLBACK) return fast;
+  }
+  const result: unknown = await expression.jsonata.evaluate(input, bindings);
   return toPlain(result);
 }
 

@@ -1,6 +1,5 @@
+import { isUtf8 } from "node:buffer";
 import { ConnectorError } from "../errors.js";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** No vendor nests this deep; a body that does is an attack on the mapper's recursion, refused before parsing. */
 export const MAX_JSON_DEPTH = 64;
@@ -8,12 +7,9 @@ export const MAX_JSON_DEPTH = 64;
 /** Parses a verified body. Empty, non-UTF-8, non-JSON and non-form bodies are `malformed_body`, never a crash. */
 export function parseBody(bytes: Uint8Array, encoding: "json" | "form", vendor: string): unknown {
   if (bytes.byteLength === 0) throw new ConnectorError("malformed_body", "the body is empty", { vendor });
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new ConnectorError("malformed_body", "the body is not valid UTF-8", { vendor });
-  }
+  if (!isUtf8(bytes)) throw new ConnectorError("malformed_body", "the body is not valid UTF-8", { vendor });
+  const decoded = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   if (encoding === "form") return parseForm(text);
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
     throw new ConnectorError("malformed_body", `the body nests deeper than ${MAX_JSON_DEPTH} levels`, { vendor });

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent, ResourceFetch } from "../events.js";
-import { evaluateExpression } from "../manifest/expressions.js";
+import { evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import { pathValue, renderTemplate } from "../manifest/template.js";
@@ -27,6 +26,8 @@ export class EventMapper {
   private readonly byDiscriminator = new Map<string, Mapping>();
   private readonly byMatch: Mapping[] = [];
   private readonly baseUrl: URL;
+  /** baseUrl without a trailing slash: a fetch path is appended to it. */
+  private readonly basePrefix: string;
   private readonly allowedHosts: ReadonlySet<string>;
 
   constructor(
@@ -38,16 +39,22 @@ export class EventMapper {
       else this.byMatch.push(mapping);
     }
     this.baseUrl = new URL(manifest.api.baseUrl);
+    this.basePrefix = this.baseUrl.origin + this.baseUrl.pathname.replace(/\/$/, "");
     this.allowedHosts = new Set(manifest.api.allowedHosts ?? [this.baseUrl.host]);
   }
 
-  async map(body: unknown): Promise<MappingOutcome> {
-    const { events: spec, } = this.manifest.webhooks;
+  /**
+   * `deliveryId` names the delivery (a digest of its body): event ids are `<deliveryId>.<n>`, so a vendor's retry of
+   * the same body gives the same ids and downstream consumers can de-duplicate on them.
+   */
+  async map(body: unknown, deliveryId: string): Promise<MappingOutcome> {
+    const spec = this.manifest.webhooks.events;
     const items = spec.split ? asList(await this.evaluate(spec.split, body, "split")) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
-      const mappings = await this.mappingsFor(item);
+      let mappings = this.mappingsFor(item);
+      if (mappings instanceof Promise) mappings = await mappings;
       if (mappings.length === 0) {
         if (spec.unmatched === "reject") {
           throw new ConnectorError("mapping_failed", "no mapping takes this event", { vendor: this.manifest.id });
@@ -56,31 +63,45 @@ export class EventMapper {
         continue;
       }
       for (const mapping of mappings) {
-        for (const fields of asList(await this.evaluate(mapping.map, item, `mapping ${mapping.type}`))) {
-          events.push(this.normalize(mapping, fields, item));
+        let mapped = this.evaluate(mapping.map, item, `mapping ${mapping.type}`);
+        if (mapped instanceof Promise) mapped = await mapped;
+        for (const fields of asList(mapped)) {
+          events.push(this.normalize(mapping, fields, item, `${deliveryId}.${events.length}`));
         }
       }
     }
     return { events, ignoredItems };
   }
 
-  private async mappingsFor(item: unknown): Promise<Mapping[]> {
+  /** Synchronous when the discriminator is a plain field read (the common case): no promise per event. */
+  private mappingsFor(item: unknown): Mapping[] | Promise<Mapping[]> {
     const discriminator = this.manifest.webhooks.events.discriminator;
     if (discriminator) {
-      const names = asList(await this.evaluate(discriminator, item, "discriminator"));
-      const found = names.flatMap((name) => {
-        const mapping = typeof name === "string" ? this.byDiscriminator.get(name) : undefined;
-        return mapping ? [mapping] : [];
-      });
-      if (found.length > 0) return found;
+      const names = this.evaluate(discriminator, item, "discriminator");
+      if (names instanceof Promise) return names.then((resolved) => this.lookUp(resolved) ?? this.matchAsync(item));
+      const found = this.lookUp(names);
+      if (found) return found;
     }
+    return this.byMatch.length > 0 ? this.matchAsync(item) : [];
+  }
+
+  private lookUp(names: unknown): Mapping[] | undefined {
+    const found: Mapping[] = [];
+    for (const name of asList(names)) {
+      const mapping = typeof name === "string" ? this.byDiscriminator.get(name) : undefined;
+      if (mapping) found.push(mapping);
+    }
+    return found.length > 0 ? found : undefined;
+  }
+
+  private async matchAsync(item: unknown): Promise<Mapping[]> {
     for (const mapping of this.byMatch) {
       if ((await this.evaluate(mapping.match!, item, `match of ${mapping.type}`)) === true) return [mapping];
     }
     return [];
   }
 
-  private normalize(mapping: Mapping, raw: unknown, item: unknown): NormalizedEvent {
+  private normalize(mapping: Mapping, raw: unknown, item: unknown, id: string): NormalizedEvent {
     const fields = this.checkFields(raw, mapping.type);
     const event = {
       vendor: this.manifest.id,
@@ -92,7 +113,7 @@ export class EventMapper {
       data: fields.data === undefined ? item : fields.data,
     };
     const fetch = mapping.delivery === "fetch" && mapping.fetch ? this.resolveFetch(mapping, event) : undefined;
-    return { id: eventId(event), ...event, ...(fetch ? { fetch } : {}) };
+    return { id, ...event, ...(fetch ? { fetch } : {}) };
   }
 
   private checkFields(raw: unknown, type: string): MappedFields {
@@ -124,38 +145,49 @@ export class EventMapper {
       const value = name.startsWith("data.") ? pathValue(event.data, name.slice(5)) : pathValue(event, name);
       return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : undefined;
     };
-    let url: URL;
+    let url: string;
     try {
       if (fetch.url) {
-        url = new URL(renderTemplate(fetch.url, lookup));
+        url = this.checkedUrl(new URL(renderTemplate(fetch.url, lookup)), mapping.type);
       } else {
-        const path = renderTemplate(fetch.path!, (name) => {
+        url = this.basePrefix + renderTemplate(fetch.path!, (name) => {
           const value = lookup(name);
           return value === undefined ? undefined : encodeURIComponent(String(value));
         });
-        url = new URL(this.baseUrl.pathname.replace(/\/$/, "") + path, this.baseUrl);
       }
     } catch (error) {
+      if (error instanceof ConnectorError && error.code === "fetch_not_allowed") throw error;
       if (error instanceof ConnectorError) {
         throw new ConnectorError("mapping_failed", `mapping ${mapping.type}: ${error.message}`, { vendor });
       }
       throw new ConnectorError("mapping_failed", `mapping ${mapping.type} gave an invalid fetch URL`, { vendor });
     }
-    if (url.protocol !== this.baseUrl.protocol || !this.allowedHosts.has(url.host) || url.username || url.password) {
-      throw new ConnectorError("fetch_not_allowed", `fetch URL host ${url.host} is not an allowed API host`, { vendor });
+    if (fetch.query) {
+      const query = new URLSearchParams();
+      for (const [name, template] of Object.entries(fetch.query)) query.set(name, renderTemplate(template, lookup));
+      url += (url.includes("?") ? "&" : "?") + query.toString();
     }
-    for (const [name, template] of Object.entries(fetch.query ?? {})) url.searchParams.set(name, renderTemplate(template, lookup));
-    return { method: fetch.method, url: url.toString(), goneStatuses: fetch.goneStatuses ?? [404, 410] };
+    return { method: fetch.method, url, goneStatuses: fetch.goneStatuses ?? [404, 410] };
   }
 
-  private async evaluate(expression: string, input: unknown, what: string): Promise<unknown> {
-    try {
-      return await evaluateExpression(expression, input);
-    } catch (error) {
+  /** A whole URL taken from a payload must stay on the vendor's API hosts, over the same scheme, with no credentials. */
+  private checkedUrl(url: URL, type: string): string {
+    if (url.protocol !== this.baseUrl.protocol || !this.allowedHosts.has(url.host) || url.username || url.password) {
+      throw new ConnectorError("fetch_not_allowed", `mapping ${type}: fetch URL host ${url.host} is not an allowed API host`, { vendor: this.manifest.id });
+    }
+    return url.toString();
+  }
+
+  /** A plain value when the fast path answers, a promise when JSONata must evaluate. */
+  private evaluate(expression: string, input: unknown, what: string): unknown {
+    const fast = evaluateFast(expression, input);
+    if (fast !== FALLBACK) return fast;
+    return evaluateExpression(expression, input).catch((error: unknown) => {
       const message = (error as { message?: string }).message ?? "failed";
       throw new ConnectorError("mapping_failed", `${what}: ${message}`, { vendor: this.manifest.id });
-    }
+    });
   }
+
 }
 
 function asList(value: unknown): unknown[] {
@@ -169,16 +201,13 @@ function scalarString(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The range a JavaScript Date can hold, in milliseconds either side of the epoch. */
+const MAX_TIME_MS = 8.64e15;
+
 /** Strings that parse as a time stay as ISO 8601; numbers are Unix seconds (or milliseconds when too large for seconds). */
 function toIsoTime(value: unknown): string | undefined {
-  if (typeof value === "number" && Number.isFinite(value)) {
-    return new Date(value > 1e11 ? value : value * 1000).toISOString();
-  }
-  if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
-  return undefined;
-}
-
-function eventId(event: Omit<NormalizedEvent, "id">): string {
-  const material = JSON.stringify([event.vendor, event.type, event.userId, event.resourceId ?? null, event.occurredAt ?? null, event.data]);
-  return createHash("sha256").update(material).digest("hex").slice(0, 32);
+  let ms: number | undefined;
+  if (typeof value === "number" && Number.isFinite(value)) ms = Math.abs(value) > 1e11 ? value : value * 1000;
+  else if (typeof value === "string") ms = Date.parse(value);
+  return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? new Date(ms).toISOString() : undefined;
 }

@@ -1,10 +1,9 @@
-import { createHmac } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConnectorError } from "../errors.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import type { HmacSignature } from "../manifest/manifest.generated.js";
 import { parseTemplate, placeholdersOf, renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
-import { secretsEqual } from "./constant-time.js";
 import { credentialLookup } from "./credential-lookup.js";
 import type { HeaderReader } from "./request.js";
 
@@ -45,10 +44,14 @@ export class HmacScheme {
     if (this.keys.length === 0) {
       throw new ConnectorError("invalid_signature", "no webhook signing key is configured yet", { vendor: this.vendor });
     }
-    const candidates = this.sentSignatures(sent);
+    const candidates = this.sentSignatures(sent).map((candidate) => Buffer.from(candidate, "latin1"));
     for (const key of this.keys) {
       const expected = this.encode(this.digest(key, parts));
-      for (const candidate of candidates) if (secretsEqual(expected, candidate)) return expected;
+      const expectedBytes = Buffer.from(expected, "latin1");
+      // Lengths are public (every signature of a scheme has the same length); the bytes are compared in constant time.
+      for (const candidate of candidates) {
+        if (candidate.length === expectedBytes.length && timingSafeEqual(candidate, expectedBytes)) return expected;
+      }
     }
     throw new ConnectorError("invalid_signature", `${this.spec.header} does not match the body`, { vendor: this.vendor });
   }

@@ -7,6 +7,7 @@ import type { VendorHooks } from "../manifest/hooks.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { ReplayCache } from "../ports/replay-cache.js";
 import { parseBody } from "./body.js";
+import { sha256 } from "./digest.js";
 import { EventMapper } from "./event-mapper.js";
 import { answerHandshake, type WebhookResponse } from "./handshake.js";
 import { HmacScheme } from "./hmac-signature.js";
@@ -121,10 +122,11 @@ async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: Re
   const delivery = authenticate(plan, request, header, body, nowMs);
   const parsed = parseBody(body, webhooks.body, vendor);
   const reshaped = plan.hooks?.beforeMapping ? await plan.hooks.beforeMapping(parsed, { vendor: plan.definition, credentials: plan.credentials }) : parsed;
-  const { events, ignoredItems } = await plan.mapper.map(reshaped);
+  const deliveryId = sha256(body, "hex").slice(0, 32);
+  const { events, ignoredItems } = await plan.mapper.map(reshaped, deliveryId);
 
   if (!webhooks.replay) return { ok: true, vendor, events, ignoredItems };
-  const key = replayKey(vendor, webhooks.replay.key, { ...delivery, body, header });
+  const key = replayKey(vendor, webhooks.replay.key, { ...delivery, bodyDigest: deliveryId, header });
   if (!(await replayCache.firstSeen(key, webhooks.replay.ttlSeconds))) {
     throw new ConnectorError("replayed", "this delivery was already received", { vendor });
   }

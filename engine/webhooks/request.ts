@@ -17,15 +17,22 @@ export function headerReader(headers: WebhookRequest["headers"]): HeaderReader {
     const fetchHeaders = headers as Headers;
     return (name) => fetchHeaders.get(name) ?? undefined;
   }
+  // Keys that differ only in case are joined, as repeated headers are: a smuggled duplicate cannot hide behind
+  // the one we would have read.
+  const lowered = foldHeaders(headers as Readonly<Record<string, string | readonly string[] | undefined>>);
+  return (name) => lowered.get(name.toLowerCase());
+}
+
+function foldHeaders(record: Readonly<Record<string, string | readonly string[] | undefined>>): Map<string, string> {
   const lowered = new Map<string, string>();
-  for (const [name, value] of Object.entries(headers as Record<string, string | readonly string[] | undefined>)) {
+  for (const [name, value] of Object.entries(record)) {
     if (value === undefined) continue;
     const joined = typeof value === "string" ? value : value.join(", ");
     const key = name.toLowerCase();
     const existing = lowered.get(key);
     lowered.set(key, existing === undefined ? joined : `${existing}, ${joined}`);
   }
-  return (name) => lowered.get(name.toLowerCase());
+  return lowered;
 }
 
 export function queryOf(request: WebhookRequest): URLSearchParams {

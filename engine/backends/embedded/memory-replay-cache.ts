@@ -4,6 +4,8 @@ import type { ReplayCache } from "../../ports/replay-cache.js";
 export class MemoryReplayCache implements ReplayCache {
   private readonly expiresAtByKey = new Map<string, number>();
   private readonly clock: Clock;
+  /** Sweep expired keys when the map grows past this; doubling it after a sweep keeps inserts O(1) amortised. */
+  private sweepAt = 10_000;
 
   constructor(options: { clock?: Clock } = {}) {
     this.clock = options.clock ?? systemClock;
@@ -13,7 +15,10 @@ export class MemoryReplayCache implements ReplayCache {
     const now = this.clock();
     const expiresAt = this.expiresAtByKey.get(key);
     if (expiresAt !== undefined && expiresAt > now) return false;
-    if (this.expiresAtByKey.size >= 10_000) this.dropExpired(now);
+    if (this.expiresAtByKey.size >= this.sweepAt) {
+      this.dropExpired(now);
+      this.sweepAt = Math.max(10_000, this.expiresAtByKey.size * 2);
+    }
     this.expiresAtByKey.set(key, now + ttlSeconds * 1_000);
     return true;
   }

@@ -1,0 +1,84 @@
+// Prints the benchmark results as Markdown tables (README-ready), each figure with its change against the baseline.
+// Deltas are information only: `npm run bench` never fails on them.
+
+const pct = (now, before) => {
+  if (typeof now !== "number" || typeof before !== "number" || before === 0) return "";
+  const change = ((now - before) / before) * 100;
+  return ` (${change >= 0 ? "+" : ""}${change.toFixed(0)}%)`;
+};
+
+function table(headers, rows) {
+  const lines = [`| ${headers.join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`];
+  for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
+  return lines.join("\n");
+}
+
+export function renderReport(results, baseline) {
+  const out = [];
+  const m = results.machine;
+  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} (load average at start ${m.loadAverageAtStart.join(" ")}). ${results.date}${results.quick ? " (quick run)" : ""}`);
+  if (baseline) out.push(`Deltas in parentheses: against bench/baseline.json (${baseline.date}, ${baseline.machine?.cpu}, ${baseline.machine?.cores} cores).`);
+
+  if (results.webhookIngest) {
+    const before = new Map((baseline?.webhookIngest?.vendors ?? []).map((v) => [v.vendor, v]));
+    out.push("\n### Webhook ingest in process (verify + replay check + dispatch + map), target <= 5x bare HMAC");
+    out.push(
+      table(
+        ["vendor", "scheme", "deliveries/s", "p50 us", "p99 us", "bare HMAC us", "ratio to HMAC", "target met"],
+        results.webhookIngest.vendors.map((v) => {
+          const b = before.get(v.vendor);
+          return [v.vendor, v.scheme, `${v.deliveriesPerSecond}${pct(v.deliveriesPerSecond, b?.deliveriesPerSecond)}`, `${v.p50Us}${pct(v.p50Us, b?.p50Us)}`, `${v.p99Us}${pct(v.p99Us, b?.p99Us)}`, v.hmacMeanUs, `${v.ratioToHmac}x${pct(v.ratioToHmac, b?.ratioToHmac)}`, v.ratioToHmac <= 5 ? "yes" : "no"];
+        }),
+      ),
+    );
+  }
+  if (results.webhookBreakdown) {
+    out.push("\n### Where a delivery's time goes (mean us per delivery, engine functions in isolation)");
+    const stageNames = [...new Set(results.webhookBreakdown.vendors.flatMap((v) => Object.keys(v.stagesUs)))];
+    out.push(table(["stage", ...results.webhookBreakdown.vendors.map((v) => v.vendor)], stageNames.map((stage) => [stage.trim().startsWith("of which") ? `&nbsp;&nbsp;${stage.trim()}` : stage, ...results.webhookBreakdown.vendors.map((v) => v.stagesUs[stage] ?? "")])));
+  }
+  if (results.tokenReads) {
+    const before = new Map((baseline?.tokenReads?.results ?? []).map((r) => [r.backend, r]));
+    out.push("\n### Token read path: TokenService.getUserTokens");
+    out.push(
+      table(
+        ["backend", "reads/s", "p50 us", "p99 us", "store calls/read", "KMS calls/read", "first read of a user: KMS calls"],
+        results.tokenReads.results.map((r) => {
+          const b = before.get(r.backend);
+          return [r.backend, `${r.readsPerSecond}${pct(r.readsPerSecond, b?.readsPerSecond)}`, r.p50Us, r.p99Us, r.storeCallsPerRead, r.kmsCallsPerRead, r.coldFirstRead?.kmsCallsPerRead ?? "-"];
+        }),
+      ),
+    );
+  }
+  if (results.coldStart) {
+    const c = results.coldStart;
+    const before = new Map((baseline?.coldStart?.targets ?? []).map((t) => [t.name, t]));
+    out.push(`\n### Cold start: process start to first verified event, all shipped manifests (median of ${c.runs}); bare \`node -e 0\` = ${c.bareNodeMs} ms`);
+    out.push(table(["build", "median ms", "ratio to bare node"], c.targets.map((t) => [t.name, `${t.medianMs}${pct(t.medianMs, before.get(t.name)?.medianMs)}`, `${t.ratioToBareNode}x`])));
+  }
+  if (results.httpIngest) {
+    const h = results.httpIngest;
+    const b = baseline?.httpIngest;
+    out.push(`\n### HTTP ingest: autocannon, ${h.connections} connections, ${h.amount} signed WHOOP deliveries, node:http + fetch handler + embedded SQLite`);
+    out.push(
+      table(
+        ["requests/s", "p50 ms", "p99 ms", "2xx", "non-2xx", "errors", "timeouts", "events in queue", "exactly once"],
+        [[`${h.requestsPerSecond}${pct(h.requestsPerSecond, b?.requestsPerSecond)}`, h.p50Ms, `${h.p99Ms}${pct(h.p99Ms, b?.p99Ms)}`, h.accepted, h.non2xx, h.errors, h.timeouts, `${h.enqueued} (${h.distinctEventsEnqueued} distinct)`, h.exactlyOnce ? "yes" : "NO"]],
+      ),
+    );
+  }
+  if (results.rateLimit) {
+    out.push("\n### Rate limiter shared by worker processes against a vendor API enforcing the limit (aim: >= 95% utilisation, 0 429s)");
+    out.push(
+      table(
+        ["limiter", "limit/s", "workers x loops", "seconds", "accepted", "achieved/s", "utilisation", "429s"],
+        results.rateLimit.map((r) => [r.limiter, r.limitPerSecond, `${r.workers} x ${r.loopsPerWorker}`, r.durationSeconds, r.accepted, r.achievedPerSecond, `${(r.utilisation * 100).toFixed(1)}%`, r.tooManyRequests]),
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+export function printReport(results, baseline) {
+  process.stdout.write(`${renderReport(results, baseline)}\n`);
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// npm run bench [-- --only=webhook,breakdown,tokens,cold,http,ratelimit] [--quick] [--update-baseline]
+// Builds the code under test (esbuild bundles + a tsc plain build), runs each scenario in its own process, prints
+// a table, writes bench/results/latest.json and compares with the committed bench/baseline.json (reported, never
+// failing: benchmark numbers vary by machine; CI keeps them visible, it does not gate on them).
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from "node:fs";
+import { cpus, loadavg, totalmem, platform, release } from "node:os";
+import { join } from "node:path";
+import { buildPlainPackage, buildScenarios, repoRoot } from "./lib/build.mjs";
+import { buildLambdaBundle, lambdaTarget, measureColdStart, prepareColdTargets } from "./lib/cold-start.mjs";
+import { runHttpLoad } from "./lib/http-load.mjs";
+import { startMoto } from "./lib/moto.mjs";
+import { printReport } from "./lib/report.mjs";
+
+const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? "true"]));
+const all = ["webhook", "breakdown", "tokens", "cold", "http", "ratelimit"];
+const only = args.has("only") ? args.get("only").split(",") : all;
+const quick = args.has("quick");
+const wants = (name) => only.includes(name);
+const resultsDir = join(repoRoot, "bench", "results");
+const baselinePath = join(repoRoot, "bench", "baseline.json");
+const latestPath = join(resultsDir, "latest.json");
+
+const env = { ...process.env, SYNHEART_REPO: repoRoot, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+if (quick) Object.assign(env, { BENCH_ROUNDS: "2", BENCH_WEBHOOK_N: "2000", BENCH_TOKEN_SQLITE_N: "5000", BENCH_TOKEN_AWS_N: "200", BENCH_RATE_DURATION_MS: "5000" });
+
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+const runScenario = (bundle, extraEnv = {}) => {
+  const out = execFileSync(process.execPath, [bundle], { env: { ...env, ...extraEnv }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+  return JSON.parse(out.trim().split("\n").pop());
+};
+
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  os: `${platform()} ${release()}`,
+  loadAverageAtStart: loadavg().map((n) => Math.round(n * 100) / 100),
+};
+log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(" ")}`);
+
+log("building scenarios (esbuild)");
+const bundles = await buildScenarios(["webhook-ingest", "webhook-breakdown", "token-reads", "http-server", "rate-limit", "cold-bundle-entry"]);
+const results = { date: new Date().toISOString(), machine, quick };
+
+let moto;
+const needsAws = wants("tokens") || wants("ratelimit");
+try {
+  if (needsAws && process.env.BENCH_SKIP_AWS !== "1") {
+    log("starting moto (DynamoDB, KMS) for the AWS backends");
+    moto = await startMoto();
+    env.SYNHEART_AWS_ENDPOINT = moto.endpoint;
+  }
+  if (wants("webhook")) {
+    log("webhook ingest in process, per vendor, vs bare HMAC");
+    results.webhookIngest = runScenario(bundles["webhook-ingest"]);
+  }
+  if (wants("breakdown")) {
+    log("webhook stage breakdown");
+    results.webhookBreakdown = runScenario(bundles["webhook-breakdown"]);
+  }
+  if (wants("tokens")) {
+    log("token read path (SQLite; DynamoDB + KMS on moto, data-key cache on/off)");
+    results.tokenReads = runScenario(bundles["token-reads"]);
+  }
+  if (wants("cold")) {
+    log("cold start (tsc plain build; bundles)");
+    const plain = buildPlainPackage();
+    const targets = await prepareColdTargets({ repoRoot, plainDir: plain.dir });
+    const lambda = await buildLambdaBundle({ plainDir: plain.dir, repoRoot });
+    if (!lambda) log("no `synheart-connector build` yet: Lambda bundle skipped");
+    const extraTargets = lambda ? [lambdaTarget(lambda, repoRoot)] : [];
+    results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.5 } };
+  }
+  if (wants("http")) {
+    log("HTTP ingest with autocannon (node:http + fetch handler, embedded SQLite)");
+    results.httpIngest = await runHttpLoad(bundles["http-server"], { connections: 32, amount: quick ? 3000 : 10_000, repoRoot });
+  }
+  if (wants("ratelimit")) {
+    log("rate limiter across worker processes (SQLite, DynamoDB)");
+    results.rateLimit = [runScenario(bundles["rate-limit"], { BENCH_LIMITER: "sqlite" })];
+    if (env.SYNHEART_AWS_ENDPOINT) results.rateLimit.push(runScenario(bundles["rate-limit"], { BENCH_LIMITER: "dynamodb" }));
+  }
+} finally {
+  await moto?.stop();
+}
+
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(latestPath, `${JSON.stringify(results, null, 2)}\n`);
+const baseline = existsSync(baselinePath) ? JSON.parse(readFileSync(baselinePath, "utf8")) : undefined;
+printReport(results, baseline);
+log(`wrote ${latestPath}${baseline ? `; compared with bench/baseline.json (${baseline.date})` : "; no bench/baseline.json yet"}`);
+if (args.has("update-baseline")) {
+  copyFileSync(latestPath, baselinePath);
+  log("bench/baseline.json updated");
+}

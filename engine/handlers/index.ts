@@ -1,0 +1,18 @@
+export { createFetchHandler, DEFAULT_MAX_BODY_BYTES } from "./fetch-handler.js";
+export type { AuthorizedRoute, FetchHandler, FetchHandlerOptions, RequestContext } from "./fetch-handler.js";
+export { toNodeListener, toRequest as nodeRequestToFetch } from "./node-http.js";
+export type { NodeHttpOptions } from "./node-http.js";
+export { createLambdaHttpHandler, toRequest as apiGatewayEventToRequest, toResult as responseToApiGatewayResult } from "./lambda-http.js";
+export type { ApiGatewayV2Event, ApiGatewayV2Result, LambdaHttpHandler } from "./lambda-http.js";
+export { createBundledLambdaHandler } from "./lambda-bundle.js";
+export { backendsFromEnvironment } from "./lambda-backends.js";
+export { lazyEngine } from "./lazy-engine.js";
+export type { EngineSource } from "./lazy-engine.js";
+export { startLocalServer } from "./local-server.js";
+export type { LocalServer, LocalServerOptions, UnconfiguredVendor } from "./local-server.js";
+export { adminOrLoopback } from "./local-authorization.js";
+export { hashUserId, jsonLinesToStdout, silentLogger } from "./request-log.js";
+export type { RequestLogEntry, RequestLogger } from "./request-log.js";
+export type { JobLogEntry, JobLogger } from "./delivery-log.js";
+export { readCappedBody, BodyTooLargeError } from "./raw-body.js";
+export { VENDOR_ID_PATTERN } from "./routes.js";

@@ -1,0 +1,75 @@
+import { describe, expect, it, vi } from "vitest";
+import { createLambdaHttpHandler, toRequest, type ApiGatewayV2Event } from "../../engine/handlers/lambda-http.js";
+import { silentLogger } from "../../engine/handlers/request-log.js";
+import { fixture, signedWhoop, whoopEngine, whoopSample } from "./support.js";
+
+const httpApi = () => fixture<ApiGatewayV2Event>("http-api-v2.json");
+const functionUrl = () => fixture<ApiGatewayV2Event>("function-url.json");
+
+function withRequest(event: ApiGatewayV2Event, change: { method: string; rawPath: string; rawQueryString?: string; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean }): ApiGatewayV2Event {
+  const { method, ...rest } = change;
+  return { ...event, rawQueryString: "", ...rest, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method, path: change.rawPath } } };
+}
+
+describe("API Gateway v2 and function URL events to a web Request", () => {
+  it("keeps the documented sample's path, query, headers, cookies and body", async () => {
+    const request = toRequest(httpApi());
+    expect(request.method).toBe("POST");
+    expect(request.url).toBe("https://id.execute-api.us-east-1.amazonaws.com/my/path?parameter1=value1&parameter1=value2&parameter2=value");
+    expect(request.headers.get("header2")).toBe("value1,value2");
+    expect(request.headers.get("cookie")).toBe("cookie1; cookie2");
+    expect(await request.text()).toBe("Hello from Lambda");
+  });
+
+  it("does not put a domain name that is not a plain host into the URL", () => {
+    expect(new URL(toRequest(functionUrl()).url).host).toBe("lambda.invalid");
+  });
+
+  it("decodes base64 bodies to the exact bytes", async () => {
+    const bytes = Buffer.from([0, 1, 2, 250, 255]);
+    const request = toRequest({ ...httpApi(), body: bytes.toString("base64"), isBase64Encoded: true });
+    expect(Buffer.from(await request.arrayBuffer())).toEqual(bytes);
+  });
+});
+
+describe("createLambdaHttpHandler", () => {
+  it("verifies and enqueues a signed webhook sent as base64 through API Gateway, seeing the caller's sourceIp", async () => {
+    const engine = await whoopEngine();
+    const handler = createLambdaHttpHandler(engine, { logger: silentLogger });
+    const body = whoopSample();
+    const result = await handler(withRequest(httpApi(), { method: "POST", rawPath: "/webhooks/whoop", headers: await signedWhoop(body), body: body.toString("base64"), isBase64Encoded: true }));
+    expect(result).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+    expect(JSON.parse(result.body)).toEqual({ status: "accepted", events: 1 });
+    expect(await engine.backends.jobQueue.receive({ maxJobs: 10 })).toHaveLength(1);
+  });
+
+  it("answers a bad signature with 401 and a health check with 200 (function URL shape)", async () => {
+    const handler = createLambdaHttpHandler(await whoopEngine(), { logger: silentLogger });
+    const headers = await signedWhoop("{}");
+    const bad = await handler(withRequest(functionUrl(), { method: "POST", rawPath: "/webhooks/whoop", headers, body: JSON.stringify({ tampered: true }) }));
+    expect(bad.statusCode).toBe(401);
+    const health = await handler(withRequest(functionUrl(), { method: "GET", rawPath: "/healthz" }));
+    expect(health.statusCode).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ status: "ok", vendors: ["whoop"] });
+  });
+
+  it("redirects to the vendor with a redirect URI on the API's own domain and a mount prefix", async () => {
+    const handler = createLambdaHttpHandler(await whoopEngine(), { prefix: "/connector", logger: silentLogger });
+    const result = await handler(withRequest(httpApi(), { method: "GET", rawPath: "/connector/oauth/whoop/start", rawQueryString: "userId=user-1" }));
+    expect(result.statusCode).toBe(302);
+    const location = new URL(result.headers.location!);
+    expect(location.origin + location.pathname).toBe("https://api.prod.whoop.com/oauth/oauth2/auth");
+    expect(location.searchParams.get("redirect_uri")).toBe("https://id.execute-api.us-east-1.amazonaws.com/connector/oauth/whoop/callback");
+  });
+
+  it("creates the engine once per container and tries again after a failed creation", async () => {
+    const engine = await whoopEngine();
+    const factory = vi.fn().mockRejectedValueOnce(new Error("cold start failed")).mockResolvedValue(engine);
+    const handler = createLambdaHttpHandler(factory, { logger: silentLogger });
+    const health = withRequest(httpApi(), { method: "GET", rawPath: "/healthz" });
+    await expect(handler(health)).rejects.toThrow("cold start failed");
+    expect((await handler(health)).statusCode).toBe(200);
+    expect((await handler(health)).statusCode).toBe(200);
+    expect(factory).toHaveBeenCalledTimes(2);
+  });
+});

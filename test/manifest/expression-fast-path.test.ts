@@ -1,0 +1,65 @@
+import fc from "fast-check";
+import jsonata from "jsonata";
+import { describe, expect, it } from "vitest";
+import { compileFastPath, FALLBACK } from "../../engine/manifest/expression-fast-path.js";
+import { evaluateExpression } from "../../engine/manifest/expressions.js";
+import { loadManifestFiles } from "../../engine/manifest/loader.js";
+
+/** Every JSONata expression in the shipped manifests. */
+async function shippedExpressions(): Promise<string[]> {
+  const { vendors } = await loadManifestFiles(["vendors"], { allowRetired: true });
+  const found = new Set<string>();
+  for (const { manifest } of vendors) {
+    const events = manifest.webhooks.events;
+    for (const source of [events.split, events.discriminator, ...events.mappings.flatMap((m) => [m.map, m.match])]) {
+      if (source) found.add(source);
+    }
+  }
+  return [...found];
+}
+
+const FIELDS = ["type", "workout", "startTime", "enddate", "entity_id", "summaryId", "activityId", "startTimeInSeconds", "user_id", "id", "data_type", "event_type", "object_id", "event_time", "userId", "event", "url", "a", "b"];
+const scalar = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+const value = fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: fc.array(scalar, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.dictionary(fc.constantFrom(...FIELDS), scalar) });
+const payload = fc.oneof({ weight: 5, arbitrary: fc.dictionary(fc.constantFrom(...FIELDS), value) }, { weight: 1, arbitrary: fc.array(fc.dictionary(fc.constantFrom(...FIELDS), scalar), { maxLength: 3 }) });
+
+describe("the fast path gives JSONata's results", () => {
+  it("compiles the simple expressions the shipped manifests use", async () => {
+    const expressions = await shippedExpressions();
+    const fast = expressions.filter((source) => compileFastPath(jsonata(source).ast()));
+    expect(fast.length / expressions.length).toBeGreaterThan(0.6); // Garmin's ping mappings use $sift with a lambda: JSONata evaluates those
+    for (const source of ["type", "$string(user_id)", 'data_type & "." & event_type', '{ "userId": $string(user_id), "data": $ }', 'event = "PING"']) {
+      expect(compileFastPath(jsonata(source).ast()), source).toBeDefined();
+    }
+    for (const source of ["$keys($)", "a.b[0]", "$sift($, function($v) { $v })", "a ~> $f"]) {
+      expect(compileFastPath(jsonata(source).ast()), source).toBeUndefined();
+    }
+  });
+
+  it("for every shipped expression and random payloads", async () => {
+    const expressions = await shippedExpressions();
+    const extra = ["a.b", "$string(a)", "a & b", "a = \"x\"", "a != 1", '{ "k": a, "l": $string(b), "all": $ }', "42", '"lit"', "$",
+      "$exists(a) ? $fromMillis(b * 1000) : a", "$number(a) + 1", "a.{ \"k\": b, \"n\": $string(b) }", "a ? b : $string(a)", "a / 2 - b"];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...expressions, ...extra), payload, async (source, input) => {
+        const viaJsonata = await jsonata(source).evaluate(input).then(
+          (result: unknown) => ({ result: JSON.parse(JSON.stringify(result ?? null)) as unknown }),
+          () => ({ error: true }),
+        );
+        const viaEngine = await evaluateExpression(source, input).then(
+          (result) => ({ result: JSON.parse(JSON.stringify(result ?? null)) as unknown }),
+          () => ({ error: true }),
+        );
+        expect(viaEngine).toEqual(viaJsonata);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("answers FALLBACK for inputs JSONata would map over", () => {
+    const path = compileFastPath(jsonata("a.b").ast())!;
+    expect(path({ a: [{ b: 1 }, { b: 2 }] })).toBe(FALLBACK);
+    expect(path({ a: { b: [1, 2] } })).toBe(FALLBACK);
+    expect(path({ a: { b: 1 } })).toBe(1);
+  });
+});
