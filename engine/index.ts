@@ -35,3 +35,5 @@ export type * from "./ports/index.js";
 
 export { createJobProcessor, createWorker, processAvailableJobs, SinkError } from "./queue/index.js";
 export type { EventSink, JobOutcome, JobProcessor, Worker, WorkerOptions } from "./queue/index.js";
+export { receiveWebhook } from "./webhooks/ingest.js";
+export type { IngestOutcome, IngestResult } from "./webhooks/ingest.js";

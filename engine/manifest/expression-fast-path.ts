@@ -60,20 +60,11 @@ function compilePath(node: Node): FastPath | undefined {
   if (allSteps.length > 1 && last.type === "unary" && last.value === "{" && Array.isArray(last.lhs)) {
     return compileMappedObject(allSteps.slice(0, -1), last.lhs);
   }
-  const steps = allSteps;
-  if (!steps.every((step) => step.type === "name" && typeof step.value === "string" && Object.keys(step).every((k) => STEP_KEYS.has(k)))) {
-    return undefined;
-  }
-  const names = steps.map((step) => step.value as string);
-  return (input) => {
-    let current = input;
-    for (const name of names) {
-      if (current === null || current === undefined) return undefined;
-      if (typeof current !== "object" || Array.isArray(current)) return Array.isArray(current) ? FALLBACK : undefined;
-      current = Object.hasOwn(current, name) ? (current as Record<string, unknown>)[name] : undefined;
-    }
-    return Array.isArray(current) ? FALLBACK : current;
-  };
+  const read = compilePathOrArray(node);
+  return read && ((input) => {
+    const value = read(input);
+    return Array.isArray(value) ? FALLBACK : value;
+  });
 }
 
 /**

@@ -229,18 +229,14 @@ export class TokenService {
 
   /** A ky instance for the vendor's API on behalf of the user (see createVendorApiClient). */
   api(userId: string): KyInstance {
-    return createVendorApiClient({
-      clock: this.clock,
-      ...this.options.api,
-      vendor: this.options.vendor,
-      credentials: this.options.credentials,
-      rateLimiter: this.options.rateLimiter,
-      userId,
-      tokens: this.bearerTokenSource(userId),
-    });
+    return this.apiWith(userId, this.bearerTokenSource(userId));
   }
 
   private apiWithToken(userId: string, accessToken: string): KyInstance {
+    return this.apiWith(userId, { current: async () => accessToken });
+  }
+
+  private apiWith(userId: string, tokens: BearerTokenSource): KyInstance {
     return createVendorApiClient({
       clock: this.clock,
       ...this.options.api,
@@ -248,7 +244,7 @@ export class TokenService {
       credentials: this.options.credentials,
       rateLimiter: this.options.rateLimiter,
       userId,
-      tokens: { current: async () => accessToken },
+      tokens,
     });
   }
 

@@ -34,6 +34,7 @@ function parseForm(text: string): Record<string, string | string[]> {
 
 /** Scans brackets outside strings; cheaper than parsing and walking the result. */
 function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  if (countOpeningBrackets(text, maxDepth + 1) <= maxDepth) return false; // too few brackets to nest that deep
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -47,4 +48,13 @@ function jsonDepthExceeds(text: string, maxDepth: number): boolean {
     } else if (code === 0x7d || code === 0x5d) depth--;
   }
   return false;
+}
+
+/** Counts `{` and `[` with the native indexOf, stopping at `limit`. */
+function countOpeningBrackets(text: string, limit: number): number {
+  let count = 0;
+  for (const bracket of ["{", "["]) {
+    for (let at = text.indexOf(bracket); at !== -1 && count < limit; at = text.indexOf(bracket, at + 1)) count++;
+  }
+  return count;
 }

@@ -11,8 +11,11 @@ export interface DeliveryParts {
   readonly header: HeaderReader;
 }
 
-/** The manifest's replay key template, hashed: what is stored never contains the body or a signature. */
+/** The key a delivery is remembered by: digests only (of the body, or the verified signature), never the body itself. */
 export function replayKey(vendor: string, template: string, parts: DeliveryParts): string {
+  // The two keys vendors use are digests already: store them as they are rather than hash them again.
+  if (template === "{body}") return `${vendor}:body:${parts.bodyDigest}`;
+  if (template === "{signature}" && parts.signature) return `${vendor}:sig:${parts.signature}`;
   let material = vendor;
   for (const part of parseTemplate(template)) {
     material += "\0" + ("literal" in part ? part.literal : part.placeholder === "body" ? parts.bodyDigest : (valueOf(part.placeholder, parts) ?? ""));

@@ -45,7 +45,13 @@ describe("DynamoDB rate limiter", () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) => (index % 2 ? first : second).take(key, [perMinute(7)])),
     );
-    expect(results.filter((result) => result.granted)).toHaveLength(7);
+    const racing = results.filter((result) => result.granted).length;
+    // Under contention a taker that loses every optimistic attempt is refused (and told when to retry): never more
+    // than the limit, and what the race left is still there for takers that come afterwards.
+    expect(racing).toBeLessThanOrEqual(7);
+    let after = 0;
+    while ((await first.take(key, [perMinute(7)])).granted) after++;
+    expect(racing + after).toBe(7);
   });
 
   it("sees a pause set by another process", async () => {
