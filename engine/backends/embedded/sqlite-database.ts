@@ -11,17 +11,35 @@ export const DEFAULT_DATABASE_FILE = join(DEFAULT_DIRECTORY, "connector.db");
 const BUSY_TIMEOUT_MS = 5_000;
 
 /**
+ * better-sqlite3 12 wraps its objects in node::ObjectWrap, whose destructor on Node >= 24.19 asserts that a Node
+ * environment is current; a Database or Statement collected by the GC at the wrong moment aborts the process
+ * (WiseLibs/better-sqlite3#1515; fixed in 13, which does not run on Node 20). Keeping every one reachable means the
+ * GC never destroys them: Node frees them itself at environment teardown. The stores prepare their statements
+ * once, so this holds a bounded number of small objects per database.
+ */
+const keptAlive: object[] = [];
+
+function keepAlive(db: SqliteDatabase): SqliteDatabase {
+  const prepare = db.prepare.bind(db);
+  keptAlive.push(db);
+  db.prepare = ((source: string) => {
+    const statement = prepare(source);
+    keptAlive.push(statement);
+    return statement;
+  }) as typeof db.prepare;
+  return db;
+}
+
+/**
  * Opens (creating if needed) the one database file every embedded store shares.
  * WAL lets readers run beside the single writer; busy_timeout makes writers from other processes queue up.
  */
 export function openSqliteDatabase(path: string = DEFAULT_DATABASE_FILE): SqliteDatabase {
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const db = new Database(path);
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = ON");
+    const db = keepAlive(new Database(path));
+    // exec, not db.pragma: pragma() makes a Statement that keepAlive cannot see (see above).
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
     migrate(db);
     return db;
   } catch (error) {
@@ -29,17 +47,22 @@ export function openSqliteDatabase(path: string = DEFAULT_DATABASE_FILE): Sqlite
   }
 }
 
+/** The schema version stored in the file header. */
+export function schemaVersion(db: SqliteDatabase): number {
+  return db.prepare("PRAGMA user_version").pluck().get() as number;
+}
+
 function migrate(db: SqliteDatabase): void {
   const apply = db.transaction(() => {
     // Re-read inside the write lock: another process may have migrated while we waited.
-    const applied = db.pragma("user_version", { simple: true }) as number;
+    const applied = schemaVersion(db);
     if (applied > MIGRATIONS.length) {
       throw new ConnectorError("backend_unavailable", `embedded database schema ${applied} is newer than this engine (${MIGRATIONS.length})`);
     }
     for (const step of MIGRATIONS.slice(applied)) db.exec(step);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
   });
-  if ((db.pragma("user_version", { simple: true }) as number) !== MIGRATIONS.length) apply.immediate();
+  if (schemaVersion(db) !== MIGRATIONS.length) apply.immediate();
 }
 
 /** Runs a read-modify-write under the database write lock (BEGIN IMMEDIATE), so other processes cannot interleave. */
