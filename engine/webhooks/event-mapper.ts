@@ -1,6 +1,6 @@
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent, ResourceFetch } from "../events.js";
-import { evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
+import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import { pathValue, renderTemplate } from "../manifest/template.js";
@@ -29,6 +29,7 @@ export class EventMapper {
   /** baseUrl without a trailing slash: a fetch path is appended to it. */
   private readonly basePrefix: string;
   private readonly allowedHosts: ReadonlySet<string>;
+  private readonly allExpressionsFast: boolean;
 
   constructor(
     private readonly manifest: DeepReadonly<VendorManifest>,
@@ -41,13 +42,53 @@ export class EventMapper {
     this.baseUrl = new URL(manifest.api.baseUrl);
     this.basePrefix = this.baseUrl.origin + this.baseUrl.pathname.replace(/\/$/, "");
     this.allowedHosts = new Set(manifest.api.allowedHosts ?? [this.baseUrl.host]);
+    const { split, discriminator, mappings } = manifest.webhooks.events;
+    const expressions = [split, discriminator, ...mappings.flatMap((m) => [m.map, m.match])].filter((e): e is string => !!e);
+    this.allExpressionsFast = expressions.every((source) => compileExpression(source).fastPath !== undefined);
   }
 
   /**
    * `deliveryId` names the delivery (a digest of its body): event ids are `<deliveryId>.<n>`, so a vendor's retry of
    * the same body gives the same ids and downstream consumers can de-duplicate on them.
+   * Synchronous when every expression of the vendor has a fast path: no promise per delivery.
    */
-  async map(body: unknown, deliveryId: string): Promise<MappingOutcome> {
+  map(body: unknown, deliveryId: string): MappingOutcome | Promise<MappingOutcome> {
+    if (this.allExpressionsFast) {
+      try {
+        return this.mapSync(body, deliveryId);
+      } catch (error) {
+        if (error !== NEEDS_JSONATA) throw error;
+      }
+    }
+    return this.mapAsync(body, deliveryId);
+  }
+
+  private mapSync(body: unknown, deliveryId: string): MappingOutcome {
+    const spec = this.manifest.webhooks.events;
+    const items = spec.split ? asList(fastOrThrow(spec.split, body)) : [body];
+    const events: NormalizedEvent[] = [];
+    let ignoredItems = 0;
+    for (const item of items) {
+      const names = spec.discriminator ? fastOrThrow(spec.discriminator, item) : undefined;
+      let mappings = names === undefined ? undefined : this.lookUp(names);
+      if (!mappings) {
+        const matched = this.byMatch.find((mapping) => fastOrThrow(mapping.match!, item) === true);
+        mappings = matched ? [matched] : [];
+      }
+      if (mappings.length === 0) {
+        ignoredItems += this.unmatched();
+        continue;
+      }
+      for (const mapping of mappings) {
+        for (const fields of asList(fastOrThrow(mapping.map, item))) {
+          events.push(this.normalize(mapping, fields, item, `${deliveryId}.${events.length}`));
+        }
+      }
+    }
+    return { events, ignoredItems };
+  }
+
+  private async mapAsync(body: unknown, deliveryId: string): Promise<MappingOutcome> {
     const spec = this.manifest.webhooks.events;
     const items = spec.split ? asList(await this.evaluate(spec.split, body, "split")) : [body];
     const events: NormalizedEvent[] = [];
@@ -56,10 +97,7 @@ export class EventMapper {
       let mappings = this.mappingsFor(item);
       if (mappings instanceof Promise) mappings = await mappings;
       if (mappings.length === 0) {
-        if (spec.unmatched === "reject") {
-          throw new ConnectorError("mapping_failed", "no mapping takes this event", { vendor: this.manifest.id });
-        }
-        ignoredItems++;
+        ignoredItems += this.unmatched();
         continue;
       }
       for (const mapping of mappings) {
@@ -71,6 +109,14 @@ export class EventMapper {
       }
     }
     return { events, ignoredItems };
+  }
+
+  /** An item no mapping takes: counted as ignored, or a rejection when the manifest says so. */
+  private unmatched(): number {
+    if (this.manifest.webhooks.events.unmatched === "reject") {
+      throw new ConnectorError("mapping_failed", "no mapping takes this event", { vendor: this.manifest.id });
+    }
+    return 1;
   }
 
   /** Synchronous when the discriminator is a plain field read (the common case): no promise per event. */
@@ -103,18 +149,20 @@ export class EventMapper {
 
   private normalize(mapping: Mapping, raw: unknown, item: unknown, id: string): NormalizedEvent {
     const fields = this.checkFields(raw, mapping.type);
-    const event = {
+    const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = {
+      id,
       vendor: this.manifest.id,
       type: mapping.type,
       userId: fields.userId,
-      ...(fields.resourceId !== undefined ? { resourceId: fields.resourceId } : {}),
-      ...(fields.occurredAt !== undefined ? { occurredAt: fields.occurredAt } : {}),
       delivery: mapping.delivery,
       data: fields.data === undefined ? item : fields.data,
     };
-    const fetch = mapping.delivery === "fetch" && mapping.fetch ? this.resolveFetch(mapping, event) : undefined;
-    return { id, ...event, ...(fetch ? { fetch } : {}) };
+    if (fields.resourceId !== undefined) event.resourceId = fields.resourceId;
+    if (fields.occurredAt !== undefined) event.occurredAt = fields.occurredAt;
+    if (mapping.delivery === "fetch" && mapping.fetch) event.fetch = this.resolveFetch(mapping, event);
+    return event;
   }
+
 
   private checkFields(raw: unknown, type: string): MappedFields {
     const vendor = this.manifest.id;
@@ -132,11 +180,14 @@ export class EventMapper {
     if (fields.occurredAt !== undefined && !occurredAt) {
       throw new ConnectorError("mapping_failed", `mapping ${type} gave an occurredAt that is not a time`, { vendor });
     }
-    return { userId, ...(resourceId ? { resourceId } : {}), ...(occurredAt ? { occurredAt } : {}), data: fields.data };
+    const checked: MappedFields = { userId, data: fields.data };
+    if (resourceId) checked.resourceId = resourceId;
+    if (occurredAt) checked.occurredAt = occurredAt;
+    return checked;
   }
 
   /** Path placeholders are URL-encoded (a resource id cannot climb out of its path); a whole-URL template must land on an allowed host. */
-  private resolveFetch(mapping: Mapping, event: Omit<NormalizedEvent, "id">): ResourceFetch {
+  private resolveFetch(mapping: Mapping, event: NormalizedEvent): ResourceFetch {
     const fetch = mapping.fetch!;
     const vendor = this.manifest.id;
     const lookup = (name: string) => {
@@ -210,4 +261,13 @@ function toIsoTime(value: unknown): string | undefined {
   if (typeof value === "number" && Number.isFinite(value)) ms = Math.abs(value) > 1e11 ? value : value * 1000;
   else if (typeof value === "string") ms = Date.parse(value);
   return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? new Date(ms).toISOString() : undefined;
+}
+
+/** Thrown inside the synchronous mapping when an input needs JSONata after all (e.g. an array it maps over). */
+const NEEDS_JSONATA = Symbol("needs JSONata");
+
+function fastOrThrow(source: string, input: unknown): unknown {
+  const value = evaluateFast(source, input);
+  if (value === FALLBACK) throw NEEDS_JSONATA;
+  return value;
 }

@@ -65,14 +65,18 @@ export class HmacScheme {
   }
 
   private sentSignatures(headerValue: string): string[] {
-    const values = this.spec.separator ? headerValue.split(this.spec.separator) : [headerValue];
+    const { separator, encoding } = this.spec;
     const prefix = this.spec.prefix ?? "";
-    return values
-      .map((value) => value.trim())
-      .filter((value) => value.startsWith(prefix) && value.length > prefix.length)
-      .map((value) => value.slice(prefix.length))
-      .map((value) => (this.spec.encoding === "base64" ? value : value.toLowerCase()));
+    const signatures: string[] = [];
+    for (const raw of separator ? headerValue.split(separator) : [headerValue]) {
+      const value = raw.trim();
+      if (value.length <= prefix.length || !value.startsWith(prefix)) continue;
+      const signature = value.slice(prefix.length);
+      signatures.push(encoding === "base64" ? signature : signature.toLowerCase());
+    }
+    return signatures;
   }
+
 
   private digest(key: Buffer, parts: SignedParts): Buffer {
     const hmac = createHmac(this.spec.algorithm, key);

@@ -123,7 +123,8 @@ async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: Re
   const parsed = parseBody(body, webhooks.body, vendor);
   const reshaped = plan.hooks?.beforeMapping ? await plan.hooks.beforeMapping(parsed, { vendor: plan.definition, credentials: plan.credentials }) : parsed;
   const deliveryId = sha256(body, "hex").slice(0, 32);
-  const { events, ignoredItems } = await plan.mapper.map(reshaped, deliveryId);
+  const mapped = plan.mapper.map(reshaped, deliveryId);
+  const { events, ignoredItems } = mapped instanceof Promise ? await mapped : mapped;
 
   if (!webhooks.replay) return { ok: true, vendor, events, ignoredItems };
   const key = replayKey(vendor, webhooks.replay.key, { ...delivery, bodyDigest: deliveryId, header });
