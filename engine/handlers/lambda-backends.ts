@@ -1,11 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { createKeyring, KEY_BYTES, LocalKeyEncryptor } from "../backends/embedded/local-key-encryptor.js";
-import { MemoryJobQueue } from "../backends/embedded/memory-job-queue.js";
-import { MemoryLeaseManager } from "../backends/embedded/memory-lease-manager.js";
-import { MemoryPendingAuthorizationStore } from "../backends/embedded/memory-pending-authorization-store.js";
-import { MemoryRateLimiter } from "../backends/embedded/memory-rate-limiter.js";
-import { MemoryReplayCache } from "../backends/embedded/memory-replay-cache.js";
-import { MemoryTokenStore } from "../backends/embedded/memory-token-store.js";
+import { createMemoryBackends } from "../backends/embedded/memory-backends.js";
 import { ConnectorError } from "../errors.js";
 import type { Backends } from "../ports/backends.js";
 
@@ -25,20 +18,6 @@ export async function backendsFromEnvironment(env: Readonly<Record<string, strin
     }
     return { ...backends, jobQueue, encryptor, close: async () => backends.close() };
   }
-  if (env.SYNHEART_BACKEND === "memory") return memoryBackends();
+  if (env.SYNHEART_BACKEND === "memory") return createMemoryBackends();
   throw new ConnectorError("missing_setting", "set SYNHEART_DYNAMODB_TABLE (AWS backends) or SYNHEART_BACKEND=memory (tests only)");
-}
-
-/** Built from the memory modules directly: the embedded index would pull SQLite (a native module) into the bundle. */
-function memoryBackends(): Backends {
-  return {
-    tokenStore: new MemoryTokenStore(),
-    pendingAuthorizations: new MemoryPendingAuthorizationStore(),
-    replayCache: new MemoryReplayCache(),
-    leases: new MemoryLeaseManager(),
-    rateLimiter: new MemoryRateLimiter(),
-    jobQueue: new MemoryJobQueue(),
-    encryptor: new LocalKeyEncryptor(createKeyring([{ id: "memory", key: randomBytes(KEY_BYTES) }])),
-    close: async () => {},
-  };
 }

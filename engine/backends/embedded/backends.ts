@@ -1,15 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { systemClock, type Clock } from "../../clock.js";
 import type { Backends } from "../../ports/backends.js";
-import { createKeyring, KEY_BYTES, LocalKeyEncryptor, type LocalKeyring } from "./local-key-encryptor.js";
+import { LocalKeyEncryptor } from "./local-key-encryptor.js";
 import { loadLocalKeyring } from "./local-keyring.js";
-import { MemoryJobQueue } from "./memory-job-queue.js";
-import { MemoryLeaseManager } from "./memory-lease-manager.js";
-import { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
-import { MemoryRateLimiter } from "./memory-rate-limiter.js";
-import { MemoryReplayCache } from "./memory-replay-cache.js";
-import { MemoryTokenStore } from "./memory-token-store.js";
 import { DEFAULT_DIRECTORY, openSqliteDatabase } from "./sqlite-database.js";
 import { SqliteJobQueue } from "./sqlite-job-queue.js";
 import { SqliteLeaseManager } from "./sqlite-lease-manager.js";
@@ -20,6 +13,7 @@ import { SqliteTokenStore } from "./sqlite-token-store.js";
 
 
 export type { Backends };
+export { createMemoryBackends, type MemoryBackendsOptions } from "./memory-backends.js";
 
 export interface EmbeddedBackendsOptions {
   /** Holds `connector.db` and, unless keys come from the environment, `token-keys.json`. Default `.synheart`. */
@@ -47,27 +41,5 @@ export function createEmbeddedBackends(options: EmbeddedBackendsOptions = {}): B
     close: async () => {
       db.close();
     },
-  };
-}
-
-export interface MemoryBackendsOptions {
-  readonly clock?: Clock;
-  readonly maxReceives?: number;
-  /** Default: one random key, so nothing sealed outlives the process. */
-  readonly keyring?: LocalKeyring;
-}
-
-/** Everything in process memory, for tests. */
-export function createMemoryBackends(options: MemoryBackendsOptions = {}): Backends & { readonly jobQueue: MemoryJobQueue } {
-  const clock = options.clock ?? systemClock;
-  return {
-    tokenStore: new MemoryTokenStore(),
-    pendingAuthorizations: new MemoryPendingAuthorizationStore({ clock }),
-    replayCache: new MemoryReplayCache({ clock }),
-    leases: new MemoryLeaseManager({ clock }),
-    rateLimiter: new MemoryRateLimiter({ clock }),
-    jobQueue: new MemoryJobQueue({ clock, ...(options.maxReceives === undefined ? {} : { maxReceives: options.maxReceives }) }),
-    encryptor: new LocalKeyEncryptor(options.keyring ?? createKeyring([{ id: "memory", key: randomBytes(KEY_BYTES) }])),
-    close: async () => {},
   };
 }
