@@ -2,9 +2,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { ConnectorError } from "./errors.js";
 import type { NormalizedEvent } from "./events.js";
 import { credentialsFromEnv, type VendorCredentials } from "./manifest/credentials.js";
-import { loadHooksBeside, type VendorHooks } from "./manifest/hooks.js";
-import { loadVendors, type LoadOptions } from "./manifest/loader.js";
-import type { ManifestProblem } from "./manifest/problems.js";
+import type { VendorHooks } from "./manifest/hooks.js";
 import type { VendorDefinition } from "./manifest/vendor-definition.js";
 import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
 import type { Backends } from "./ports/backends.js";
@@ -90,21 +88,4 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     connectionOfVendorUser: (vendorId, vendorUserId) => backends.tokenStore.findByVendorUserId(vendorId, vendorUserId),
     close: () => backends.close(),
   };
-}
-
-export interface LoadEngineOptions extends Omit<ConnectorEngineOptions, "vendors" | "hooks">, LoadOptions {
-  /** Manifest files or folders. Default: vendors/. */
-  readonly vendorPaths?: readonly string[];
-  /** Extra hooks; `<id>.hooks.js` beside a manifest is loaded too. */
-  readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
-  readonly onWarning?: (problem: ManifestProblem) => void;
-}
-
-/** Loads and validates manifests (and their hooks) once, then builds the engine. Call once per process or Lambda container. */
-export async function loadConnectorEngine(options: LoadEngineOptions): Promise<ConnectorEngine> {
-  const { vendors, warnings } = await loadVendors(options.vendorPaths ?? ["vendors"], options);
-  for (const warning of warnings) options.onWarning?.(warning);
-  const hooks: Record<string, VendorHooks | undefined> = { ...options.hooks };
-  for (const vendor of vendors) hooks[vendor.id] ??= await loadHooksBeside(vendor);
-  return createConnectorEngine({ ...options, vendors, hooks });
 }

@@ -1,8 +1,10 @@
 // The engine: manifests in, OAuth, tokens, webhooks and jobs out. Backends live in their own entry points
 // (`@synheart/cloud-connector/embedded`, `@synheart/cloud-connector/aws`) so that importing the engine loads neither
 // SQLite nor the AWS SDK.
-export { createConnectorEngine, loadConnectorEngine } from "./connector-engine.js";
-export type { ConnectorEngine, ConnectorEngineOptions, LoadEngineOptions } from "./connector-engine.js";
+export { createConnectorEngine } from "./connector-engine.js";
+export type { ConnectorEngine, ConnectorEngineOptions } from "./connector-engine.js";
+export { loadConnectorEngine } from "./load-engine.js";
+export type { LoadEngineOptions } from "./load-engine.js";
 
 export { ConnectorError, isConnectorError } from "./errors.js";
 export type { ConnectorErrorCode } from "./errors.js";

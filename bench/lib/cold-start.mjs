@@ -68,7 +68,7 @@ export async function prepareColdTargets({ repoRoot, plainDir }) {
   writeFileSync(
     plainEntry,
     [
-      'export { loadConnectorEngine } from "./engine/connector-engine.js";',
+      'export { loadConnectorEngine } from "./engine/load-engine.js";',
       'import { createMemoryBackends } from "./engine/backends/embedded/index.js";',
       "export const createBackends = () => createMemoryBackends();",
       "",

@@ -3,7 +3,7 @@
 import { createMemoryBackends } from "../../engine/backends/embedded/memory-backends.js";
 import type { Backends } from "../../engine/ports/backends.js";
 
-export { loadConnectorEngine } from "../../engine/connector-engine.js";
+export { loadConnectorEngine } from "../../engine/load-engine.js";
 
 export function createBackends(): Backends {
   return createMemoryBackends();

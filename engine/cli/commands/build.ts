@@ -3,7 +3,6 @@ import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { Plugin } from "esbuild";
 import { loadManifestFiles } from "../../manifest/loader.js";
 import { formatProblem } from "../../manifest/problems.js";
 import { UsageError, type CliIo } from "../io.js";
@@ -12,7 +11,8 @@ export const BUILD_USAGE = "build [--vendors vendors] [--out dist-lambda] [--all
 
 /**
  * `build`: validates the manifests now and bundles a Lambda HTTP handler (ESM, node20) that embeds them as JSON.
- * The bundle's start path has no YAML parser and no JSON Schema compiler: the manifest loader is replaced by a stub.
+ * The bundle has no YAML parser and no JSON Schema compiler: its entry builds the engine from the embedded definitions
+ * (createConnectorEngine), and nothing on that path imports the manifest loader.
  */
 export async function buildCommand(io: CliIo, args: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -68,7 +68,6 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
     logLevel: "warning",
     // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
     banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
-    plugins: [withoutManifestLoader],
   });
   await rm(work, { recursive: true, force: true });
   const size = (await stat(outfile)).size;
@@ -86,18 +85,3 @@ function sourceModule(name: string): string {
   }
   throw new UsageError(`cannot find engine/${name} beside the CLI`);
 }
-
-/** The engine imports the loader only for loadConnectorEngine, which a bundled handler never calls. */
-const withoutManifestLoader: Plugin = {
-  name: "synheart-without-manifest-loader",
-  setup(build) {
-    build.onResolve({ filter: /(^|\/)manifest\/loader\.js$/ }, (args) =>
-      /connector-engine\.(ts|js)$/.test(args.importer) ? { path: "manifest-loader-stub", namespace: "synheart-stub" } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: "synheart-stub" }, () => ({
-      contents:
-        'export async function loadVendors() { throw new Error("this bundled handler embeds its manifests: use createConnectorEngine, not loadConnectorEngine"); }',
-      loader: "js",
-    }));
-  },
-};
