@@ -11,7 +11,7 @@ import { emit, median, round, summarize, type LatencySummary } from "./stats.js"
 import { NOW, repoPath, samplePayload, variantBody, vendorFixtures, type VendorFixture } from "./vendor-fixtures.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-// Below the memory replay cache's 10 000-key sweep threshold (see docs/benchmarks.md): each round gets a fresh engine.
+// A fresh engine per round: every round starts with an empty replay cache, as a freshly started process would.
 const PER_ROUND = Number(process.env.BENCH_WEBHOOK_N ?? 5000);
 const WARMUP = Number(process.env.BENCH_WEBHOOK_WARMUP ?? 3000);
 const only = process.env.BENCH_VENDORS?.split(",");
