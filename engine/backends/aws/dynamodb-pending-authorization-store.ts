@@ -1,12 +1,16 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { systemClock, type Clock } from "../../clock.js";
 import type { PendingAuthorization, PendingAuthorizationStore } from "../../ports/pending-authorization-store.js";
-import { awsCall } from "./aws-errors.js";
+import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
 import type { DynamoDbTableOptions } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
 
-/** `PENDING#` items with TTL. consume is one DeleteItem returning the old item, so a state can be used once. */
+/**
+ * `PENDING#` items with TTL. consume is one conditional DeleteItem returning the old item: the condition makes
+ * "exactly one consumer gets it" explicit (DynamoDB Local hands the old item to several concurrent unconditional
+ * deletes), so a state is used once whatever the implementation serialises.
+ */
 export class DynamoDbPendingAuthorizationStore implements PendingAuthorizationStore {
   private readonly client: DynamoDbTableOptions["client"];
   private readonly tableName: string;
@@ -27,15 +31,21 @@ export class DynamoDbPendingAuthorizationStore implements PendingAuthorizationSt
 
   async consume(state: string): Promise<PendingAuthorization | undefined> {
     const { DeleteItemCommand } = await loadDynamoDbSdk();
-    const output = await awsCall("DynamoDB", "DeleteItem", () =>
-      this.client.send(
+    let output;
+    try {
+      output = await this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: keyOf(keys.pendingAuthorization(state)),
+          ConditionExpression: "attribute_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": attr.pk },
           ReturnValues: "ALL_OLD",
         }),
-      ),
-    );
+      );
+    } catch (error) {
+      if (isAwsError(error, "ConditionalCheckFailedException")) return undefined; // unknown, or consumed already
+      throw backendUnavailable("DynamoDB", "DeleteItem", error);
+    }
     if (!output.Attributes) return undefined;
     const pending = pendingFromItem(output.Attributes);
     // TTL deletion runs late (hours to days), so an expired record can still be there.
