@@ -67,11 +67,25 @@ export function renderTemplateVariants(template: string, lookup: TemplateLookup)
 }
 
 export function renderTemplate(template: string, lookup: TemplateLookup): string {
-  const [first, ...rest] = renderTemplateVariants(template, lookup);
-  if (first === undefined || rest.length > 0) {
-    throw new ConnectorError("missing_setting", `template "${template}" must give exactly one value`);
+  // One pass without the variant arrays: this runs per event (fetch paths), so it allocates only the result.
+  let rendered = "";
+  for (const part of parseTemplate(template)) {
+    if ("literal" in part) {
+      rendered += part.literal;
+      continue;
+    }
+    const value = lookup(part.placeholder);
+    if (value === undefined) {
+      throw new ConnectorError("missing_setting", `template needs {${part.placeholder}}, which has no value`);
+    }
+    if (Array.isArray(value)) {
+      if (value.length !== 1) throw new ConnectorError("missing_setting", `template "${template}" must give exactly one value`);
+      rendered += value[0];
+    } else {
+      rendered += String(value);
+    }
   }
-  return first;
+  return rendered;
 }
 
 /** Looks up `a.b.c` in a plain object. */

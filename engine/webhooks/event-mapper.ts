@@ -257,10 +257,11 @@ const MAX_TIME_MS = 8.64e15;
 
 /** Strings that parse as a time stay as ISO 8601; numbers are Unix seconds (or milliseconds when too large for seconds). */
 function toIsoTime(value: unknown): string | undefined {
-  let ms: number | undefined;
-  if (typeof value === "number" && Number.isFinite(value)) ms = Math.abs(value) > 1e11 ? value : value * 1000;
-  else if (typeof value === "string") ms = Date.parse(value);
-  return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? new Date(ms).toISOString() : undefined;
+  let date: Date | undefined;
+  if (typeof value === "number" && Number.isFinite(value)) date = new Date(Math.abs(value) > 1e11 ? value : value * 1000);
+  else if (typeof value === "string") date = new Date(value);
+  const ms = date?.getTime();
+  return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? date!.toISOString() : undefined;
 }
 
 /** Thrown inside the synchronous mapping when an input needs JSONata after all (e.g. an array it maps over). */

@@ -70,12 +70,15 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
   return {
     vendorIds: [...plans.keys()],
 
-    async verifyAndParse(vendorId, request) {
-      try {
-        return await verify(planOf(vendorId), request, options.replayCache, clock());
-      } catch (error) {
+    verifyAndParse(vendorId, request) {
+      const rejected = (error: unknown): RejectedWebhook => {
         if (error instanceof ConnectorError) return { ok: false, vendor: vendorId, error };
         throw error;
+      };
+      try {
+        return verify(planOf(vendorId), request, options.replayCache, clock()).catch(rejected);
+      } catch (error) {
+        return Promise.reject(error).catch(rejected);
       }
     },
 

@@ -25,7 +25,8 @@ export function headerReader(headers: WebhookRequest["headers"]): HeaderReader {
 
 function foldHeaders(record: Readonly<Record<string, string | readonly string[] | undefined>>): Map<string, string> {
   const lowered = new Map<string, string>();
-  for (const [name, value] of Object.entries(record)) {
+  for (const name in record) {
+    const value = record[name];
     if (value === undefined) continue;
     const joined = typeof value === "string" ? value : value.join(", ");
     const key = name.toLowerCase();
