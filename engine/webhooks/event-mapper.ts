@@ -29,6 +29,8 @@ export class EventMapper {
   /** baseUrl without a trailing slash: a fetch path is appended to it. */
   private readonly basePrefix: string;
   private readonly allowedHosts: ReadonlySet<string>;
+  /** `<scheme>//<host>/` of each allowed host: a URL starting with one of these can only be on that host. */
+  private readonly allowedPrefixes: readonly string[];
   private readonly allExpressionsFast: boolean;
 
   constructor(
@@ -42,6 +44,7 @@ export class EventMapper {
     this.baseUrl = new URL(manifest.api.baseUrl);
     this.basePrefix = this.baseUrl.origin + this.baseUrl.pathname.replace(/\/$/, "");
     this.allowedHosts = new Set(manifest.api.allowedHosts ?? [this.baseUrl.host]);
+    this.allowedPrefixes = [...this.allowedHosts].map((host) => `${this.baseUrl.protocol}//${host}/`);
     const { split, discriminator, mappings } = manifest.webhooks.events;
     const expressions = [split, discriminator, ...mappings.flatMap((m) => [m.map, m.match])].filter((e): e is string => !!e);
     this.allExpressionsFast = expressions.every((source) => compileExpression(source).fastPath !== undefined);
@@ -199,7 +202,7 @@ export class EventMapper {
     let url: string;
     try {
       if (fetch.url) {
-        url = this.checkedUrl(new URL(renderTemplate(fetch.url, lookup)), mapping.type);
+        url = this.checkedUrl(renderTemplate(fetch.url, lookup), mapping.type);
       } else {
         url = this.basePrefix + renderTemplate(fetch.path!, (name) => {
           const value = lookup(name);
@@ -222,12 +225,17 @@ export class EventMapper {
   }
 
   /** A whole URL taken from a payload must stay on the vendor's API hosts, over the same scheme, with no credentials. */
-  private checkedUrl(url: URL, type: string): string {
+  private checkedUrl(rendered: string, type: string): string {
+    // The authority ends at the first "/" after the scheme, so a string with an allowed prefix cannot name another
+    // host or carry credentials: no parse needed. Anything else is parsed and checked in full.
+    if (this.allowedPrefixes.some((prefix) => rendered.startsWith(prefix)) && !/[\s\\]/.test(rendered)) return rendered;
+    const url = new URL(rendered);
     if (url.protocol !== this.baseUrl.protocol || !this.allowedHosts.has(url.host) || url.username || url.password) {
       throw new ConnectorError("fetch_not_allowed", `mapping ${type}: fetch URL host ${url.host} is not an allowed API host`, { vendor: this.manifest.id });
     }
     return url.toString();
   }
+
 
   /** A plain value when the fast path answers, a promise when JSONata must evaluate. */
   private evaluate(expression: string, input: unknown, what: string): unknown {

@@ -239,7 +239,8 @@ describe("bodies", () => {
 
   it("refuses a fetch URL from the payload that points outside the vendor's API hosts", async () => {
     const { processor } = setup(plainHmac);
-    for (const url of ["https://evil.example/x", "http://api.acme.example/x", "https://user:pw@api.acme.example/x"]) {
+    const lookalikes = ["https://api.acme.example.evil.example/x", "https://api.acme.example@evil.example/x", "https://api.acme.example:444/x"];
+    for (const url of ["https://evil.example/x", "http://api.acme.example/x", "https://user:pw@api.acme.example/x", ...lookalikes]) {
       const body = JSON.stringify({ type: "workout.created", user: "u1", id: "w1", url });
       const result = await processor.verifyAndParse("acme", { headers: { "x-sig": sign(body) }, rawBody: body });
       expect(!result.ok && result.error.code, url).toBe("fetch_not_allowed");
