@@ -1,5 +1,6 @@
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent, ResourceFetch } from "../events.js";
+import type { FastPath } from "../manifest/expression-fast-path.js";
 import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
@@ -31,7 +32,8 @@ export class EventMapper {
   private readonly allowedHosts: ReadonlySet<string>;
   /** `<scheme>//<host>/` of each allowed host: a URL starting with one of these can only be on that host. */
   private readonly allowedPrefixes: readonly string[];
-  private readonly allExpressionsFast: boolean;
+  /** Every expression's fast path, resolved once here rather than looked up by source text per event. */
+  private readonly fastPaths: { split?: FastPath; discriminator?: FastPath; map: WeakMap<Mapping, FastPath>; match: WeakMap<Mapping, FastPath> } | undefined;
 
   constructor(
     private readonly manifest: DeepReadonly<VendorManifest>,
@@ -45,9 +47,7 @@ export class EventMapper {
     this.basePrefix = this.baseUrl.origin + this.baseUrl.pathname.replace(/\/$/, "");
     this.allowedHosts = new Set(manifest.api.allowedHosts ?? [this.baseUrl.host]);
     this.allowedPrefixes = [...this.allowedHosts].map((host) => `${this.baseUrl.protocol}//${host}/`);
-    const { split, discriminator, mappings } = manifest.webhooks.events;
-    const expressions = [split, discriminator, ...mappings.flatMap((m) => [m.map, m.match])].filter((e): e is string => !!e);
-    this.allExpressionsFast = expressions.every((source) => compileExpression(source).fastPath !== undefined);
+    this.fastPaths = allFastPaths(manifest.webhooks.events);
   }
 
   /**
@@ -56,9 +56,9 @@ export class EventMapper {
    * Synchronous when every expression of the vendor has a fast path: no promise per delivery.
    */
   map(body: unknown, deliveryId: string): MappingOutcome | Promise<MappingOutcome> {
-    if (this.allExpressionsFast) {
+    if (this.fastPaths) {
       try {
-        return this.mapSync(body, deliveryId);
+        return this.mapSync(body, deliveryId, this.fastPaths);
       } catch (error) {
         if (error !== NEEDS_JSONATA) throw error;
       }
@@ -66,16 +66,15 @@ export class EventMapper {
     return this.mapAsync(body, deliveryId);
   }
 
-  private mapSync(body: unknown, deliveryId: string): MappingOutcome {
-    const spec = this.manifest.webhooks.events;
-    const items = spec.split ? asList(fastOrThrow(spec.split, body)) : [body];
+  private mapSync(body: unknown, deliveryId: string, fast: NonNullable<EventMapper["fastPaths"]>): MappingOutcome {
+    const items = fast.split ? asList(fastOrThrow(fast.split, body)) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
-      const names = spec.discriminator ? fastOrThrow(spec.discriminator, item) : undefined;
+      const names = fast.discriminator ? fastOrThrow(fast.discriminator, item) : undefined;
       let mappings = names === undefined ? undefined : this.lookUp(names);
       if (!mappings) {
-        const matched = this.byMatch.find((mapping) => fastOrThrow(mapping.match!, item) === true);
+        const matched = this.byMatch.find((mapping) => fastOrThrow(fast.match.get(mapping)!, item) === true);
         mappings = matched ? [matched] : [];
       }
       if (mappings.length === 0) {
@@ -83,7 +82,7 @@ export class EventMapper {
         continue;
       }
       for (const mapping of mappings) {
-        for (const fields of asList(fastOrThrow(mapping.map, item))) {
+        for (const fields of asList(fastOrThrow(fast.map.get(mapping)!, item))) {
           events.push(this.normalize(mapping, fields, item, `${deliveryId}.${events.length}`));
         }
       }
@@ -275,8 +274,29 @@ function toIsoTime(value: unknown): string | undefined {
 /** Thrown inside the synchronous mapping when an input needs JSONata after all (e.g. an array it maps over). */
 const NEEDS_JSONATA = Symbol("needs JSONata");
 
-function fastOrThrow(source: string, input: unknown): unknown {
-  const value = evaluateFast(source, input);
+function fastOrThrow(fastPath: FastPath, input: unknown): unknown {
+  const value = fastPath(input);
   if (value === FALLBACK) throw NEEDS_JSONATA;
   return value;
+}
+
+/** The fast path of every expression of a vendor's events, or undefined when one of them has none. */
+function allFastPaths(events: DeepReadonly<VendorManifest>["webhooks"]["events"]): EventMapper["fastPaths"] {
+  const fastPathOf = (source: string | undefined) => (source === undefined ? undefined : compileExpression(source).fastPath);
+  const map = new WeakMap<Mapping, FastPath>();
+  const match = new WeakMap<Mapping, FastPath>();
+  for (const mapping of events.mappings) {
+    const mapPath = fastPathOf(mapping.map);
+    if (!mapPath) return undefined;
+    map.set(mapping, mapPath);
+    if (mapping.match !== undefined) {
+      const matchPath = fastPathOf(mapping.match);
+      if (!matchPath) return undefined;
+      match.set(mapping, matchPath);
+    }
+  }
+  const split = fastPathOf(events.split);
+  const discriminator = fastPathOf(events.discriminator);
+  if ((events.split && !split) || (events.discriminator && !discriminator)) return undefined;
+  return { ...(split ? { split } : {}), ...(discriminator ? { discriminator } : {}), map, match };
 }
