@@ -27,12 +27,16 @@ export interface TestTime {
   pass(ms: number): Promise<void>;
 }
 
+const REAL_TIME_MARGIN_MS = 3;
+
 export function testTimeOf(harness: ContractHarness<unknown>): TestTime {
   const advance = harness.advance;
   return {
     controllable: advance !== undefined,
     now: harness.now ?? (() => Date.now()),
-    pass: advance ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    // Timers run on a monotonic clock while backends read Date.now() in whole milliseconds: after a timer of `ms`
+    // the wall clock may show ms - 1. A small margin makes "after that much time" true on both clocks.
+    pass: advance ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms + REAL_TIME_MARGIN_MS))),
   };
 }
 
