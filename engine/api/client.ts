@@ -1,10 +1,9 @@
 import ky, { type KyInstance } from "ky";
 import { sleep, systemClock, type Clock } from "../clock.js";
 import { ConnectorError } from "../errors.js";
-import type { VendorCredentials } from "../manifest/credentials.js";
+import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import { renderTemplate, type TemplateValue } from "../manifest/template.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
-import { templateLookup } from "../oauth/context.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import { acquireCapacity, bucketsToPause, rateLimitBuckets } from "./rate-limit-gate.js";
 import { readRateLimitSignal } from "./rate-limit-headers.js";

@@ -1,5 +1,6 @@
 import type { VendorManifest } from "./manifest.generated.js";
 import { ConnectorError } from "../errors.js";
+import type { TemplateLookup, TemplateValue } from "./template.js";
 
 /** Per-deployment secrets and settings for one vendor. Never in a manifest; from the environment or code. */
 export interface VendorCredentials {
@@ -50,4 +51,20 @@ export function credentialsFromEnv(
       : raw;
   }
   return { clientId, clientSecret, settings };
+}
+
+/**
+ * Template values: {clientId}, {clientSecret}, {settings.<name>}, plus per-call values such as {userId} and
+ * {vendorUserId}. Anything else is missing, which renderTemplate reports by name.
+ */
+export function templateLookup(
+  credentials: VendorCredentials,
+  values: Readonly<Record<string, TemplateValue>> = {},
+): TemplateLookup {
+  return (name) => {
+    if (name === "clientId") return credentials.clientId;
+    if (name === "clientSecret") return credentials.clientSecret;
+    if (name.startsWith("settings.")) return credentials.settings[name.slice("settings.".length)];
+    return values[name];
+  };
 }

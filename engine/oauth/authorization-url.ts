@@ -1,6 +1,7 @@
+import { templateLookup } from "../manifest/credentials.js";
 import { renderTemplate } from "../manifest/template.js";
 import type { PendingAuthorizationStore } from "../ports/pending-authorization-store.js";
-import { templateLookup, type VendorContext } from "./context.js";
+import type { VendorContext } from "./context.js";
 import { calculatePKCECodeChallenge, generateRandomCodeVerifier } from "./pkce.js";
 import { generateRandomState } from "./state.js";
 

@@ -3,7 +3,7 @@ import { performApiCall } from "../api/api-call.js";
 import { createVendorApiClient, type BearerTokenSource, type VendorApiClientOptions } from "../api/client.js";
 import { sleep, systemClock, type Clock } from "../clock.js";
 import { ConnectorError, isConnectorError, type ConnectorErrorCode } from "../errors.js";
-import type { VendorCredentials } from "../manifest/credentials.js";
+import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { Encryptor } from "../ports/encryptor.js";
 import type { LeaseManager } from "../ports/lease.js";
@@ -11,7 +11,7 @@ import type { PendingAuthorizationStore } from "../ports/pending-authorization-s
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { StoredConnection, TokenStore } from "../ports/token-store.js";
 import { authorizationUrl, type AuthorizationRequest, type AuthorizationUrlParameters } from "./authorization-url.js";
-import { templateLookup, type VendorContext } from "./context.js";
+import type { VendorContext } from "./context.js";
 import { revokeAtVendor, type VendorRevocation } from "./revoke.js";
 import { SingleFlight } from "./single-flight.js";
 import { stateExpiryHint } from "./state.js";

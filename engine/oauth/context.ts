@@ -1,6 +1,5 @@
 import type { Clock } from "../clock.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
-import type { TemplateLookup, TemplateValue } from "../manifest/template.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 
 /** What every OAuth step needs to know about the vendor it talks to. */
@@ -13,22 +12,6 @@ export interface VendorContext {
 }
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
-
-/**
- * Template values: {clientId}, {clientSecret}, {settings.<name>}, plus per-call values such as {userId} and
- * {vendorUserId}. Anything else is missing, which renderTemplate reports by name.
- */
-export function templateLookup(
-  credentials: VendorCredentials,
-  values: Readonly<Record<string, TemplateValue>> = {},
-): TemplateLookup {
-  return (name) => {
-    if (name === "clientId") return credentials.clientId;
-    if (name === "clientSecret") return credentials.clientSecret;
-    if (name.startsWith("settings.")) return credentials.settings[name.slice("settings.".length)];
-    return values[name];
-  };
-}
 
 /** An OAuth `error` code from a vendor, only when it looks like one (so nothing else ever reaches a message). */
 export function safeErrorCode(value: unknown): string | undefined {

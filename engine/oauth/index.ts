@@ -2,7 +2,6 @@ export { calculatePKCECodeChallenge, generateRandomCodeVerifier } from "./pkce.j
 export { generateRandomState, stateExpiryHint } from "./state.js";
 export { applyClientAuthentication, clientSecretBasic, formUrlEncode } from "./client-auth.js";
 export type { ClientAuthMethod } from "./client-auth.js";
-export { templateLookup } from "./context.js";
 export type { VendorContext } from "./context.js";
 export { authorizationUrl, DEFAULT_PENDING_AUTHORIZATION_TTL_SECONDS } from "./authorization-url.js";
 export type { AuthorizationRequest, AuthorizationUrlParameters } from "./authorization-url.js";

@@ -1,9 +1,10 @@
 import ky from "ky";
 import { ConnectorError } from "../errors.js";
+import { templateLookup } from "../manifest/credentials.js";
 import { evaluateExpression } from "../manifest/expressions.js";
 import { renderTemplate } from "../manifest/template.js";
 import { applyClientAuthentication } from "./client-auth.js";
-import { DEFAULT_HTTP_TIMEOUT_MS, safeErrorCode, templateLookup, type VendorContext } from "./context.js";
+import { DEFAULT_HTTP_TIMEOUT_MS, safeErrorCode, type VendorContext } from "./context.js";
 import { tokenSetFromResponse, type TokenSet } from "./token-set.js";
 
 /** A successful token endpoint answer: the parsed tokens, the token object and the whole response body. */

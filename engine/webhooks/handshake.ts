@@ -1,12 +1,11 @@
 import { ConnectorError } from "../errors.js";
 import { evaluateExpression } from "../manifest/expressions.js";
 import type { Handshake, HandshakeResponse } from "../manifest/manifest.generated.js";
-import type { VendorCredentials } from "../manifest/credentials.js";
+import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import { renderTemplate, renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import { parseBody } from "./body.js";
 import { secretsEqual } from "./constant-time.js";
-import { credentialLookup } from "./credential-lookup.js";
 import { bodyBytes, type HeaderReader, type WebhookRequest } from "./request.js";
 
 /** What to send back to the vendor. */
@@ -34,7 +33,7 @@ export async function answerHandshake(
     const verify = handshake.verify;
     if (verify) {
       const sent = verify.query !== undefined ? query.get(verify.query) : header(verify.header!);
-      const expected = renderTemplateVariants(verify.equals, credentialLookup(credentials));
+      const expected = renderTemplateVariants(verify.equals, templateLookup(credentials));
       const matches = !!sent && expected.some((value) => secretsEqual(value, sent));
       if (!matches) return respond(handshake.respondOnMismatch ?? { status: 401 }, header, query);
     }

@@ -1,10 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConnectorError } from "../errors.js";
-import type { VendorCredentials } from "../manifest/credentials.js";
+import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import type { HmacSignature } from "../manifest/manifest.generated.js";
 import { parseTemplate, placeholdersOf, renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
-import { credentialLookup } from "./credential-lookup.js";
 import type { HeaderReader } from "./request.js";
 
 /** What a signature covers, from the manifest's signedContent template, with the body kept as raw bytes. */
@@ -106,7 +105,7 @@ function placeholderValue(name: string, parts: SignedParts): string {
  * secret exists (Polar hands the secret out only after its PING is answered), and every signed request fails closed.
  */
 function signingKeys(spec: DeepReadonly<HmacSignature>, credentials: VendorCredentials): Buffer[] {
-  const lookup = credentialLookup(credentials);
+  const lookup = templateLookup(credentials);
   const unset = placeholdersOf(spec.key).some((name) => {
     const value = lookup(name);
     return value === undefined || (Array.isArray(value) && value.length === 0);

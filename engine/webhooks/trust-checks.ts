@@ -1,11 +1,10 @@
 import { BlockList, isIP } from "node:net";
 import { ConnectorError } from "../errors.js";
-import type { VendorCredentials } from "../manifest/credentials.js";
+import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import type { SharedSecretSignature, UnsignedTrust } from "../manifest/manifest.generated.js";
 import { renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import { secretsEqual } from "./constant-time.js";
-import { credentialLookup } from "./credential-lookup.js";
 import type { HeaderReader } from "./request.js";
 
 /** The vendor sends a secret value (or a bearer token) in a header. */
@@ -17,7 +16,7 @@ export class SharedSecretScheme {
     private readonly spec: DeepReadonly<SharedSecretSignature>,
     credentials: VendorCredentials,
   ) {
-    this.secrets = nonEmpty(renderTemplateVariants(spec.secret, credentialLookup(credentials)), vendor);
+    this.secrets = nonEmpty(renderTemplateVariants(spec.secret, templateLookup(credentials)), vendor);
   }
 
   verify(header: HeaderReader): void {
@@ -45,7 +44,7 @@ export class UnsignedScheme {
     private readonly spec: DeepReadonly<UnsignedTrust>,
     credentials: VendorCredentials,
   ) {
-    const lookup = credentialLookup(credentials);
+    const lookup = templateLookup(credentials);
     const header = spec.trust.header;
     this.headerValues = header ? nonEmpty(renderTemplateVariants(header.equals, lookup), vendor) : undefined;
     const sourceIp = spec.trust.sourceIp;
