@@ -3,21 +3,9 @@
 // same suites there). Where the two disagree, one of them differs from DynamoDB: worth finding out which.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, inject } from "vitest";
-import { DynamoDbLeaseManager } from "../../engine/backends/aws/dynamodb-lease-manager.js";
-import { DynamoDbPendingAuthorizationStore } from "../../engine/backends/aws/dynamodb-pending-authorization-store.js";
-import { DynamoDbRateLimiter } from "../../engine/backends/aws/dynamodb-rate-limiter.js";
-import { DynamoDbReplayCache } from "../../engine/backends/aws/dynamodb-replay-cache.js";
-import { DynamoDbTokenStore } from "../../engine/backends/aws/dynamodb-token-store.js";
 import { ensureTable } from "../../engine/backends/aws/ensure-table.js";
 import { testCredentials, testRegion, uniqueResourceName } from "../aws/aws-test-support.js";
-import {
-  describeLeaseManagerContract,
-  describePendingAuthorizationStoreContract,
-  describeRateLimiterContract,
-  describeReplayCacheContract,
-  describeTokenStoreContract,
-} from "../contracts/index.js";
-import { fakeClock } from "../embedded/fake-clock.js";
+import { describeDynamoDbContracts } from "../aws/dynamodb-contracts.js";
 
 const dynamodb = new DynamoDBClient({
   endpoint: inject("dynamoDbLocalEndpoint"),
@@ -35,33 +23,4 @@ afterAll(() => {
   dynamodb.destroy();
 });
 
-// Every contract test uses unique keys, so one table serves them all.
-const table = () => ({ client: dynamodb, tableName });
-
-describeTokenStoreContract("DynamoDB Local", async () => ({ subject: new DynamoDbTokenStore(table()) }));
-
-// DynamoDB never evaluates time itself (expiry is in the condition, from our clock), so a fake clock is faithful.
-describePendingAuthorizationStoreContract("DynamoDB Local", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbPendingAuthorizationStore({ ...table(), clock: time.clock }), ...time };
-});
-describeReplayCacheContract("DynamoDB Local", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbReplayCache({ ...table(), clock: time.clock }), ...time };
-});
-describeLeaseManagerContract("DynamoDB Local", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbLeaseManager({ ...table(), clock: time.clock }), ...time };
-});
-describeRateLimiterContract("DynamoDB Local", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbRateLimiter({ ...table(), clock: time.clock }), ...time };
-});
-
-// ...and once on the system clock, as production runs them.
-describePendingAuthorizationStoreContract("DynamoDB Local, real time", async () => ({
-  subject: new DynamoDbPendingAuthorizationStore(table()),
-}));
-describeReplayCacheContract("DynamoDB Local, real time", async () => ({ subject: new DynamoDbReplayCache(table()) }));
-describeLeaseManagerContract("DynamoDB Local, real time", async () => ({ subject: new DynamoDbLeaseManager(table()) }));
-describeRateLimiterContract("DynamoDB Local, real time", async () => ({ subject: new DynamoDbRateLimiter(table()) }));
+describeDynamoDbContracts("DynamoDB Local", () => ({ client: dynamodb, tableName }));

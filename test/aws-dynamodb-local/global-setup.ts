@@ -8,9 +8,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { freePort } from "../support/free-port.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -105,18 +105,6 @@ function dynamoDbLocalDirectory(): string {
   return join(lib, folder);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** Until ListTables answers with 200 (any credentials work with -sharedDb; the signature is not checked). */
 async function waitUntilAnswering(endpoint: string, child: ChildProcess): Promise<void> {

@@ -1,11 +1,6 @@
 // The shared port contracts (test/contracts) run against the AWS backends on the local AWS-protocol server.
 import { DeleteQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll } from "vitest";
-import { DynamoDbLeaseManager } from "../../engine/backends/aws/dynamodb-lease-manager.js";
-import { DynamoDbPendingAuthorizationStore } from "../../engine/backends/aws/dynamodb-pending-authorization-store.js";
-import { DynamoDbRateLimiter } from "../../engine/backends/aws/dynamodb-rate-limiter.js";
-import { DynamoDbReplayCache } from "../../engine/backends/aws/dynamodb-replay-cache.js";
-import { DynamoDbTokenStore } from "../../engine/backends/aws/dynamodb-token-store.js";
 import { initAws } from "../../engine/backends/aws/init-aws.js";
 import { KmsEnvelopeEncryptor } from "../../engine/backends/aws/kms-envelope-encryptor.js";
 import { SqsJobQueue } from "../../engine/backends/aws/sqs-job-queue.js";
@@ -13,13 +8,7 @@ import type { EventJob } from "../../engine/ports/job-queue.js";
 import {
   describeEncryptorContract,
   describeJobQueueContract,
-  describeLeaseManagerContract,
-  describePendingAuthorizationStoreContract,
-  describeRateLimiterContract,
-  describeReplayCacheContract,
-  describeTokenStoreContract,
 } from "../contracts/index.js";
-import { fakeClock } from "../embedded/fake-clock.js";
 import {
   createKmsKey,
   createTestTable,
@@ -28,6 +17,7 @@ import {
   newSqsClient,
   uniqueResourceName,
 } from "./aws-test-support.js";
+import { describeDynamoDbContracts } from "./dynamodb-contracts.js";
 
 const MAX_RECEIVES = 2;
 
@@ -47,36 +37,7 @@ afterAll(() => {
   kms.destroy();
 });
 
-// Every contract test uses unique keys, so one table serves them all.
-const table = () => ({ client: dynamodb, tableName });
-
-describeTokenStoreContract("DynamoDB", async () => ({ subject: new DynamoDbTokenStore(table()) }));
-
-// DynamoDB never evaluates time itself (expiry is in the condition, from our clock), so a fake clock is faithful.
-describePendingAuthorizationStoreContract("DynamoDB", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbPendingAuthorizationStore({ ...table(), clock: time.clock }), ...time };
-});
-describeReplayCacheContract("DynamoDB", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbReplayCache({ ...table(), clock: time.clock }), ...time };
-});
-describeLeaseManagerContract("DynamoDB", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbLeaseManager({ ...table(), clock: time.clock }), ...time };
-});
-describeRateLimiterContract("DynamoDB", async () => {
-  const time = fakeClock();
-  return { subject: new DynamoDbRateLimiter({ ...table(), clock: time.clock }), ...time };
-});
-
-// ...and once on the system clock, as production runs them.
-describePendingAuthorizationStoreContract("DynamoDB, real time", async () => ({
-  subject: new DynamoDbPendingAuthorizationStore(table()),
-}));
-describeReplayCacheContract("DynamoDB, real time", async () => ({ subject: new DynamoDbReplayCache(table()) }));
-describeLeaseManagerContract("DynamoDB, real time", async () => ({ subject: new DynamoDbLeaseManager(table()) }));
-describeRateLimiterContract("DynamoDB, real time", async () => ({ subject: new DynamoDbRateLimiter(table()) }));
+describeDynamoDbContracts("DynamoDB", () => ({ client: dynamodb, tableName }));
 
 describeJobQueueContract("SQS", async () => {
   const { queueUrl, deadLetterQueueUrl } = await initAws({

@@ -2,8 +2,8 @@
 // hands its URL to the tests as inject("awsEndpoint"), and stops it after the run.
 // Set SYNHEART_AWS_ENDPOINT to run the AWS tests against a server you started yourself instead.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
+import { freePort } from "../support/free-port.js";
 import { ensureMoto } from "./ensure-moto.mjs";
 
 declare module "vitest" {
@@ -46,18 +46,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return () => stop(child);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 async function waitUntilAnswering(endpoint: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + startupTimeoutMs;
