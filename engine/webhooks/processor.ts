@@ -103,14 +103,15 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
 }
 
 function planFor(definition: VendorDefinition, credentials: VendorCredentials, hooks?: VendorHooks): VendorPlan {
-  const signature = definition.manifest.webhooks.signature;
-  const scheme =
-    signature.scheme === "hmac"
-      ? new HmacScheme(definition.id, signature, credentials)
-      : signature.scheme === "shared-secret"
-        ? new SharedSecretScheme(definition.id, signature, credentials)
-        : new UnsignedScheme(definition.id, signature, credentials);
+  const scheme = schemeFor(definition, credentials);
   return { definition, credentials, scheme, mapper: new EventMapper(definition.manifest, credentials), hooks };
+}
+
+function schemeFor(definition: VendorDefinition, credentials: VendorCredentials): VendorPlan["scheme"] {
+  const signature = definition.manifest.webhooks.signature;
+  if (signature.scheme === "hmac") return new HmacScheme(definition.id, signature, credentials);
+  if (signature.scheme === "shared-secret") return new SharedSecretScheme(definition.id, signature, credentials);
+  return new UnsignedScheme(definition.id, signature, credentials);
 }
 
 async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: ReplayCache, nowMs: number): Promise<VerifiedWebhook> {
@@ -167,8 +168,7 @@ export function signWebhook(
   rawBody: Uint8Array | string,
   options: SignOptions = {},
 ): Record<string, string> {
-  const plan = planFor(definition, credentials);
-  const { scheme } = plan;
+  const scheme = schemeFor(definition, credentials);
   if (scheme instanceof SharedSecretScheme) {
     const spec = definition.manifest.webhooks.signature;
     return spec.scheme === "shared-secret" ? { [spec.header]: scheme.sign() } : {};
