@@ -14,10 +14,18 @@ export interface SignedParts {
   readonly header: HeaderReader;
 }
 
-/** An HMAC scheme with its keys decoded once, when the vendor is configured, not per request. */
+/**
+ * An HMAC scheme with its keys decoded once, when the vendor is configured, not per request. Verifying allocates
+ * only the digest string: the comparison writes both signatures into two buffers of the scheme's own.
+ */
 export class HmacScheme {
   private readonly keys: readonly Buffer[];
   private readonly content: ReturnType<typeof parseTemplate>;
+  private readonly digestEncoding: "base64" | "hex";
+  /** Every signature of a scheme has this length (in characters of its encoding); lengths are public. */
+  private readonly signatureLength: number;
+  private readonly expectedBytes: Buffer;
+  private readonly sentBytes: Buffer;
 
   constructor(
     private readonly vendor: string,
@@ -29,6 +37,10 @@ export class HmacScheme {
       throw new ConnectorError("missing_setting", "a webhook signing key is empty", { vendor });
     }
     this.content = parseTemplate(spec.signedContent);
+    this.digestEncoding = spec.encoding === "base64" ? "base64" : "hex";
+    this.signatureLength = createHmac(spec.algorithm, "length").digest(this.digestEncoding).length;
+    this.expectedBytes = Buffer.alloc(this.signatureLength);
+    this.sentBytes = Buffer.alloc(this.signatureLength);
   }
 
   /**
@@ -43,14 +55,10 @@ export class HmacScheme {
     if (this.keys.length === 0) {
       throw new ConnectorError("invalid_signature", "no webhook signing key is configured yet", { vendor: this.vendor });
     }
-    const candidates = this.sentSignatures(sent).map((candidate) => Buffer.from(candidate, "latin1"));
+    const candidates = this.spec.separator ? sent.split(this.spec.separator) : [sent];
     for (const key of this.keys) {
-      const expected = this.encode(this.digest(key, parts));
-      const expectedBytes = Buffer.from(expected, "latin1");
-      // Lengths are public (every signature of a scheme has the same length); the bytes are compared in constant time.
-      for (const candidate of candidates) {
-        if (candidate.length === expectedBytes.length && timingSafeEqual(candidate, expectedBytes)) return expected;
-      }
+      const expected = this.digest(key, parts);
+      for (const candidate of candidates) if (this.matches(candidate, expected)) return expected;
     }
     throw new ConnectorError("invalid_signature", `${this.spec.header} does not match the body`, { vendor: this.vendor });
   }
@@ -59,37 +67,32 @@ export class HmacScheme {
   sign(parts: SignedParts): string {
     const key = this.keys[0];
     if (!key) throw new ConnectorError("missing_setting", "no webhook signing key is configured", { vendor: this.vendor });
-    const encoded = this.encode(this.digest(key, parts));
+    const encoded = this.digest(key, parts);
     return `${this.spec.prefix ?? ""}${this.spec.encoding === "hex-upper" ? encoded.toUpperCase() : encoded}`;
   }
 
-  private sentSignatures(headerValue: string): string[] {
-    const { separator, encoding } = this.spec;
+  /** One sent value (prefix and all) against the expected signature, compared in constant time. */
+  private matches(sentValue: string, expected: string): boolean {
     const prefix = this.spec.prefix ?? "";
-    const signatures: string[] = [];
-    for (const raw of separator ? headerValue.split(separator) : [headerValue]) {
-      const value = raw.trim();
-      if (value.length <= prefix.length || !value.startsWith(prefix)) continue;
-      const signature = value.slice(prefix.length);
-      signatures.push(encoding === "base64" ? signature : signature.toLowerCase());
-    }
-    return signatures;
+    const value = sentValue.trim();
+    if (value.length !== prefix.length + this.signatureLength || !value.startsWith(prefix)) return false;
+    // Hex is compared in lower case: the bytes are what matter, and vendors are loose about case.
+    const signature = this.digestEncoding === "hex" ? value.slice(prefix.length).toLowerCase() : value.slice(prefix.length);
+    if (signature.length !== this.signatureLength) return false; // lower-casing can change the length of non-ASCII text
+    // Header values are byte strings, so latin1 writes each character as the byte it was sent as.
+    this.sentBytes.write(signature, 0, "latin1");
+    this.expectedBytes.write(expected, 0, "latin1");
+    return timingSafeEqual(this.sentBytes, this.expectedBytes);
   }
 
-
-  private digest(key: Buffer, parts: SignedParts): Buffer {
+  private digest(key: Buffer, parts: SignedParts): string {
     const hmac = createHmac(this.spec.algorithm, key);
     for (const part of this.content) {
       if ("literal" in part) hmac.update(part.literal, "utf8");
       else if (part.placeholder === "body") hmac.update(parts.body);
       else hmac.update(placeholderValue(part.placeholder, parts), "utf8");
     }
-    return hmac.digest();
-  }
-
-  /** Hex is compared in lower case: the bytes are what matter, and vendors are loose about case. */
-  private encode(digest: Buffer): string {
-    return this.spec.encoding === "base64" ? digest.toString("base64") : digest.toString("hex");
+    return hmac.digest(this.digestEncoding);
   }
 }
 

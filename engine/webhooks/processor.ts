@@ -8,10 +8,10 @@ import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { ReplayCache } from "../ports/replay-cache.js";
 import { parseBody } from "./body.js";
 import { sha256 } from "./digest.js";
-import { EventMapper } from "./event-mapper.js";
+import { EventMapper, type MappingOutcome } from "./event-mapper.js";
 import { answerHandshake, type WebhookResponse } from "./handshake.js";
 import { HmacScheme } from "./hmac-signature.js";
-import { replayKey } from "./replay-key.js";
+import { replayKey, type DeliveryParts } from "./replay-key.js";
 import { bodyBytes, headerReader, queryOf, type HeaderReader, type WebhookRequest } from "./request.js";
 import { checkTimestamp } from "./timestamp.js";
 import { SharedSecretScheme, UnsignedScheme } from "./trust-checks.js";
@@ -76,7 +76,10 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
         throw error;
       };
       try {
-        return verify(planOf(vendorId), request, options.replayCache, clock()).catch(rejected);
+        const plan = planOf(vendorId);
+        const checked = checkDelivery(plan, request, clock());
+        if (checked instanceof Promise) return checked.then((webhook) => remember(plan, webhook, options.replayCache)).catch(rejected);
+        return remember(plan, checked, options.replayCache).then(undefined, rejected);
       } catch (error) {
         return Promise.reject(error).catch(rejected);
       }
@@ -114,7 +117,11 @@ function schemeFor(definition: VendorDefinition, credentials: VendorCredentials)
   return new UnsignedScheme(definition.id, signature, credentials);
 }
 
-async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: ReplayCache, nowMs: number): Promise<VerifiedWebhook> {
+/**
+ * Authenticates, parses and maps a delivery, and names its replay key; the replay check is left to `remember`, so a
+ * delivery that fails here is not remembered. Synchronous unless a hook or a JSONata evaluation is asynchronous.
+ */
+function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number): VerifiedWebhook | Promise<VerifiedWebhook> {
   const { manifest, id: vendor } = plan.definition;
   const { webhooks } = manifest;
   const body = bodyBytes(request.rawBody);
@@ -125,20 +132,38 @@ async function verify(plan: VendorPlan, request: WebhookRequest, replayCache: Re
   const header = headerReader(request.headers);
   const delivery = authenticate(plan, request, header, body, nowMs);
   const parsed = parseBody(body, webhooks.body, vendor);
-  const reshaped = plan.hooks?.beforeMapping ? await plan.hooks.beforeMapping(parsed, { vendor: plan.definition, credentials: plan.credentials }) : parsed;
   const deliveryId = sha256(body, "hex").slice(0, 32);
-  const mapped = plan.mapper.map(reshaped, deliveryId);
-  const { events, ignoredItems } = mapped instanceof Promise ? await mapped : mapped;
-
-  if (!webhooks.replay) return { ok: true, vendor, events, ignoredItems };
-  const key = replayKey(vendor, webhooks.replay.key, { ...delivery, bodyDigest: deliveryId, header });
-  if (!(await replayCache.firstSeen(key, webhooks.replay.ttlSeconds))) {
-    throw new ConnectorError("replayed", "this delivery was already received", { vendor });
+  const verified = (outcome: MappingOutcome): VerifiedWebhook => {
+    const { events, ignoredItems } = outcome;
+    if (!webhooks.replay) return { ok: true, vendor, events, ignoredItems };
+    const replayParts: DeliveryParts = { bodyDigest: deliveryId, header, timestamp: delivery.timestamp, id: delivery.id, signature: delivery.signature };
+    return { ok: true, vendor, events, ignoredItems, replayKey: replayKey(vendor, webhooks.replay.key, replayParts) };
+  };
+  if (plan.hooks?.beforeMapping) {
+    const context = { vendor: plan.definition, credentials: plan.credentials };
+    return Promise.resolve(plan.hooks.beforeMapping(parsed, context)).then((reshaped) => plan.mapper.map(reshaped, deliveryId)).then(verified);
   }
-  return { ok: true, vendor, events, ignoredItems, replayKey: key };
+  const mapped = plan.mapper.map(parsed, deliveryId);
+  return mapped instanceof Promise ? mapped.then(verified) : verified(mapped);
 }
 
-function authenticate(plan: VendorPlan, request: WebhookRequest, header: HeaderReader, body: Buffer, nowMs: number) {
+/** The replay check, last: only a delivery that would be accepted is remembered. */
+function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache): Promise<VerifiedWebhook> {
+  const replay = plan.definition.manifest.webhooks.replay;
+  if (!replay || webhook.replayKey === undefined) return Promise.resolve(webhook);
+  return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then((first) => {
+    if (!first) throw new ConnectorError("replayed", "this delivery was already received", { vendor: webhook.vendor });
+    return webhook;
+  });
+}
+
+interface Authenticated {
+  readonly timestamp?: string | undefined;
+  readonly id?: string | undefined;
+  readonly signature?: string | undefined;
+}
+
+function authenticate(plan: VendorPlan, request: WebhookRequest, header: HeaderReader, body: Buffer, nowMs: number): Authenticated {
   const { scheme } = plan;
   const vendor = plan.definition.id;
   if (scheme instanceof HmacScheme) {
