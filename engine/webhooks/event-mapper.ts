@@ -5,6 +5,7 @@ import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from ".
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import { pathValue, renderTemplate } from "../manifest/template.js";
+import { toIsoTime } from "./iso-time.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 
 type Mapping = DeepReadonly<EventMapping>;
@@ -257,18 +258,6 @@ function scalarString(value: unknown): string | undefined {
   if (typeof value === "string" && value.length > 0) return value;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   return undefined;
-}
-
-/** The range a JavaScript Date can hold, in milliseconds either side of the epoch. */
-const MAX_TIME_MS = 8.64e15;
-
-/** Strings that parse as a time stay as ISO 8601; numbers are Unix seconds (or milliseconds when too large for seconds). */
-function toIsoTime(value: unknown): string | undefined {
-  let date: Date | undefined;
-  if (typeof value === "number" && Number.isFinite(value)) date = new Date(Math.abs(value) > 1e11 ? value : value * 1000);
-  else if (typeof value === "string") date = new Date(value);
-  const ms = date?.getTime();
-  return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? date!.toISOString() : undefined;
 }
 
 /** Thrown inside the synchronous mapping when an input needs JSONata after all (e.g. an array it maps over). */

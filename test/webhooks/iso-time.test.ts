@@ -1,0 +1,50 @@
+// occurredAt normalisation: the fast path for plain UTC strings must give exactly what a Date round trip gives.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { toIsoTime } from "../../engine/webhooks/iso-time.js";
+
+const viaDate = (value: string): string | undefined => {
+  const date = new Date(value);
+  return Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
+};
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+describe("toIsoTime", () => {
+  it("gives what a Date round trip gives, for any written time (impossible days, offsets, fractions included)", () => {
+    const written = fc
+      .record({
+        year: fc.integer({ min: 0, max: 9999 }),
+        month: fc.integer({ min: 0, max: 13 }),
+        day: fc.integer({ min: 0, max: 32 }),
+        hour: fc.integer({ min: 0, max: 25 }),
+        minute: fc.integer({ min: 0, max: 60 }),
+        second: fc.integer({ min: 0, max: 60 }),
+        fraction: fc.constantFrom("", ".5", ".123", ".1234", ".000"),
+        zone: fc.constantFrom("Z", "+00:00", "-00:00", "+02:00", "-05:30", "", "z"),
+      })
+      .map((t) => `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${t.fraction}${t.zone}`);
+    fc.assert(
+      fc.property(written, (value) => {
+        expect(toIsoTime(value)).toBe(viaDate(value));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("keeps plain UTC times as they are and adds milliseconds where missing", () => {
+    expect(toIsoTime("2018-05-15T14:22:24Z")).toBe("2018-05-15T14:22:24.000Z");
+    expect(toIsoTime("2026-07-04T08:00:00+00:00")).toBe("2026-07-04T08:00:00.000Z");
+    expect(toIsoTime("2026-07-04T08:00:00.250Z")).toBe("2026-07-04T08:00:00.250Z");
+    expect(toIsoTime("2026-02-30T08:00:00Z")).toBe("2026-03-02T08:00:00.000Z");
+  });
+
+  it("reads numbers as Unix seconds, or milliseconds when too large for seconds, and refuses what no Date holds", () => {
+    expect(toIsoTime(1_530_576_000)).toBe("2018-07-03T00:00:00.000Z");
+    expect(toIsoTime(1_702_729_200_000)).toBe("2023-12-16T12:20:00.000Z");
+    expect(toIsoTime(9e15)).toBeUndefined();
+    expect(toIsoTime("yesterday")).toBeUndefined();
+    expect(toIsoTime(Number.NaN)).toBeUndefined();
+    expect(toIsoTime({})).toBeUndefined();
+  });
+});
