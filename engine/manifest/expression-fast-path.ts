@@ -5,6 +5,8 @@
  * Anything outside that subset, or an input outside it at run time (arrays, which JSONata maps over), answers
  * FALLBACK and is evaluated by JSONata itself.
  */
+import { isoFromMillis } from "../iso-time.js";
+
 export const FALLBACK: unique symbol = Symbol("evaluate with JSONata");
 
 export type FastPath = (input: unknown) => unknown;
@@ -174,7 +176,7 @@ const FUNCTIONS: Record<string, (value: unknown) => unknown> = {
   },
   fromMillis: (value) => {
     if (value === undefined) return undefined;
-    return typeof value === "number" && Math.abs(value) <= 8.64e15 ? new Date(value).toISOString() : FALLBACK;
+    return typeof value === "number" ? (isoFromMillis(value) ?? FALLBACK) : FALLBACK;
   },
 };
 

@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { ConnectorError } from "../errors.js";
+import { parseForm } from "./form.js";
 
 /** No vendor nests this deep; a body that does is an attack on the mapper's recursion, refused before parsing. */
 export const MAX_JSON_DEPTH = 64;
@@ -20,16 +21,6 @@ export function parseBody(bytes: Uint8Array, encoding: "json" | "form", vendor: 
     const reason = error instanceof RangeError ? "nested too deeply" : "not valid JSON";
     throw new ConnectorError("malformed_body", `the body is ${reason}`, { vendor });
   }
-}
-
-/** application/x-www-form-urlencoded into an object; a repeated field becomes an array. */
-function parseForm(text: string): Record<string, string | string[]> {
-  const fields: Record<string, string | string[]> = Object.create(null);
-  for (const [name, value] of new URLSearchParams(text)) {
-    const existing = fields[name];
-    fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return { ...fields };
 }
 
 /** Scans brackets outside strings; cheaper than parsing and walking the result. */

@@ -5,7 +5,8 @@ import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from ".
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import { pathValue, renderTemplate } from "../manifest/template.js";
-import { toIsoTime } from "./iso-time.js";
+import { formEncode } from "./form.js";
+import { toIsoTime } from "../iso-time.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 
 type Mapping = DeepReadonly<EventMapping>;
@@ -217,9 +218,9 @@ export class EventMapper {
       throw new ConnectorError("mapping_failed", `mapping ${mapping.type} gave an invalid fetch URL`, { vendor });
     }
     if (fetch.query) {
-      const query = new URLSearchParams();
-      for (const [name, template] of Object.entries(fetch.query)) query.set(name, renderTemplate(template, lookup));
-      url += (url.includes("?") ? "&" : "?") + query.toString();
+      let query = "";
+      for (const name in fetch.query) query += `${query ? "&" : ""}${formEncode(name)}=${formEncode(renderTemplate(fetch.query[name]!, lookup))}`;
+      url += (url.includes("?") ? "&" : "?") + query;
     }
     return { method: fetch.method, url, goneStatuses: fetch.goneStatuses ?? [404, 410] };
   }

@@ -5,7 +5,7 @@ import { templateLookup, type VendorCredentials } from "../manifest/credentials.
 import { renderTemplate, renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import { parseBody } from "./body.js";
-import { secretsEqual } from "./constant-time.js";
+import { SecretMatcher } from "./constant-time.js";
 import { bodyBytes, type HeaderReader, type WebhookRequest } from "./request.js";
 
 /** What to send back to the vendor. */
@@ -34,7 +34,7 @@ export async function answerHandshake(
     if (verify) {
       const sent = verify.query !== undefined ? query.get(verify.query) : header(verify.header!);
       const expected = renderTemplateVariants(verify.equals, templateLookup(credentials));
-      const matches = !!sent && expected.some((value) => secretsEqual(value, sent));
+      const matches = !!sent && new SecretMatcher(expected).matches(sent);
       if (!matches) return respond(handshake.respondOnMismatch ?? { status: 401 }, header, query);
     }
     return respond(handshake.respond, header, query);

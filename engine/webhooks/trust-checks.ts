@@ -4,12 +4,13 @@ import { templateLookup, type VendorCredentials } from "../manifest/credentials.
 import type { SharedSecretSignature, UnsignedTrust } from "../manifest/manifest.generated.js";
 import { renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
-import { secretsEqual } from "./constant-time.js";
+import { SecretMatcher } from "./constant-time.js";
 import type { HeaderReader } from "./request.js";
 
 /** The vendor sends a secret value (or a bearer token) in a header. */
 export class SharedSecretScheme {
   private readonly secrets: readonly string[];
+  private readonly matcher: SecretMatcher;
 
   constructor(
     private readonly vendor: string,
@@ -17,6 +18,7 @@ export class SharedSecretScheme {
     credentials: VendorCredentials,
   ) {
     this.secrets = nonEmpty(renderTemplateVariants(spec.secret, templateLookup(credentials)), vendor);
+    this.matcher = new SecretMatcher(this.secrets);
   }
 
   verify(header: HeaderReader): void {
@@ -24,7 +26,7 @@ export class SharedSecretScheme {
     if (!sent) throw new ConnectorError("missing_header", `${this.spec.header} header is missing`, { vendor: this.vendor });
     const prefix = this.spec.prefix ?? "";
     const value = sent.startsWith(prefix) ? sent.slice(prefix.length) : undefined;
-    if (value === undefined || !anyEqual(this.secrets, value)) {
+    if (value === undefined || !this.matcher.matches(value)) {
       throw new ConnectorError("invalid_signature", `${this.spec.header} is not the shared secret`, { vendor: this.vendor });
     }
   }
@@ -34,10 +36,16 @@ export class SharedSecretScheme {
   }
 }
 
+/** Bounds the decisions kept: a flood from many addresses only clears them. */
+const MAX_REMEMBERED_SOURCES = 1024;
+
 /** The vendor signs nothing: trust comes from a header equal to a configured value, or from the source address. */
 export class UnsignedScheme {
   private readonly headerValues: readonly string[] | undefined;
+  private readonly headerMatcher: SecretMatcher | undefined;
   private readonly allowedSources: BlockList | undefined;
+  /** Decisions by source address: a vendor sends from a handful, and each check is a call into the BlockList. */
+  private readonly sourceDecisions = new Map<string, boolean>();
 
   constructor(
     private readonly vendor: string,
@@ -47,25 +55,35 @@ export class UnsignedScheme {
     const lookup = templateLookup(credentials);
     const header = spec.trust.header;
     this.headerValues = header ? nonEmpty(renderTemplateVariants(header.equals, lookup), vendor) : undefined;
+    this.headerMatcher = this.headerValues && new SecretMatcher(this.headerValues);
     const sourceIp = spec.trust.sourceIp;
     this.allowedSources = sourceIp ? blockListOf(renderTemplateVariants(sourceIp.allow, lookup), vendor) : undefined;
   }
 
   verify(header: HeaderReader, sourceIp: string | undefined): void {
     const trustHeader = this.spec.trust.header;
-    if (trustHeader && this.headerValues) {
+    if (trustHeader && this.headerMatcher) {
       const sent = header(trustHeader.name)?.trim();
-      if (!sent || !anyEqual(this.headerValues, sent)) {
+      if (!sent || !this.headerMatcher.matches(sent)) {
         throw new ConnectorError("untrusted_source", `${trustHeader.name} is missing or not ours`, { vendor: this.vendor });
       }
     }
-    if (this.allowedSources) {
+    if (this.allowedSources && !this.allowedSource(this.allowedSources, sourceIp)) {
+      throw new ConnectorError("untrusted_source", "the request does not come from an allowed address", { vendor: this.vendor });
+    }
+  }
+
+  private allowedSource(allowedSources: BlockList, sourceIp: string | undefined): boolean {
+    if (sourceIp === undefined) return false;
+    let allowed = this.sourceDecisions.get(sourceIp);
+    if (allowed === undefined) {
       const address = normaliseAddress(sourceIp);
       const family = address ? isIP(address) : 0;
-      if (!address || family === 0 || !this.allowedSources.check(address, family === 6 ? "ipv6" : "ipv4")) {
-        throw new ConnectorError("untrusted_source", "the request does not come from an allowed address", { vendor: this.vendor });
-      }
+      allowed = !!address && family !== 0 && allowedSources.check(address, family === 6 ? "ipv6" : "ipv4");
+      if (this.sourceDecisions.size >= MAX_REMEMBERED_SOURCES) this.sourceDecisions.clear();
+      this.sourceDecisions.set(sourceIp, allowed);
     }
+    return allowed;
   }
 
   /** Headers a vendor would send (for the CLI and tests). */
@@ -73,12 +91,6 @@ export class UnsignedScheme {
     const trustHeader = this.spec.trust.header;
     return trustHeader && this.headerValues?.[0] ? { [trustHeader.name]: this.headerValues[0] } : {};
   }
-}
-
-function anyEqual(candidates: readonly string[], value: string): boolean {
-  let matched = false;
-  for (const candidate of candidates) matched = secretsEqual(candidate, value) || matched;
-  return matched;
 }
 
 function nonEmpty(values: string[], vendor: string): string[] {

@@ -1,7 +1,7 @@
 // occurredAt normalisation: the fast path for plain UTC strings must give exactly what a Date round trip gives.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toIsoTime } from "../../engine/webhooks/iso-time.js";
+import { isoFromMillis, toIsoTime } from "../../engine/iso-time.js";
 
 const viaDate = (value: string): string | undefined => {
   const date = new Date(value);
@@ -46,5 +46,28 @@ describe("toIsoTime", () => {
     expect(toIsoTime("yesterday")).toBeUndefined();
     expect(toIsoTime(Number.NaN)).toBeUndefined();
     expect(toIsoTime({})).toBeUndefined();
+  });
+});
+
+describe("isoFromMillis", () => {
+  it("writes what Date#toISOString writes, for every time a Date holds (fractions, negatives, six-digit years)", () => {
+    const times = fc.oneof(
+      fc.integer({ min: -62_167_219_200_000 - 1000, max: 253_402_300_799_999 + 1000 }),
+      fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }),
+      fc.integer({ min: 946_684_800_000, max: 4_102_444_800_000 }),
+      fc.constantFrom(0, -0, -1, 0.5, -0.5, 951_782_400_000, 951_868_799_999, -62_167_219_200_000, 253_402_300_799_999, 8.64e15, -8.64e15),
+    );
+    fc.assert(
+      fc.property(times, (ms) => {
+        expect(isoFromMillis(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("gives nothing where no Date holds the time", () => {
+    expect(isoFromMillis(8.64e15 + 1)).toBeUndefined();
+    expect(isoFromMillis(Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(isoFromMillis(Number.NaN)).toBeUndefined();
   });
 });

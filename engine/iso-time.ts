@@ -1,0 +1,59 @@
+/** The range a JavaScript Date can hold, in milliseconds either side of the epoch. */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * UTC times to the second, as vendors send them: `Date` would hand back the same digits, so they are kept without a
+ * parse and a format. Days past 28 are left to `Date`, which rolls an impossible day (02-30) into the next month.
+ */
+const PLAIN_UTC_TIME = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(\.\d{3})?(Z|\+00:00)$/;
+
+/** Strings that parse as a time become ISO 8601 UTC; numbers are Unix seconds (or milliseconds when too large for seconds). */
+export function toIsoTime(value: unknown): string | undefined {
+  let date: Date | undefined;
+  if (typeof value === "number" && Number.isFinite(value)) {
+    return isoFromMillis(Math.abs(value) > 1e11 ? value : value * 1000);
+  } else if (typeof value === "string") {
+    const plain = PLAIN_UTC_TIME.exec(value);
+    if (plain) return plain[2] && plain[3] === "Z" ? value : `${plain[1]}${plain[2] ?? ".000"}Z`;
+    date = new Date(value);
+  }
+  const ms = date?.getTime();
+  return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? date!.toISOString() : undefined;
+}
+
+const DAY_MS = 86_400_000;
+/** 0000-01-01 and the last millisecond of 9999: the years `toISOString` writes with four digits. */
+const FOUR_DIGIT_YEARS = [-62_167_219_200_000, 253_402_300_799_999] as const;
+
+/**
+ * `new Date(ms).toISOString()`, or undefined where no Date holds `ms`; three times faster for the years 0 to 9999,
+ * which is every time a vendor sends. The calendar arithmetic is Howard Hinnant's days-to-civil algorithm.
+ */
+export function isoFromMillis(ms: number): string | undefined {
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) return undefined;
+  const time = Math.trunc(ms) || 0;
+  if (time < FOUR_DIGIT_YEARS[0] || time > FOUR_DIGIT_YEARS[1]) return new Date(time).toISOString();
+  const days = Math.floor(time / DAY_MS);
+  let rest = time - days * DAY_MS;
+  const shifted = days + 719_468; // days from 0000-03-01, when leap days fall at a year's end
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
+}
+
+function pad(value: number, width: number): string {
+  const digits = String(value);
+  return digits.length >= width ? digits : "0".repeat(width - digits.length) + digits;
+}
