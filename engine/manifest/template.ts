@@ -87,18 +87,3 @@ export function renderTemplate(template: string, lookup: TemplateLookup): string
   }
   return rendered;
 }
-
-/** Paths come from manifest templates, so this cache stays as small as the manifests. */
-const splitPaths = new Map<string, readonly string[]>();
-
-/** Looks up `a.b.c` in a plain object. */
-export function pathValue(root: unknown, path: string): unknown {
-  let keys = splitPaths.get(path);
-  if (!keys) splitPaths.set(path, (keys = path.split(".")));
-  let current: unknown = root;
-  for (const key of keys) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}

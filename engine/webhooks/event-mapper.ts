@@ -1,11 +1,10 @@
 import { ConnectorError } from "../errors.js";
-import type { NormalizedEvent, ResourceFetch } from "../events.js";
+import type { NormalizedEvent } from "../events.js";
 import type { FastPath } from "../manifest/expression-fast-path.js";
 import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
-import { pathValue, renderTemplate } from "../manifest/template.js";
-import { formEncode } from "./form.js";
+import { compileFetchPlan, type FetchPlan } from "./fetch-plan.js";
 import { toIsoTime } from "../iso-time.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 
@@ -28,27 +27,20 @@ export interface MappingOutcome {
 export class EventMapper {
   private readonly byDiscriminator = new Map<string, Mapping>();
   private readonly byMatch: Mapping[] = [];
-  private readonly baseUrl: URL;
-  /** baseUrl without a trailing slash: a fetch path is appended to it. */
-  private readonly basePrefix: string;
-  private readonly allowedHosts: ReadonlySet<string>;
-  /** `<scheme>//<host>/` of each allowed host: a URL starting with one of these can only be on that host. */
-  private readonly allowedPrefixes: readonly string[];
+  private readonly fetchPlans = new Map<Mapping, FetchPlan>();
   /** Every expression's fast path, resolved once here rather than looked up by source text per event. */
   private readonly fastPaths: { split?: FastPath; discriminator?: FastPath; map: WeakMap<Mapping, FastPath>; match: WeakMap<Mapping, FastPath> } | undefined;
 
   constructor(
     private readonly manifest: DeepReadonly<VendorManifest>,
-    private readonly credentials: VendorCredentials,
+    credentials: VendorCredentials,
   ) {
     for (const mapping of manifest.webhooks.events.mappings) {
       if (mapping.on) for (const value of mapping.on) this.byDiscriminator.set(value, mapping);
       else this.byMatch.push(mapping);
+      const fetchPlan = compileFetchPlan(mapping, manifest, credentials);
+      if (fetchPlan) this.fetchPlans.set(mapping, fetchPlan);
     }
-    this.baseUrl = new URL(manifest.api.baseUrl);
-    this.basePrefix = this.baseUrl.origin + this.baseUrl.pathname.replace(/\/$/, "");
-    this.allowedHosts = new Set(manifest.api.allowedHosts ?? [this.baseUrl.host]);
-    this.allowedPrefixes = [...this.allowedHosts].map((host) => `${this.baseUrl.protocol}//${host}/`);
     this.fastPaths = allFastPaths(manifest.webhooks.events);
   }
 
@@ -163,7 +155,8 @@ export class EventMapper {
     };
     if (fields.resourceId !== undefined) event.resourceId = fields.resourceId;
     if (fields.occurredAt !== undefined) event.occurredAt = fields.occurredAt;
-    if (mapping.delivery === "fetch" && mapping.fetch) event.fetch = this.resolveFetch(mapping, event);
+    const fetchPlan = this.fetchPlans.get(mapping);
+    if (fetchPlan) event.fetch = fetchPlan(event);
     return event;
   }
 
@@ -189,54 +182,6 @@ export class EventMapper {
     if (occurredAt) checked.occurredAt = occurredAt;
     return checked;
   }
-
-  /** Path placeholders are URL-encoded (a resource id cannot climb out of its path); a whole-URL template must land on an allowed host. */
-  private resolveFetch(mapping: Mapping, event: NormalizedEvent): ResourceFetch {
-    const fetch = mapping.fetch!;
-    const vendor = this.manifest.id;
-    const lookup = (name: string) => {
-      if (name === "clientId") return this.credentials.clientId;
-      if (name.startsWith("settings.")) return this.credentials.settings[name.slice(9)];
-      const value = name.startsWith("data.") ? pathValue(event.data, name.slice(5)) : pathValue(event, name);
-      return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : undefined;
-    };
-    let url: string;
-    try {
-      if (fetch.url) {
-        url = this.checkedUrl(renderTemplate(fetch.url, lookup), mapping.type);
-      } else {
-        url = this.basePrefix + renderTemplate(fetch.path!, (name) => {
-          const value = lookup(name);
-          return value === undefined ? undefined : encodeURIComponent(String(value));
-        });
-      }
-    } catch (error) {
-      if (error instanceof ConnectorError && error.code === "fetch_not_allowed") throw error;
-      if (error instanceof ConnectorError) {
-        throw new ConnectorError("mapping_failed", `mapping ${mapping.type}: ${error.message}`, { vendor });
-      }
-      throw new ConnectorError("mapping_failed", `mapping ${mapping.type} gave an invalid fetch URL`, { vendor });
-    }
-    if (fetch.query) {
-      let query = "";
-      for (const name in fetch.query) query += `${query ? "&" : ""}${formEncode(name)}=${formEncode(renderTemplate(fetch.query[name]!, lookup))}`;
-      url += (url.includes("?") ? "&" : "?") + query;
-    }
-    return { method: fetch.method, url, goneStatuses: fetch.goneStatuses ?? [404, 410] };
-  }
-
-  /** A whole URL taken from a payload must stay on the vendor's API hosts, over the same scheme, with no credentials. */
-  private checkedUrl(rendered: string, type: string): string {
-    // The authority ends at the first "/" after the scheme, so a string with an allowed prefix cannot name another
-    // host or carry credentials: no parse needed. Anything else is parsed and checked in full.
-    if (this.allowedPrefixes.some((prefix) => rendered.startsWith(prefix)) && !/[\s\\]/.test(rendered)) return rendered;
-    const url = new URL(rendered);
-    if (url.protocol !== this.baseUrl.protocol || !this.allowedHosts.has(url.host) || url.username || url.password) {
-      throw new ConnectorError("fetch_not_allowed", `mapping ${type}: fetch URL host ${url.host} is not an allowed API host`, { vendor: this.manifest.id });
-    }
-    return url.toString();
-  }
-
 
   /** A plain value when the fast path answers, a promise when JSONata must evaluate. */
   private evaluate(expression: string, input: unknown, what: string): unknown {

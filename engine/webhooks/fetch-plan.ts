@@ -1,0 +1,119 @@
+import { ConnectorError } from "../errors.js";
+import type { NormalizedEvent, ResourceFetch } from "../events.js";
+import type { VendorCredentials } from "../manifest/credentials.js";
+import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
+import { parseTemplate, type TemplateValue } from "../manifest/template.js";
+import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { formEncode } from "./form.js";
+
+/** Where a mapped event's resource is fetched from: built once per mapping, run per event. */
+export type FetchPlan = (event: NormalizedEvent) => ResourceFetch;
+
+type Read = (event: NormalizedEvent) => TemplateValue;
+type Part = string | { readonly name: string; readonly read: Read };
+
+/**
+ * Path placeholders are URL-encoded (a resource id cannot climb out of its path); a whole-URL template must land on
+ * one of the vendor's API hosts. Placeholders read the event (`resourceId`, `data.<path>`) or the vendor's
+ * `clientId` and `settings`, never the client secret, so no secret can end up in a URL.
+ */
+export function compileFetchPlan(mapping: DeepReadonly<EventMapping>, manifest: DeepReadonly<VendorManifest>, credentials: VendorCredentials): FetchPlan | undefined {
+  const fetch = mapping.fetch;
+  if (mapping.delivery !== "fetch" || !fetch) return undefined;
+  const vendor = manifest.id;
+  const baseUrl = new URL(manifest.api.baseUrl);
+  const basePrefix = baseUrl.origin + baseUrl.pathname.replace(/\/$/, ""); // a fetch path is appended to it
+  const hosts = new HostCheck(baseUrl, manifest.api.allowedHosts ?? [baseUrl.host], vendor, mapping.type);
+  const parts = compileParts(fetch.url ?? fetch.path!, credentials);
+  const query = Object.entries(fetch.query ?? {}).map(([name, template]) => [formEncode(name), compileParts(template, credentials)] as const);
+  const goneStatuses = fetch.goneStatuses ?? [404, 410];
+
+  const resolve = (event: NormalizedEvent): string => {
+    let url = fetch.url ? hosts.checked(render(parts, event)) : basePrefix + render(parts, event, encodeURIComponent);
+    if (query.length > 0) {
+      let search = "";
+      for (const [name, value] of query) search += `${search ? "&" : ""}${name}=${formEncode(render(value, event))}`;
+      url += (url.includes("?") ? "&" : "?") + search;
+    }
+    return url;
+  };
+  return (event) => {
+    try {
+      return { method: fetch.method, url: resolve(event), goneStatuses };
+    } catch (error) {
+      if (error instanceof ConnectorError && error.code === "fetch_not_allowed") throw error;
+      const reason = error instanceof ConnectorError ? error.message : "gave an invalid fetch URL";
+      throw new ConnectorError("mapping_failed", `mapping ${mapping.type}: ${reason}`, { vendor });
+    }
+  };
+}
+
+function compileParts(template: string, credentials: VendorCredentials): Part[] {
+  return parseTemplate(template).map((part) => ("literal" in part ? part.literal : { name: part.placeholder, read: reader(part.placeholder, credentials) }));
+}
+
+function reader(name: string, credentials: VendorCredentials): Read {
+  if (name === "clientId") return () => credentials.clientId;
+  if (name.startsWith("settings.")) {
+    const setting = credentials.settings[name.slice("settings.".length)];
+    return () => setting;
+  }
+  const [root, keys] = name.startsWith("data.") ? ["data" as const, name.slice(5).split(".")] : [undefined, name.split(".")];
+  return (event) => {
+    let value: unknown = root ? event.data : event;
+    for (const key of keys) {
+      if (value === null || typeof value !== "object") return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : undefined;
+  };
+}
+
+function render(parts: readonly Part[], event: NormalizedEvent, encode?: (value: string) => string): string {
+  let rendered = "";
+  for (const part of parts) {
+    if (typeof part === "string") {
+      rendered += part;
+      continue;
+    }
+    const value = part.read(event);
+    if (value === undefined) throw new ConnectorError("missing_setting", `template needs {${part.name}}, which has no value`);
+    let text: string;
+    if (Array.isArray(value)) {
+      if (value.length !== 1) throw new ConnectorError("missing_setting", `template {${part.name}} must give exactly one value`);
+      text = value[0]!;
+    } else {
+      text = String(value);
+    }
+    rendered += encode ? encode(text) : text;
+  }
+  return rendered;
+}
+
+/** A whole URL taken from a payload must stay on the vendor's API hosts, over the same scheme, with no credentials. */
+class HostCheck {
+  private readonly hosts: ReadonlySet<string>;
+  /** `<scheme>//<host>/` of each allowed host: a URL starting with one of these can only be on that host. */
+  private readonly prefixes: readonly string[];
+
+  constructor(
+    private readonly baseUrl: URL,
+    hosts: readonly string[],
+    private readonly vendor: string,
+    private readonly type: string,
+  ) {
+    this.hosts = new Set(hosts);
+    this.prefixes = hosts.map((host) => `${baseUrl.protocol}//${host}/`);
+  }
+
+  checked(rendered: string): string {
+    // The authority ends at the first "/" after the scheme, so a string with an allowed prefix cannot name another
+    // host or carry credentials: no parse needed. Anything else is parsed and checked in full.
+    if (this.prefixes.some((prefix) => rendered.startsWith(prefix)) && !/[\s\\]/.test(rendered)) return rendered;
+    const url = new URL(rendered);
+    if (url.protocol !== this.baseUrl.protocol || !this.hosts.has(url.host) || url.username || url.password) {
+      throw new ConnectorError("fetch_not_allowed", `mapping ${this.type}: fetch URL host ${url.host} is not an allowed API host`, { vendor: this.vendor });
+    }
+    return url.toString();
+  }
+}
