@@ -9,7 +9,7 @@ export const MAX_JSON_DEPTH = 64;
 export function parseBody(bytes: Uint8Array, encoding: "json" | "form", vendor: string): unknown {
   if (bytes.byteLength === 0) throw new ConnectorError("malformed_body", "the body is empty", { vendor });
   if (!isUtf8(bytes)) throw new ConnectorError("malformed_body", "the body is not valid UTF-8", { vendor });
-  const decoded = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  const decoded = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("utf8");
   const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   if (encoding === "form") return parseForm(text);
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {

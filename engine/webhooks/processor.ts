@@ -133,18 +133,22 @@ function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number)
   const delivery = authenticate(plan, request, header, body, nowMs);
   const parsed = parseBody(body, webhooks.body, vendor);
   const deliveryId = sha256(body, "hex").slice(0, 32);
-  const verified = (outcome: MappingOutcome): VerifiedWebhook => {
-    const { events, ignoredItems } = outcome;
-    if (!webhooks.replay) return { ok: true, vendor, events, ignoredItems };
-    const replayParts: DeliveryParts = { bodyDigest: deliveryId, header, timestamp: delivery.timestamp, id: delivery.id, signature: delivery.signature };
-    return { ok: true, vendor, events, ignoredItems, replayKey: replayKey(vendor, webhooks.replay.key, replayParts) };
-  };
+  const parts: DeliveryParts = { bodyDigest: deliveryId, header, timestamp: delivery.timestamp, id: delivery.id, signature: delivery.signature };
   if (plan.hooks?.beforeMapping) {
     const context = { vendor: plan.definition, credentials: plan.credentials };
-    return Promise.resolve(plan.hooks.beforeMapping(parsed, context)).then((reshaped) => plan.mapper.map(reshaped, deliveryId)).then(verified);
+    return Promise.resolve(plan.hooks.beforeMapping(parsed, context))
+      .then((reshaped) => plan.mapper.map(reshaped, deliveryId))
+      .then((outcome) => verified(plan, outcome, parts));
   }
   const mapped = plan.mapper.map(parsed, deliveryId);
-  return mapped instanceof Promise ? mapped.then(verified) : verified(mapped);
+  return mapped instanceof Promise ? mapped.then((outcome) => verified(plan, outcome, parts)) : verified(plan, mapped, parts);
+}
+
+function verified(plan: VendorPlan, { events, ignoredItems }: MappingOutcome, parts: DeliveryParts): VerifiedWebhook {
+  const vendor = plan.definition.id;
+  const replay = plan.definition.manifest.webhooks.replay;
+  if (!replay) return { ok: true, vendor, events, ignoredItems };
+  return { ok: true, vendor, events, ignoredItems, replayKey: replayKey(vendor, replay.key, parts) };
 }
 
 /** The replay check, last: only a delivery that would be accepted is remembered. */

@@ -17,23 +17,25 @@ export function headerReader(headers: WebhookRequest["headers"]): HeaderReader {
     const fetchHeaders = headers as Headers;
     return (name) => fetchHeaders.get(name) ?? undefined;
   }
-  // Keys that differ only in case are joined, as repeated headers are: a smuggled duplicate cannot hide behind
-  // the one we would have read.
-  const lowered = foldHeaders(headers as Readonly<Record<string, string | readonly string[] | undefined>>);
-  return (name) => lowered.get(name.toLowerCase());
+  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
+  return (name) => readHeader(record, name.toLowerCase());
 }
 
-function foldHeaders(record: Readonly<Record<string, string | readonly string[] | undefined>>): Map<string, string> {
-  const lowered = new Map<string, string>();
-  for (const name in record) {
-    const value = record[name];
+/**
+ * Every key is looked at, and keys that differ only in case are joined as repeated headers are: a smuggled
+ * duplicate cannot hide behind the one we would have read. A few headers are read per request, so scanning the
+ * keys for each costs less than building a lower-cased copy of them all.
+ */
+function readHeader(record: Readonly<Record<string, string | readonly string[] | undefined>>, lowerName: string): string | undefined {
+  let found: string | undefined;
+  for (const key in record) {
+    if (key.length !== lowerName.length || (key !== lowerName && key.toLowerCase() !== lowerName)) continue;
+    const value = record[key];
     if (value === undefined) continue;
     const joined = typeof value === "string" ? value : value.join(", ");
-    const key = name.toLowerCase();
-    const existing = lowered.get(key);
-    lowered.set(key, existing === undefined ? joined : `${existing}, ${joined}`);
+    found = found === undefined ? joined : `${found}, ${joined}`;
   }
-  return lowered;
+  return found;
 }
 
 export function queryOf(request: WebhookRequest): URLSearchParams {
