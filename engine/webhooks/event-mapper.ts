@@ -10,38 +10,49 @@ import type { DeepReadonly } from "../manifest/vendor-definition.js";
 
 type Mapping = DeepReadonly<EventMapping>;
 
-interface MappedFields {
-  userId: string;
-  resourceId?: string;
-  occurredAt?: string;
-  data: unknown;
-}
-
 export interface MappingOutcome {
   readonly events: NormalizedEvent[];
   /** Items no mapping took (acknowledged, nothing enqueued) when the manifest says `unmatched: ignore`. */
   readonly ignoredItems: number;
 }
 
+/** A mapping with what runs it, prepared once per vendor rather than looked up per event. */
+interface Route {
+  readonly mapping: Mapping;
+  /** The map and match expressions as plain functions; undefined where JSONata must evaluate. */
+  readonly map: FastPath | undefined;
+  readonly match: FastPath | undefined;
+  readonly fetch: FetchPlan | undefined;
+}
+
 /** Turns a verified, parsed body into normalized events. Mappings are picked by a Map lookup on the discriminator. */
 export class EventMapper {
-  private readonly byDiscriminator = new Map<string, Mapping>();
-  private readonly byMatch: Mapping[] = [];
-  private readonly fetchPlans = new Map<Mapping, FetchPlan>();
-  /** Every expression's fast path, resolved once here rather than looked up by source text per event. */
-  private readonly fastPaths: { split?: FastPath; discriminator?: FastPath; map: WeakMap<Mapping, FastPath>; match: WeakMap<Mapping, FastPath> } | undefined;
+  private readonly routesByName = new Map<string, readonly Route[]>();
+  private readonly matchRoutes: Route[] = [];
+  private readonly split: FastPath | undefined;
+  private readonly discriminator: FastPath | undefined;
+  /** Every expression has a fast path: mapping runs without a promise, unless an input needs JSONata after all. */
+  private readonly synchronous: boolean;
 
   constructor(
     private readonly manifest: DeepReadonly<VendorManifest>,
     credentials: VendorCredentials,
   ) {
-    for (const mapping of manifest.webhooks.events.mappings) {
-      if (mapping.on) for (const value of mapping.on) this.byDiscriminator.set(value, mapping);
-      else this.byMatch.push(mapping);
-      const fetchPlan = compileFetchPlan(mapping, manifest, credentials);
-      if (fetchPlan) this.fetchPlans.set(mapping, fetchPlan);
+    const { events } = manifest.webhooks;
+    let everyFast = true;
+    const fastPathOf = (source: string | undefined): FastPath | undefined => {
+      const fastPath = source === undefined ? undefined : compileExpression(source).fastPath;
+      if (source !== undefined && !fastPath) everyFast = false;
+      return fastPath;
+    };
+    for (const mapping of events.mappings) {
+      const route: Route = { mapping, map: fastPathOf(mapping.map), match: fastPathOf(mapping.match), fetch: compileFetchPlan(mapping, manifest, credentials) };
+      if (mapping.on) for (const name of mapping.on) this.routesByName.set(name, [route]);
+      else this.matchRoutes.push(route);
     }
-    this.fastPaths = allFastPaths(manifest.webhooks.events);
+    this.split = fastPathOf(events.split);
+    this.discriminator = fastPathOf(events.discriminator);
+    this.synchronous = everyFast;
   }
 
   /**
@@ -50,9 +61,9 @@ export class EventMapper {
    * Synchronous when every expression of the vendor has a fast path: no promise per delivery.
    */
   map(body: unknown, deliveryId: string): MappingOutcome | Promise<MappingOutcome> {
-    if (this.fastPaths) {
+    if (this.synchronous) {
       try {
-        return this.mapSync(body, deliveryId, this.fastPaths);
+        return this.mapSync(body, deliveryId);
       } catch (error) {
         if (error !== NEEDS_JSONATA) throw error;
       }
@@ -60,26 +71,19 @@ export class EventMapper {
     return this.mapAsync(body, deliveryId);
   }
 
-  private mapSync(body: unknown, deliveryId: string, fast: NonNullable<EventMapper["fastPaths"]>): MappingOutcome {
-    const items = fast.split ? asList(fastOrThrow(fast.split, body)) : [body];
+  private mapSync(body: unknown, deliveryId: string): MappingOutcome {
+    const items = this.split ? asList(fastOrThrow(this.split, body)) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
-      const names = fast.discriminator ? fastOrThrow(fast.discriminator, item) : undefined;
-      let mappings = names === undefined ? undefined : this.lookUp(names);
-      if (!mappings) {
-        const matched = this.byMatch.find((mapping) => fastOrThrow(fast.match.get(mapping)!, item) === true);
-        mappings = matched ? [matched] : [];
+      const names = this.discriminator ? fastOrThrow(this.discriminator, item) : undefined;
+      let routes = names === undefined ? undefined : this.lookUp(names);
+      if (!routes) {
+        const matched = this.matchRoutes.find((route) => fastOrThrow(route.match!, item) === true);
+        routes = matched ? [matched] : [];
       }
-      if (mappings.length === 0) {
-        ignoredItems += this.unmatched();
-        continue;
-      }
-      for (const mapping of mappings) {
-        for (const fields of asList(fastOrThrow(fast.map.get(mapping)!, item))) {
-          events.push(this.normalize(mapping, fields, item, `${deliveryId}.${events.length}`));
-        }
-      }
+      if (routes.length === 0) ignoredItems += this.unmatched();
+      for (const route of routes) this.addEvents(events, route, fastOrThrow(route.map!, item), item, deliveryId);
     }
     return { events, ignoredItems };
   }
@@ -90,18 +94,13 @@ export class EventMapper {
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
-      let mappings = this.mappingsFor(item);
-      if (mappings instanceof Promise) mappings = await mappings;
-      if (mappings.length === 0) {
-        ignoredItems += this.unmatched();
-        continue;
-      }
-      for (const mapping of mappings) {
-        let mapped = this.evaluate(mapping.map, item, `mapping ${mapping.type}`);
+      let routes = this.routesFor(item);
+      if (routes instanceof Promise) routes = await routes;
+      if (routes.length === 0) ignoredItems += this.unmatched();
+      for (const route of routes) {
+        let mapped = this.evaluate(route.mapping.map, item, `mapping ${route.mapping.type}`);
         if (mapped instanceof Promise) mapped = await mapped;
-        for (const fields of asList(mapped)) {
-          events.push(this.normalize(mapping, fields, item, `${deliveryId}.${events.length}`));
-        }
+        this.addEvents(events, route, mapped, item, deliveryId);
       }
     }
     return { events, ignoredItems };
@@ -116,7 +115,7 @@ export class EventMapper {
   }
 
   /** Synchronous when the discriminator is a plain field read (the common case): no promise per event. */
-  private mappingsFor(item: unknown): Mapping[] | Promise<Mapping[]> {
+  private routesFor(item: unknown): readonly Route[] | Promise<readonly Route[]> {
     const discriminator = this.manifest.webhooks.events.discriminator;
     if (discriminator) {
       const names = this.evaluate(discriminator, item, "discriminator");
@@ -124,44 +123,37 @@ export class EventMapper {
       const found = this.lookUp(names);
       if (found) return found;
     }
-    return this.byMatch.length > 0 ? this.matchAsync(item) : [];
+    return this.matchRoutes.length > 0 ? this.matchAsync(item) : [];
   }
 
-  private lookUp(names: unknown): Mapping[] | undefined {
-    const found: Mapping[] = [];
+  private lookUp(names: unknown): readonly Route[] | undefined {
+    if (typeof names === "string") return this.routesByName.get(names);
+    const found: Route[] = [];
     for (const name of asList(names)) {
-      const mapping = typeof name === "string" ? this.byDiscriminator.get(name) : undefined;
-      if (mapping) found.push(mapping);
+      const routes = typeof name === "string" ? this.routesByName.get(name) : undefined;
+      if (routes) found.push(...routes);
     }
     return found.length > 0 ? found : undefined;
   }
 
-  private async matchAsync(item: unknown): Promise<Mapping[]> {
-    for (const mapping of this.byMatch) {
-      if ((await this.evaluate(mapping.match!, item, `match of ${mapping.type}`)) === true) return [mapping];
+  private async matchAsync(item: unknown): Promise<readonly Route[]> {
+    for (const route of this.matchRoutes) {
+      if ((await this.evaluate(route.mapping.match!, item, `match of ${route.mapping.type}`)) === true) return [route];
     }
     return [];
   }
 
-  private normalize(mapping: Mapping, raw: unknown, item: unknown, id: string): NormalizedEvent {
-    const fields = this.checkFields(raw, mapping.type);
-    const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = {
-      id,
-      vendor: this.manifest.id,
-      type: mapping.type,
-      userId: fields.userId,
-      delivery: mapping.delivery,
-      data: fields.data === undefined ? item : fields.data,
-    };
-    if (fields.resourceId !== undefined) event.resourceId = fields.resourceId;
-    if (fields.occurredAt !== undefined) event.occurredAt = fields.occurredAt;
-    const fetchPlan = this.fetchPlans.get(mapping);
-    if (fetchPlan) event.fetch = fetchPlan(event);
-    return event;
+  /** A map expression gives one object per event, a list of them, or nothing. */
+  private addEvents(events: NormalizedEvent[], route: Route, mapped: unknown, item: unknown, deliveryId: string): void {
+    if (Array.isArray(mapped)) {
+      for (const fields of mapped) events.push(this.normalize(route, fields, item, `${deliveryId}.${events.length}`));
+    } else if (mapped !== undefined && mapped !== null) {
+      events.push(this.normalize(route, mapped, item, `${deliveryId}.${events.length}`));
+    }
   }
 
-
-  private checkFields(raw: unknown, type: string): MappedFields {
+  private normalize(route: Route, raw: unknown, item: unknown, id: string): NormalizedEvent {
+    const { type, delivery } = route.mapping;
     const vendor = this.manifest.id;
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       throw new ConnectorError("mapping_failed", `mapping ${type} did not give an object`, { vendor });
@@ -169,18 +161,19 @@ export class EventMapper {
     const fields = raw as Record<string, unknown>;
     const userId = scalarString(fields.userId);
     if (!userId) throw new ConnectorError("mapping_failed", `mapping ${type} gave no userId`, { vendor });
-    const resourceId = fields.resourceId === undefined ? undefined : scalarString(fields.resourceId);
-    if (fields.resourceId !== undefined && !resourceId) {
-      throw new ConnectorError("mapping_failed", `mapping ${type} gave a resourceId that is not a string or number`, { vendor });
+    const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data: fields.data === undefined ? item : fields.data };
+    if (fields.resourceId !== undefined) {
+      const resourceId = scalarString(fields.resourceId);
+      if (!resourceId) throw new ConnectorError("mapping_failed", `mapping ${type} gave a resourceId that is not a string or number`, { vendor });
+      event.resourceId = resourceId;
     }
-    const occurredAt = fields.occurredAt === undefined ? undefined : toIsoTime(fields.occurredAt);
-    if (fields.occurredAt !== undefined && !occurredAt) {
-      throw new ConnectorError("mapping_failed", `mapping ${type} gave an occurredAt that is not a time`, { vendor });
+    if (fields.occurredAt !== undefined) {
+      const occurredAt = toIsoTime(fields.occurredAt);
+      if (!occurredAt) throw new ConnectorError("mapping_failed", `mapping ${type} gave an occurredAt that is not a time`, { vendor });
+      event.occurredAt = occurredAt;
     }
-    const checked: MappedFields = { userId, data: fields.data };
-    if (resourceId) checked.resourceId = resourceId;
-    if (occurredAt) checked.occurredAt = occurredAt;
-    return checked;
+    if (route.fetch) event.fetch = route.fetch(event);
+    return event;
   }
 
   /** A plain value when the fast path answers, a promise when JSONata must evaluate. */
@@ -192,7 +185,6 @@ export class EventMapper {
       throw new ConnectorError("mapping_failed", `${what}: ${message}`, { vendor: this.manifest.id });
     });
   }
-
 }
 
 function asList(value: unknown): unknown[] {
@@ -213,25 +205,4 @@ function fastOrThrow(fastPath: FastPath, input: unknown): unknown {
   const value = fastPath(input);
   if (value === FALLBACK) throw NEEDS_JSONATA;
   return value;
-}
-
-/** The fast path of every expression of a vendor's events, or undefined when one of them has none. */
-function allFastPaths(events: DeepReadonly<VendorManifest>["webhooks"]["events"]): EventMapper["fastPaths"] {
-  const fastPathOf = (source: string | undefined) => (source === undefined ? undefined : compileExpression(source).fastPath);
-  const map = new WeakMap<Mapping, FastPath>();
-  const match = new WeakMap<Mapping, FastPath>();
-  for (const mapping of events.mappings) {
-    const mapPath = fastPathOf(mapping.map);
-    if (!mapPath) return undefined;
-    map.set(mapping, mapPath);
-    if (mapping.match !== undefined) {
-      const matchPath = fastPathOf(mapping.match);
-      if (!matchPath) return undefined;
-      match.set(mapping, matchPath);
-    }
-  }
-  const split = fastPathOf(events.split);
-  const discriminator = fastPathOf(events.discriminator);
-  if ((events.split && !split) || (events.discriminator && !discriminator)) return undefined;
-  return { ...(split ? { split } : {}), ...(discriminator ? { discriminator } : {}), map, match };
 }
