@@ -78,8 +78,8 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
       try {
         const plan = planOf(vendorId);
         const checked = checkDelivery(plan, request, clock());
-        if (checked instanceof Promise) return checked.then((webhook) => remember(plan, webhook, options.replayCache)).catch(rejected);
-        return remember(plan, checked, options.replayCache).then(undefined, rejected);
+        if (checked instanceof Promise) return checked.then((webhook) => remember(plan, webhook, options.replayCache, rejected), rejected);
+        return remember(plan, checked, options.replayCache, rejected);
       } catch (error) {
         return Promise.reject(error).catch(rejected);
       }
@@ -152,13 +152,13 @@ function verified(plan: VendorPlan, { events, ignoredItems }: MappingOutcome, pa
 }
 
 /** The replay check, last: only a delivery that would be accepted is remembered. */
-function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache): Promise<VerifiedWebhook> {
+function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache, rejected: (error: unknown) => RejectedWebhook): Promise<WebhookResult> {
   const replay = plan.definition.manifest.webhooks.replay;
   if (!replay || webhook.replayKey === undefined) return Promise.resolve(webhook);
-  return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then((first) => {
-    if (!first) throw new ConnectorError("replayed", "this delivery was already received", { vendor: webhook.vendor });
-    return webhook;
-  });
+  return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then(
+    (first) => (first ? webhook : rejected(new ConnectorError("replayed", "this delivery was already received", { vendor: webhook.vendor }))),
+    rejected,
+  );
 }
 
 interface Authenticated {
