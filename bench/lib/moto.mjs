@@ -2,7 +2,7 @@
 // test/aws/global-setup.ts does for the AWS tests. Set SYNHEART_AWS_ENDPOINT to use a server you started yourself.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { ensureMoto } from "../../test/aws/ensure-moto.mjs";
+import { motoServerCommand } from "../../test/aws/ensure-moto.mjs";
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -17,10 +17,10 @@ function freePort() {
 
 export async function startMoto() {
   if (process.env.SYNHEART_AWS_ENDPOINT) return { endpoint: process.env.SYNHEART_AWS_ENDPOINT, stop: async () => {} };
-  const motoServer = await ensureMoto();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(motoServer, ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  const moto = await motoServerCommand("127.0.0.1", port);
+  const child = spawn(moto.command, moto.args, { stdio: "ignore" });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));

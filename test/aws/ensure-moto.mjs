@@ -2,7 +2,7 @@
 // Makes sure .venv-aws holds exactly the pinned moto server from test/aws/requirements.txt.
 // Installs only when the venv is missing or the requirements (or the Python version) changed since the last install,
 // so a fresh clone needs no manual step and later runs cost a hash and a stat.
-// Usage: node test/aws/ensure-moto.mjs   (prints the path of moto_server)
+// Usage: node test/aws/ensure-moto.mjs   (prints the command that starts the server)
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
@@ -82,6 +82,16 @@ export async function ensureMoto({ log = (line) => process.stderr.write(`${line}
   });
 }
 
+/**
+ * The command that starts moto on host:port: our launcher (test/aws/moto-server.py) on the venv's Python, which takes
+ * DynamoDB requests one at a time so that conditional writes are atomic as in DynamoDB.
+ */
+export async function motoServerCommand(host, port, options) {
+  await ensureMoto(options);
+  return { command: venvPython, args: [join(repoRoot, "test", "aws", "moto-server.py"), "-H", host, "-p", String(port)] };
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.stdout.write(`${await ensureMoto()}\n`);
+  const { command, args } = await motoServerCommand("127.0.0.1", 5000);
+  process.stdout.write(`${[command, ...args].join(" ")}\n`);
 }

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../support/free-port.js";
-import { ensureMoto } from "./ensure-moto.mjs";
+import { motoServerCommand } from "./ensure-moto.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,11 +21,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
-  const motoServer: string = await ensureMoto();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const output: string[] = [];
-  const child = spawn(motoServer, ["-H", "127.0.0.1", "-p", String(port)], {
+  const moto = await motoServerCommand("127.0.0.1", port);
+  const child = spawn(moto.command, moto.args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "false" },
   });
