@@ -19,40 +19,35 @@ export interface MappingOutcome {
 /** A mapping with what runs it, prepared once per vendor rather than looked up per event. */
 interface Route {
   readonly mapping: Mapping;
-  /** The map and match expressions as plain functions; undefined where JSONata must evaluate. */
-  readonly map: FastPath | undefined;
-  readonly match: FastPath | undefined;
   readonly fetch: FetchPlan | undefined;
+  /** The map and match expressions as plain functions (see `compileFastPaths`); undefined where JSONata must evaluate. */
+  map?: FastPath | undefined;
+  match?: FastPath | undefined;
 }
 
 /** Turns a verified, parsed body into normalized events. Mappings are picked by a Map lookup on the discriminator. */
 export class EventMapper {
+  private readonly routes: Route[] = [];
   private readonly routesByName = new Map<string, readonly Route[]>();
   private readonly matchRoutes: Route[] = [];
-  private readonly split: FastPath | undefined;
-  private readonly discriminator: FastPath | undefined;
-  /** Every expression has a fast path: mapping runs without a promise, unless an input needs JSONata after all. */
-  private readonly synchronous: boolean;
+  private split: FastPath | undefined;
+  private discriminator: FastPath | undefined;
+  /**
+   * Whether every expression has a fast path, so that mapping runs without a promise. Settled by the first delivery,
+   * which compiles the vendor's expressions: a cold start compiles only the vendors its first deliveries come from.
+   */
+  private synchronous: boolean | undefined;
 
   constructor(
     private readonly manifest: DeepReadonly<VendorManifest>,
     credentials: VendorCredentials,
   ) {
-    const { events } = manifest.webhooks;
-    let everyFast = true;
-    const fastPathOf = (source: string | undefined): FastPath | undefined => {
-      const fastPath = source === undefined ? undefined : compileExpression(source).fastPath;
-      if (source !== undefined && !fastPath) everyFast = false;
-      return fastPath;
-    };
-    for (const mapping of events.mappings) {
-      const route: Route = { mapping, map: fastPathOf(mapping.map), match: fastPathOf(mapping.match), fetch: compileFetchPlan(mapping, manifest, credentials) };
+    for (const mapping of manifest.webhooks.events.mappings) {
+      const route: Route = { mapping, fetch: compileFetchPlan(mapping, manifest, credentials) };
+      this.routes.push(route);
       if (mapping.on) for (const name of mapping.on) this.routesByName.set(name, [route]);
       else this.matchRoutes.push(route);
     }
-    this.split = fastPathOf(events.split);
-    this.discriminator = fastPathOf(events.discriminator);
-    this.synchronous = everyFast;
   }
 
   /**
@@ -61,6 +56,7 @@ export class EventMapper {
    * Synchronous when every expression of the vendor has a fast path: no promise per delivery.
    */
   map(body: unknown, deliveryId: string): MappingOutcome | Promise<MappingOutcome> {
+    this.synchronous ??= this.compileFastPaths();
     if (this.synchronous) {
       try {
         return this.mapSync(body, deliveryId);
@@ -69,6 +65,24 @@ export class EventMapper {
       }
     }
     return this.mapAsync(body, deliveryId);
+  }
+
+  /** Compiles every expression of the vendor once; true when each has a fast path. */
+  private compileFastPaths(): boolean {
+    const { events } = this.manifest.webhooks;
+    let everyFast = true;
+    const fastPathOf = (source: string | undefined): FastPath | undefined => {
+      const fastPath = source === undefined ? undefined : compileExpression(source).fastPath;
+      if (source !== undefined && !fastPath) everyFast = false;
+      return fastPath;
+    };
+    for (const route of this.routes) {
+      route.map = fastPathOf(route.mapping.map);
+      route.match = fastPathOf(route.mapping.match);
+    }
+    this.split = fastPathOf(events.split);
+    this.discriminator = fastPathOf(events.discriminator);
+    return everyFast;
   }
 
   private mapSync(body: unknown, deliveryId: string): MappingOutcome {
