@@ -238,6 +238,7 @@ function compileSiftByKey(objectNode: Node, lambda: Node): Compiled | undefined 
     const kept: Record<string, unknown> = {};
     let count = 0;
     for (const key of Object.keys(value)) {
+      if (key === "__proto__") return FALLBACK; // a payload's own __proto__ key is data: never assigned as a prototype here
       if (keep(key)) {
         kept[key] = value[key];
         count++;

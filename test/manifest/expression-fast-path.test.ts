@@ -75,3 +75,13 @@ describe("the fast path gives JSONata's results", () => {
     expect(path({ a: { b: 1 } })).toBe(1);
   });
 });
+
+describe("the fast path and hostile keys", () => {
+  it("leaves a payload's own __proto__ key to JSONata instead of assigning it as a prototype", () => {
+    const sift = compileFastPath(jsonata('$sift($, function($v, $k) { $k != "token" })').ast())!;
+    const payload = JSON.parse('{"__proto__": {"polluted": true}, "token": "t", "id": 1}') as unknown;
+    expect(sift(payload)).toBe(FALLBACK);
+    expect(sift({ token: "t", id: 1 })).toEqual({ id: 1 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
