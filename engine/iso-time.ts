@@ -9,16 +9,11 @@ const PLAIN_UTC_TIME = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\
 
 /** Strings that parse as a time become ISO 8601 UTC; numbers are Unix seconds (or milliseconds when too large for seconds). */
 export function toIsoTime(value: unknown): string | undefined {
-  let date: Date | undefined;
-  if (typeof value === "number" && Number.isFinite(value)) {
-    return isoFromMillis(Math.abs(value) > 1e11 ? value : value * 1000);
-  } else if (typeof value === "string") {
-    const plain = PLAIN_UTC_TIME.exec(value);
-    if (plain) return plain[2] && plain[3] === "Z" ? value : `${plain[1]}${plain[2] ?? ".000"}Z`;
-    date = new Date(value);
-  }
-  const ms = date?.getTime();
-  return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS ? date!.toISOString() : undefined;
+  if (typeof value === "number") return isoFromMillis(Math.abs(value) > 1e11 ? value : value * 1000);
+  if (typeof value !== "string") return undefined;
+  const plain = PLAIN_UTC_TIME.exec(value);
+  if (plain) return plain[2] && plain[3] === "Z" ? value : `${plain[1]}${plain[2] ?? ".000"}Z`;
+  return isoFromMillis(new Date(value).getTime());
 }
 
 const DAY_MS = 86_400_000;

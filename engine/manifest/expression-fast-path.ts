@@ -96,7 +96,7 @@ function compileSequencePath(steps: Node[]): Compiled | undefined {
   const compiled: Compiled[] = [];
   for (const step of steps) {
     const plain = Object.keys(step).every((key) => PLAIN_STEP_KEYS.has(key));
-    const part = !plain ? undefined : step.type === "name" ? compileName(step) : step.type === "function" || step.type === "block" ? compile(step) : undefined;
+    const part = !plain ? undefined : step.type === "name" ? compilePathOrArray({ type: "path", steps: [step] }) : step.type === "function" || step.type === "block" ? compile(step) : undefined;
     if (!part) return undefined;
     compiled.push(part);
   }
@@ -117,12 +117,6 @@ function compileSequencePath(steps: Node[]): Compiled | undefined {
     }
     return items.length === 0 ? undefined : items.length === 1 ? items[0] : items;
   };
-}
-
-function compileName(step: Node): Compiled | undefined {
-  if (typeof step.value !== "string" || !Object.keys(step).every((key) => STEP_KEYS.has(key))) return undefined;
-  const name = step.value;
-  return (input) => (input !== null && typeof input === "object" && !Array.isArray(input) && Object.hasOwn(input, name) ? (input as Record<string, unknown>)[name] : undefined);
 }
 
 /**

@@ -67,23 +67,18 @@ export function renderTemplateVariants(template: string, lookup: TemplateLookup)
 }
 
 export function renderTemplate(template: string, lookup: TemplateLookup): string {
-  // One pass without the variant arrays: this runs per event (fetch paths), so it allocates only the result.
+  // One pass without the variant arrays: it allocates only the result.
   let rendered = "";
   for (const part of parseTemplate(template)) {
-    if ("literal" in part) {
-      rendered += part.literal;
-      continue;
-    }
-    const value = lookup(part.placeholder);
-    if (value === undefined) {
-      throw new ConnectorError("missing_setting", `template needs {${part.placeholder}}, which has no value`);
-    }
-    if (Array.isArray(value)) {
-      if (value.length !== 1) throw new ConnectorError("missing_setting", `template "${template}" must give exactly one value`);
-      rendered += value[0];
-    } else {
-      rendered += String(value);
-    }
+    rendered += "literal" in part ? part.literal : placeholderText(part.placeholder, lookup(part.placeholder));
   }
   return rendered;
+}
+
+/** A placeholder's value as text: a missing value or a list of other than one value is an error naming it, never its value. */
+export function placeholderText(name: string, value: TemplateValue): string {
+  if (value === undefined) throw new ConnectorError("missing_setting", `template needs {${name}}, which has no value`);
+  if (!Array.isArray(value)) return String(value);
+  if (value.length !== 1) throw new ConnectorError("missing_setting", `template {${name}} must give exactly one value`);
+  return value[0]!;
 }

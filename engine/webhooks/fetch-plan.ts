@@ -2,7 +2,7 @@ import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent, ResourceFetch } from "../events.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
-import { parseTemplate, type TemplateValue } from "../manifest/template.js";
+import { parseTemplate, placeholderText, type TemplateValue } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import { formEncode } from "./form.js";
 
@@ -76,15 +76,7 @@ function render(parts: readonly Part[], event: NormalizedEvent, encode?: (value:
       rendered += part;
       continue;
     }
-    const value = part.read(event);
-    if (value === undefined) throw new ConnectorError("missing_setting", `template needs {${part.name}}, which has no value`);
-    let text: string;
-    if (Array.isArray(value)) {
-      if (value.length !== 1) throw new ConnectorError("missing_setting", `template {${part.name}} must give exactly one value`);
-      text = value[0]!;
-    } else {
-      text = String(value);
-    }
+    const text = placeholderText(part.name, part.read(event));
     rendered += encode ? encode(text) : text;
   }
   return rendered;
