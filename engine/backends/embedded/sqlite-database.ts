@@ -38,14 +38,37 @@ export function openSqliteDatabase(path: string = DEFAULT_DATABASE_FILE): Sqlite
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = keepAlive(new Database(path));
-    // exec, not db.pragma: pragma() makes a Statement that keepAlive cannot see (see above).
-    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
-    migrate(db);
+    retryWhileBusy(() => {
+      // exec, not db.pragma: pragma() makes a Statement that keepAlive cannot see (see above).
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
+      migrate(db);
+    });
     return db;
   } catch (error) {
     throw unavailable(error, "cannot open the embedded database");
   }
 }
+
+/**
+ * Turning a new file to WAL needs an exclusive lock, and SQLite does not always wait for it: where waiting could
+ * deadlock it answers SQLITE_BUSY at once, busy_timeout or not. Processes that open one new file together (6 at once
+ * on a loaded machine failed about 1 round in 60) therefore retry the set-up, briefly, up to the same timeout.
+ */
+function retryWhileBusy(setUp: () => void): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      setUp();
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown })?.code;
+      if (typeof code !== "string" || !code.startsWith("SQLITE_BUSY") || Date.now() >= deadline) throw error;
+      Atomics.wait(sleeper, 0, 0, Math.min(5 * attempt, 50)); // opening is synchronous, so the wait is too
+    }
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** The schema version stored in the file header. */
 export function schemaVersion(db: SqliteDatabase): number {
