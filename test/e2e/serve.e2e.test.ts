@@ -50,22 +50,16 @@ function wrongCredentials(credentials: VendorCredentials): VendorCredentials {
   return { clientId: "not-our-client", clientSecret: "wrong-secret", settings };
 }
 
-/** The embedded backends with a switch that makes the job queue fail, as a database outage would. */
+/** The embedded backends with a switch that makes the ingest commit fail inside its transaction, as a database outage would. */
 function switchableBackends(directory: string): { backends: Backends; setQueueDown(down: boolean): void } {
-  const real = createEmbeddedBackends({ directory, env: {} });
   let down = false;
-  const jobQueue = real.jobQueue;
-  const backends: Backends = {
-    ...real,
-    jobQueue: {
-      enqueue: (events) => (down ? Promise.reject(new Error("SQLITE_BUSY: database is locked")) : jobQueue.enqueue(events)),
-      receive: (options) => jobQueue.receive(options),
-      ack: (receipt) => jobQueue.ack(receipt),
-      extendVisibility: (receipt, ms) => jobQueue.extendVisibility(receipt, ms),
-      release: (receipt, delay) => jobQueue.release(receipt, delay),
+  const backends = createEmbeddedBackends({
+    directory,
+    env: {},
+    ingestFaultHook: (step) => {
+      if (down && step === "jobs-written") throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
     },
-    close: () => real.close(),
-  };
+  });
   return { backends, setQueueDown: (value) => (down = value) };
 }
 

@@ -6,6 +6,7 @@ import type { Backends } from "../../ports/backends.js";
 import type { Encryptor } from "../../ports/encryptor.js";
 import { BatchingRateLimiter } from "./batching-rate-limiter.js";
 import type { DataKeyCacheLimits } from "./data-key-cache.js";
+import { DynamoDbIngestStore } from "./dynamodb-ingest-store.js";
 import { DynamoDbLeaseManager } from "./dynamodb-lease-manager.js";
 import { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
 import { DynamoDbRateLimiter } from "./dynamodb-rate-limiter.js";
@@ -32,6 +33,8 @@ export interface AwsBackendsConfig {
   /** Above 1, each process takes this many rate-limit tokens per DynamoDB call and hands them out locally. */
   readonly rateLimitBatchSize?: number;
   readonly rateLimitReserveMaxAgeMs?: number;
+  /** How long a delivery being stored holds its replay key before a retry may store it again. Default 30 s. */
+  readonly ingestClaimSeconds?: number;
 }
 
 /** `close()` destroys the clients this factory created (not the ones passed in). */
@@ -75,13 +78,15 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
         })
       : sharedRateLimiter;
 
+  const jobQueue = new SqsJobQueue({ client: sqs, queueUrl: config.queueUrl, ...clock });
   return {
     tokenStore: new DynamoDbTokenStore(table),
     pendingAuthorizations: new DynamoDbPendingAuthorizationStore(table),
     replayCache: new DynamoDbReplayCache(table),
     leases: new DynamoDbLeaseManager(table),
     rateLimiter,
-    jobQueue: new SqsJobQueue({ client: sqs, queueUrl: config.queueUrl, ...clock }),
+    jobQueue,
+    ingest: new DynamoDbIngestStore({ ...table, jobQueue, ...(config.ingestClaimSeconds !== undefined ? { claimSeconds: config.ingestClaimSeconds } : {}) }),
     encryptor,
     close: async () => {
       for (const client of created) client.destroy();
@@ -91,7 +96,7 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
 
 /**
  * Reads the AWS backend settings from the environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL,
- * SYNHEART_KMS_KEY_ID (all required) and SYNHEART_RATE_LIMIT_BATCH.
+ * SYNHEART_KMS_KEY_ID (all required), SYNHEART_RATE_LIMIT_BATCH and SYNHEART_INGEST_CLAIM_SECONDS.
  * Region, credentials and endpoints stay the SDK's own variables (AWS_REGION, AWS_ENDPOINT_URL, ...).
  */
 export function awsBackendsConfigFromEnv(
@@ -106,10 +111,15 @@ export function awsBackendsConfigFromEnv(
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) {
     throw new TypeError("SYNHEART_RATE_LIMIT_BATCH must be a whole number of at least 1");
   }
+  const claim = env.SYNHEART_INGEST_CLAIM_SECONDS ? Number(env.SYNHEART_INGEST_CLAIM_SECONDS) : undefined;
+  if (claim !== undefined && !(Number.isInteger(claim) && claim >= 1)) {
+    throw new TypeError("SYNHEART_INGEST_CLAIM_SECONDS must be a whole number of at least 1");
+  }
   return {
     tableName: required("SYNHEART_DYNAMODB_TABLE"),
     queueUrl: required("SYNHEART_SQS_QUEUE_URL"),
     kmsKeyId: required("SYNHEART_KMS_KEY_ID"),
     ...(batch !== undefined ? { rateLimitBatchSize: batch } : {}),
+    ...(claim !== undefined ? { ingestClaimSeconds: claim } : {}),
   };
 }
