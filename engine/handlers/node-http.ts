@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { FetchHandler } from "./fetch-handler.js";
+import { nodeWebhookRouteOf, type FetchHandler, type NodeWebhookRoute } from "./fetch-handler.js";
+import { readNodeBody } from "./raw-body.js";
 
 export interface NodeHttpOptions {
   /**
@@ -16,12 +17,46 @@ const VALID_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?:
 
 /** `(req, res)` for node:http's createServer, serving a fetch handler. */
 export function toNodeListener(handler: FetchHandler, options: NodeHttpOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const webhookRoute = nodeWebhookRouteOf(handler);
   return (req, res) => {
-    serve(handler, req, res, options).catch(() => {
+    (webhookRoute ? serveWebhookOrFetch(webhookRoute, handler, req, res, options) : serve(handler, req, res, options)).catch(() => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end('{"error":"internal_error"}');
       else res.destroy();
     });
   };
+}
+
+/** A webhook POST goes the handler's fast route (no web Request or Response); everything else the fetch route. */
+async function serveWebhookOrFetch(route: NodeWebhookRoute, handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
+  if (req.method !== "POST") return serve(handler, req, res, options);
+  const sourceIp = clientAddress(req, options);
+  const answer = await route({
+    method: "POST",
+    path: req.url ?? "/",
+    headers: headerRecord(req.rawHeaders),
+    ...(sourceIp ? { sourceIp } : {}),
+    readBody: (limitBytes) => readNodeBody(req, limitBytes),
+  });
+  if (!answer) return serve(handler, req, res, options);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body === "" ? undefined : answer.body);
+}
+
+/**
+ * Header names lower-cased, every repeated header kept (as `Headers.append` would): node's own `req.headers` keeps
+ * only the first of some (authorization, content-type, ...), which would let a duplicate hide.
+ */
+function headerRecord(rawHeaders: readonly string[]): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    const value = rawHeaders[i + 1]!;
+    const existing = record[name];
+    if (existing === undefined) record[name] = value;
+    else if (typeof existing === "string") record[name] = [existing, value];
+    else existing.push(value);
+  }
+  return record;
 }
 
 async function serve(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
