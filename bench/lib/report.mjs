@@ -20,14 +20,15 @@ export function renderReport(results, baseline) {
   if (baseline) out.push(`Deltas in parentheses: against bench/baseline.json (${baseline.date}, ${baseline.machine?.cpu}, ${baseline.machine?.cores} cores).`);
 
   if (results.webhookIngest) {
+    const w = results.webhookIngest;
     const before = new Map((baseline?.webhookIngest?.vendors ?? []).map((v) => [v.vendor, v]));
-    out.push("\n### Webhook ingest in process (verify + replay check + dispatch + map), target <= 5x bare HMAC");
+    out.push(`\n### Webhook ingest in process (verify + replay check + dispatch + map), target <= ${w.target?.maxRatioToHmac ?? 4}x bare HMAC (median-ratio round; engine and HMAC alternate in slices)`);
     out.push(
       table(
         ["vendor", "scheme", "deliveries/s", "p50 us", "p99 us", "bare HMAC us", "ratio to HMAC", "target met"],
         results.webhookIngest.vendors.map((v) => {
           const b = before.get(v.vendor);
-          return [v.vendor, v.scheme, `${v.deliveriesPerSecond}${pct(v.deliveriesPerSecond, b?.deliveriesPerSecond)}`, `${v.p50Us}${pct(v.p50Us, b?.p50Us)}`, `${v.p99Us}${pct(v.p99Us, b?.p99Us)}`, v.hmacMeanUs, `${v.ratioToHmac}x${pct(v.ratioToHmac, b?.ratioToHmac)}`, v.ratioToHmac <= 5 ? "yes" : "no"];
+          return [v.vendor, v.scheme, `${v.deliveriesPerSecond}${pct(v.deliveriesPerSecond, b?.deliveriesPerSecond)}`, `${v.p50Us}${pct(v.p50Us, b?.p50Us)}`, `${v.p99Us}${pct(v.p99Us, b?.p99Us)}`, v.hmacMeanUs, `${v.ratioToHmac}x${pct(v.ratioToHmac, b?.ratioToHmac)}`, v.ratioToHmac <= (w.target?.maxRatioToHmac ?? 4) ? "yes" : "no"];
         }),
       ),
     );
