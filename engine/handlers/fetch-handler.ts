@@ -110,9 +110,9 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
     return response;
   };
 
-  // The node:http adapter's route for the common case, a webhook POST: the same pipeline and log line, without
-  // building a web Request and Response.
-  nodeWebhookRoutes.set(handler, async (input) => {
+  // The adapters' route for the common case, a webhook POST (node:http, Lambda): the same pipeline and log line,
+  // without building a web Request and Response (nor loading the fetch implementation behind them).
+  plainWebhookRoutes.set(handler, async (input) => {
     if (input.method !== "POST") return undefined;
     const queryStart = input.path.indexOf("?");
     const pathname = queryStart < 0 ? input.path : input.path.slice(0, queryStart);
@@ -138,8 +138,8 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
 
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)+$/;
 
-/** What the node:http adapter hands the fast webhook route: the request's parts as node:http has them. */
-export interface NodeWebhookInput {
+/** What an adapter hands the fast webhook route: the request's parts as its runtime has them. */
+export interface PlainWebhookInput {
   readonly method: string;
   /** Path and query as sent (IncomingMessage.url). */
   readonly path: string;
@@ -149,13 +149,13 @@ export interface NodeWebhookInput {
 }
 
 /** Undefined when the request is not a webhook POST for a served vendor: the adapter then takes the Request route. */
-export type NodeWebhookRoute = (input: NodeWebhookInput) => Promise<PlainAnswer | undefined>;
+export type PlainWebhookRoute = (input: PlainWebhookInput) => Promise<PlainAnswer | undefined>;
 
-const nodeWebhookRoutes = new WeakMap<FetchHandler, NodeWebhookRoute>();
+const plainWebhookRoutes = new WeakMap<FetchHandler, PlainWebhookRoute>();
 
 /** The fast webhook route of a handler made by createFetchHandler (undefined for any other fetch handler). */
-export function nodeWebhookRouteOf(handler: FetchHandler): NodeWebhookRoute | undefined {
-  return nodeWebhookRoutes.get(handler);
+export function plainWebhookRouteOf(handler: FetchHandler): PlainWebhookRoute | undefined {
+  return plainWebhookRoutes.get(handler);
 }
 
 type LogFields = Omit<RequestLogEntry, "kind" | "time" | "route" | "method" | "latencyMs">;

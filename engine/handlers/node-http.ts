@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { nodeWebhookRouteOf, type FetchHandler, type NodeWebhookRoute } from "./fetch-handler.js";
+import { plainWebhookRouteOf, type FetchHandler, type PlainWebhookRoute } from "./fetch-handler.js";
 import { readNodeBody } from "./raw-body.js";
 
 export interface NodeHttpOptions {
@@ -17,7 +17,7 @@ const VALID_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?:
 
 /** `(req, res)` for node:http's createServer, serving a fetch handler. */
 export function toNodeListener(handler: FetchHandler, options: NodeHttpOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
-  const webhookRoute = nodeWebhookRouteOf(handler);
+  const webhookRoute = plainWebhookRouteOf(handler);
   return (req, res) => {
     (webhookRoute ? serveWebhookOrFetch(webhookRoute, handler, req, res, options) : serve(handler, req, res, options)).catch(() => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end('{"error":"internal_error"}');
@@ -27,7 +27,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeHttpOptions =
 }
 
 /** A webhook POST goes the handler's fast route (no web Request or Response); everything else the fetch route. */
-async function serveWebhookOrFetch(route: NodeWebhookRoute, handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
+async function serveWebhookOrFetch(route: PlainWebhookRoute, handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
   if (req.method !== "POST") return serve(handler, req, res, options);
   const sourceIp = clientAddress(req, options);
   const answer = await route({

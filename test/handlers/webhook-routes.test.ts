@@ -5,7 +5,7 @@ import { createServer, request as httpRequest, type OutgoingHttpHeaders, type Se
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectorEngine } from "../../engine/connector-engine.js";
-import { createFetchHandler, nodeWebhookRouteOf, type FetchHandler } from "../../engine/handlers/fetch-handler.js";
+import { createFetchHandler, plainWebhookRouteOf, type FetchHandler } from "../../engine/handlers/fetch-handler.js";
 import { toNodeListener } from "../../engine/handlers/node-http.js";
 import type { RequestLogEntry } from "../../engine/handlers/request-log.js";
 import { signedWhoop, whoopEngine, whoopSample } from "./support.js";
@@ -21,7 +21,7 @@ async function startSide(fast: boolean): Promise<Side> {
   const engine = await whoopEngine();
   const logs: RequestLogEntry[] = [];
   const handler = createFetchHandler(engine, { logger: (entry) => logs.push(entry), maxBodyBytes: 4096 });
-  expect(nodeWebhookRouteOf(handler)).toBeDefined();
+  expect(plainWebhookRouteOf(handler)).toBeDefined();
   // A plain wrapper is any fetch handler: the adapter has no fast route for it and builds a Request.
   const listener = toNodeListener(fast ? handler : ((request, context) => handler(request, context)) satisfies FetchHandler);
   const server = createServer(listener);
