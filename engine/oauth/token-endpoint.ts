@@ -1,4 +1,4 @@
-import ky from "ky";
+import { loadKy } from "../api/lazy-ky.js";
 import { ConnectorError } from "../errors.js";
 import { templateLookup } from "../manifest/credentials.js";
 import { evaluateExpression } from "../manifest/expressions.js";
@@ -61,6 +61,7 @@ async function tokenEndpointRequest(
   // Never retried: an authorization code is single-use, and a repeated refresh with a rotating token can look like reuse.
   let response: Response;
   try {
+    const ky = await loadKy();
     response = await ky.post(url, {
       body: parameters,
       headers,

@@ -54,27 +54,42 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
     ].join("\n"),
   );
 
-  const outfile = join(out, "index.mjs");
+  const outfile = await bundleEntry(esbuild, entry, out, "index", values.minify);
+  await rm(work, { recursive: true, force: true });
+  const size = (await stat(outfile)).size;
+  io.out(`built ${outfile} (${(size / 1024).toFixed(0)} KiB, lazily loaded parts in ${CHUNKS_DIRECTORY}/) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
+  io.out("  handler: index.handler (API Gateway HTTP API payload 2.0 or a function URL), runtime nodejs20.x or later");
+  io.out("  environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID, and SYNHEART_<VENDOR>_CLIENT_ID / _CLIENT_SECRET / settings");
+  return 0;
+}
+
+const CHUNKS_DIRECTORY = "chunks";
+
+/**
+ * Bundles one entry into `<out>/<name>.mjs`, with code splitting: what the engine imports dynamically (the AWS SDK
+ * clients, KMS, the HTTP client behind OAuth and the vendor API) goes to `<out>/chunks/` and is loaded on first use,
+ * so a cold start that only verifies a webhook parses none of it. Deploy the whole directory.
+ */
+async function bundleEntry(esbuild: typeof import("esbuild"), entry: string, out: string, name: string, minify: boolean): Promise<string> {
+  await rm(join(out, CHUNKS_DIRECTORY), { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { [name]: entry },
+    outdir: out,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: `${CHUNKS_DIRECTORY}/[name]-[hash]`,
+    splitting: true,
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
-    minify: values.minify,
+    minify,
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
     // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
     banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
   });
-  await rm(work, { recursive: true, force: true });
-  const size = (await stat(outfile)).size;
-  io.out(`built ${outfile} (${(size / 1024).toFixed(0)} KiB) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
-  io.out("  handler: index.handler (API Gateway HTTP API payload 2.0 or a function URL), runtime nodejs20.x or later");
-  io.out("  environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID, and SYNHEART_<VENDOR>_CLIENT_ID / _CLIENT_SECRET / settings");
-  return 0;
+  return join(out, `${name}.mjs`);
 }
 
 /** engine/<name>.ts from source (tests, tsx) or dist/engine/<name>.js once compiled. */
