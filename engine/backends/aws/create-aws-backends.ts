@@ -57,7 +57,7 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
   let encryptor = config.encryptor;
   if (!encryptor) {
     if (!config.kmsKeyId) throw new TypeError("createAwsBackends needs kmsKeyId (or an encryptor)");
-    const kms = config.clients?.kms ?? own(new (await loadKmsSdk()).KMSClient(region));
+    const kms = config.clients?.kms ?? lazyKmsClient(region, own);
     encryptor = new KmsEnvelopeEncryptor({
       client: kms,
       keyId: config.kmsKeyId,
@@ -92,6 +92,16 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
       for (const client of created) client.destroy();
     },
   };
+}
+
+/**
+ * A KMS client made on its first call: the webhook path never seals or opens tokens, so a cold start that only
+ * ingests deliveries does not load the KMS SDK.
+ */
+function lazyKmsClient(region: { region?: string }, own: <T extends { destroy(): void }>(client: T) => T): KMSClient {
+  let client: Promise<KMSClient> | undefined;
+  const real = () => (client ??= loadKmsSdk().then(({ KMSClient: Client }) => own(new Client(region))));
+  return { send: async (command: Parameters<KMSClient["send"]>[0]) => (await real()).send(command) } as unknown as KMSClient;
 }
 
 /**
