@@ -55,7 +55,7 @@ function prepare(definition: VendorDefinition, fixture: VendorFixture, offset: n
 }
 
 /** Deliveries per slice: a round alternates engine and HMAC slices, so a noisy moment hits both sides alike. */
-const SLICE = 250;
+const SLICE = 1000;
 
 interface Timed {
   readonly samples: Float64Array;
