@@ -25,8 +25,6 @@ export class SqliteIngestStore implements IngestStore {
   private readonly clock: Clock;
   private readonly faultHook: IngestFaultHook | undefined;
   private readonly commitBatch: { immediate(deliveries: readonly IngestDelivery[], now: number): AdmitResult[] };
-  private readonly durable: { run(): unknown };
-  private readonly relaxed: { run(): unknown };
   private waiting: Waiter[] = [];
   private flushScheduled = false;
 
@@ -38,8 +36,6 @@ export class SqliteIngestStore implements IngestStore {
   ) {
     this.clock = options.clock ?? systemClock;
     this.faultHook = options.faultHook;
-    this.durable = db.prepare("PRAGMA synchronous = FULL");
-    this.relaxed = db.prepare("PRAGMA synchronous = NORMAL");
     this.commitBatch = db.transaction((deliveries: readonly IngestDelivery[], now: number) => deliveries.map((delivery) => this.write(delivery, now)));
   }
 
@@ -72,11 +68,12 @@ export class SqliteIngestStore implements IngestStore {
   /** One transaction for the batch: any error rolls all of it back, and every delivery in it is answered `failed`. */
   private commit(deliveries: readonly IngestDelivery[]): AdmitResult[] {
     try {
-      this.durable.run();
+      // exec, not a prepared statement: SQLite applies this pragma when it compiles it, not when it runs.
+      this.db.exec("PRAGMA synchronous = FULL");
       try {
         return this.commitBatch.immediate(deliveries, this.clock());
       } finally {
-        this.relaxed.run();
+        this.db.exec("PRAGMA synchronous = NORMAL");
       }
     } catch (error) {
       const code = typeof (error as { code?: unknown })?.code === "string" ? ` (${(error as { code: string }).code})` : "";
