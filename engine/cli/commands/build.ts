@@ -54,7 +54,7 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
     ].join("\n"),
   );
 
-  const outfile = await bundleEntry(esbuild, entry, out, "index", values.minify);
+  const outfile = (await bundleEntries(esbuild, { index: entry }, out, values.minify))[0]!;
   await rm(work, { recursive: true, force: true });
   const size = (await stat(outfile)).size;
   io.out(`built ${outfile} (${(size / 1024).toFixed(0)} KiB, lazily loaded parts in ${CHUNKS_DIRECTORY}/) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
@@ -66,14 +66,16 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
 const CHUNKS_DIRECTORY = "chunks";
 
 /**
- * Bundles one entry into `<out>/<name>.mjs`, with code splitting: what the engine imports dynamically (the AWS SDK
- * clients, KMS, the HTTP client behind OAuth and the vendor API) goes to `<out>/chunks/` and is loaded on first use,
- * so a cold start that only verifies a webhook parses none of it. Deploy the whole directory.
+ * Bundles entries (name -> entry file) into `<out>/<name>.mjs` in one pass, with code splitting: what the engine
+ * imports dynamically (the AWS SDK clients, the AWS backends, ky behind OAuth and the vendor API) goes to
+ * `<out>/chunks/`, shared by the entries and loaded on first use, so a cold start that only verifies a webhook
+ * parses none of it. Deploy the whole directory. Pass every entry of one `out` in one call: each call replaces
+ * `chunks/`.
  */
-async function bundleEntry(esbuild: typeof import("esbuild"), entry: string, out: string, name: string, minify: boolean): Promise<string> {
+async function bundleEntries(esbuild: typeof import("esbuild"), entries: Readonly<Record<string, string>>, out: string, minify: boolean): Promise<string[]> {
   await rm(join(out, CHUNKS_DIRECTORY), { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: { [name]: entry },
+    entryPoints: { ...entries },
     outdir: out,
     outExtension: { ".js": ".mjs" },
     chunkNames: `${CHUNKS_DIRECTORY}/[name]-[hash]`,
@@ -89,7 +91,7 @@ async function bundleEntry(esbuild: typeof import("esbuild"), entry: string, out
     // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
     banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
   });
-  return join(out, `${name}.mjs`);
+  return Object.keys(entries).map((name) => join(out, `${name}.mjs`));
 }
 
 /** engine/<name>.ts from source (tests, tsx) or dist/engine/<name>.js once compiled. */
