@@ -58,13 +58,13 @@ describe("AWS ingest killed with SIGKILL under load", () => {
       AWS_SECRET_ACCESS_KEY: testCredentials.secretAccessKey,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    const run = await fireKillAndRetry({ count: 120, concurrency: 12, killAfter: 40, start: () => startIngestServer(bundle.path, env) });
+    const run = await fireKillAndRetry({ count: 80, concurrency: 8, killAfter: 25, start: () => startIngestServer(bundle, env) });
     await run.second.kill();
-    expect(run.acknowledgedBeforeKill.size).toBeGreaterThanOrEqual(40);
+    expect(run.acknowledgedBeforeKill.size).toBeGreaterThanOrEqual(25);
     expect(run.unacknowledgedBeforeKill).toBeGreaterThan(0); // the kill caught requests in flight
 
     const storedIds = new Set(await drainQueue());
     expect([...run.acknowledgedBeforeKill].filter((id) => !storedIds.has(id))).toEqual([]);
     expect(run.deliveries.filter((delivery) => !storedIds.has(delivery.resourceId)).map((d) => d.resourceId)).toEqual([]);
-  });
+  }, 90_000); // two server starts and moto on a shared 2-core machine: seconds when quiet, more when not
 });

@@ -1,7 +1,8 @@
 // The HTTP ingest server the SIGKILL tests kill: node:http + the fetch handler + WHOOP, on the embedded backends
 // (INGEST_DIRECTORY) or on DynamoDB + SQS (INGEST_TABLE, INGEST_QUEUE_URL; endpoint and credentials from AWS_*).
-// Bundled by kill-support.ts; prints {"port":...} once listening.
+// Bundled by kill-support.ts; prints {"port":...} once listening. The WHOOP definition comes from INGEST_VENDORS_FILE.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAwsBackends } from "../../../engine/backends/aws/create-aws-backends.js";
@@ -10,10 +11,11 @@ import { createKeyring, LocalKeyEncryptor } from "../../../engine/backends/embed
 import { createConnectorEngine } from "../../../engine/connector-engine.js";
 import { createFetchHandler } from "../../../engine/handlers/fetch-handler.js";
 import { toNodeListener } from "../../../engine/handlers/node-http.js";
-import { loadManifestFiles } from "../../../engine/manifest/loader.js";
+import type { VendorDefinition } from "../../../engine/manifest/vendor-definition.js";
 
 const env = process.env;
-const { vendors } = await loadManifestFiles([env.INGEST_WHOOP_MANIFEST!]);
+// Validated by the parent, as `build` embeds definitions: a restart does not pay for YAML and the JSON Schema again.
+const vendors = JSON.parse(readFileSync(env.INGEST_VENDORS_FILE!, "utf8")) as VendorDefinition[];
 const backends = env.INGEST_TABLE
   ? await createAwsBackends({
       tableName: env.INGEST_TABLE,

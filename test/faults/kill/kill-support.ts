@@ -2,21 +2,29 @@
 // then retries what was not acknowledged (and re-sends some that were, as vendors do). Used on both backends.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { loadManifestFiles } from "../../../engine/manifest/loader.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..", "..");
 export const WHOOP_SECRET = "whoop-kill-test-secret";
 
-/** Bundles the server (packages external) inside node_modules, so its bare imports resolve. */
-export async function bundleIngestServer(): Promise<{ path: string; remove(): void }> {
+/**
+ * Bundles the server (packages external) inside node_modules, so its bare imports resolve, and writes the validated
+ * WHOOP definition beside it for the server to read.
+ */
+export async function bundleIngestServer(): Promise<{ path: string; vendorsFile: string; remove(): void }> {
   const outDir = join(repoRoot, "node_modules", ".cache", "synheart-kill-tests");
   mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `ingest-server-${process.pid}-${randomUUID().slice(0, 8)}.mjs`);
+  const name = `ingest-server-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const path = join(outDir, `${name}.mjs`);
+  const vendorsFile = join(outDir, `${name}.vendors.json`);
+  const { vendors } = await loadManifestFiles([join(repoRoot, "vendors", "whoop.yaml")]);
+  writeFileSync(vendorsFile, JSON.stringify(vendors.map((vendor) => ({ id: vendor.id, manifest: vendor.manifest, source: `embedded:${vendor.id}` }))));
   await build({
     entryPoints: [join(here, "ingest-server-entry.ts")],
     outfile: path,
@@ -27,7 +35,14 @@ export async function bundleIngestServer(): Promise<{ path: string; remove(): vo
     packages: "external",
     logLevel: "silent",
   });
-  return { path, remove: () => rmSync(path, { force: true }) };
+  return {
+    path,
+    vendorsFile,
+    remove: () => {
+      rmSync(path, { force: true });
+      rmSync(vendorsFile, { force: true });
+    },
+  };
 }
 
 export interface ServerProcess {
@@ -35,9 +50,9 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-export async function startIngestServer(bundle: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [bundle], {
-    env: { ...process.env, ...env, INGEST_WHOOP_MANIFEST: join(repoRoot, "vendors", "whoop.yaml"), INGEST_WHOOP_SECRET: WHOOP_SECRET },
+export async function startIngestServer(bundle: { path: string; vendorsFile: string }, env: Record<string, string>): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, [bundle.path], {
+    env: { ...process.env, ...env, INGEST_VENDORS_FILE: bundle.vendorsFile, INGEST_WHOOP_SECRET: WHOOP_SECRET },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const { port } = await new Promise<{ port: number }>((resolveStart, reject) => {
