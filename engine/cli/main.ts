@@ -23,7 +23,8 @@ const commands: Record<string, { run: Command; usage: string }> = {
   },
   build: {
     run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),
-    usage: "build [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]\n      validate manifests and bundle a Lambda HTTP handler with them embedded",
+    usage:
+      "build [--target http|worker|all] [--sink ./sink.js] [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]\n      validate manifests and bundle the Lambda HTTP handler and/or the SQS worker with them embedded",
   },
   "init-aws": {
     run: initAwsCommand,

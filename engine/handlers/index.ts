@@ -4,7 +4,11 @@ export { toNodeListener, toRequest as nodeRequestToFetch } from "./node-http.js"
 export type { NodeHttpOptions } from "./node-http.js";
 export { createLambdaHttpHandler, toRequest as apiGatewayEventToRequest, toResult as responseToApiGatewayResult } from "./lambda-http.js";
 export type { ApiGatewayV2Event, ApiGatewayV2Result, LambdaHttpHandler } from "./lambda-http.js";
+export { createSqsHandler, handleSqsBatch } from "./lambda-sqs.js";
+export type { LambdaContextLike, SqsBatchOptions, SqsBatchResponse, SqsEvent, SqsHandler, SqsHandlerOptions, SqsMessageAttribute, SqsRecord, SqsRecordReport } from "./lambda-sqs.js";
 export { createBundledLambdaHandler } from "./lambda-bundle.js";
+export { createBundledSqsHandler } from "./lambda-worker-bundle.js";
+export type { SinkModule } from "./lambda-worker-bundle.js";
 export { backendsFromEnvironment } from "./lambda-backends.js";
 export { lazyEngine } from "./lazy-engine.js";
 export type { EngineSource } from "./lazy-engine.js";
