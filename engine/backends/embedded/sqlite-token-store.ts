@@ -1,7 +1,7 @@
 import type { SealedEnvelope } from "../../ports/encryptor.js";
 import type { ConnectionPage, ConnectionStatus, StoredConnection, TokenStore } from "../../ports/token-store.js";
 import { decodeCursor, encodeCursor, pageLimit, toStoredConnection, versionConflict, type NewConnection } from "./connection-record.js";
-import { guard, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 
 interface ConnectionRow {
   vendor: string;
@@ -20,7 +20,8 @@ const COLUMNS = "vendor, user_id, version, vendor_user_id, status, access_token_
 export class SqliteTokenStore implements TokenStore {
   private readonly statements;
 
-  constructor(db: SqliteDatabase) {
+  constructor(database: SqliteDatabase) {
+    const db = sqliteConnection(database);
     this.statements = {
       get: db.prepare<[string, string], ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE vendor = ? AND user_id = ?`),
       insert: db.prepare(
