@@ -19,7 +19,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   serve: {
     run: async (io, args) => (await import("./commands/serve.js")).serveCommand(io, args),
     usage:
-      "serve [--port 8787] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the connector locally (embedded store, queue and worker); --sandbox --demo shows the whole flow",
+      "serve [--port 8787] [--backend embedded|aws] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the HTTP server and the worker (embedded SQLite, or AWS); --sandbox --demo shows the whole flow",
   },
   build: {
     run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),

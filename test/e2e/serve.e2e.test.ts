@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/index.js";
+import { ConnectorError } from "../../engine/errors.js";
 import { startLocalServer, type LocalServer } from "../../engine/handlers/local-server.js";
 import type { RequestLogEntry } from "../../engine/handlers/request-log.js";
 import { credentialsFromEnv, type VendorCredentials } from "../../engine/manifest/credentials.js";
@@ -63,6 +64,7 @@ function switchableBackends(directory: string): { backends: Backends; setQueueDo
       ack: (receipt) => jobQueue.ack(receipt),
       extendVisibility: (receipt, ms) => jobQueue.extendVisibility(receipt, ms),
       release: (receipt, delay) => jobQueue.release(receipt, delay),
+      ping: () => (down ? Promise.reject(new ConnectorError("backend_unavailable", "the queue is down")) : jobQueue.ping()),
     },
     close: () => real.close(),
   };

@@ -44,6 +44,7 @@ export class SqliteJobQueue implements JobQueue {
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.statements = {
+      ping: connection.prepare<[], { found: number }>(`SELECT 1 AS found FROM jobs LIMIT 1`),
       insert: connection.prepare<[string, string, number, number]>(
         `INSERT INTO jobs (id, event, enqueued_at, visible_at) VALUES (?, ?, ?, ?)`,
       ),
@@ -70,6 +71,10 @@ export class SqliteJobQueue implements JobQueue {
         `SELECT event, enqueued_at FROM dead_jobs ORDER BY dead_lettered_at, id`,
       ),
     };
+  }
+
+  async ping(): Promise<void> {
+    guard(() => this.statements.ping.get());
   }
 
   async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {

@@ -23,6 +23,7 @@ export class SqliteTokenStore implements TokenStore {
   constructor(database: SqliteDatabase) {
     const db = sqliteConnection(database);
     this.statements = {
+      ping: db.prepare<[], { found: number }>(`SELECT 1 AS found FROM connections LIMIT 1`),
       get: db.prepare<[string, string], ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE vendor = ? AND user_id = ?`),
       insert: db.prepare(
         `INSERT INTO connections (${COLUMNS})
@@ -45,6 +46,10 @@ export class SqliteTokenStore implements TokenStore {
         `SELECT ${COLUMNS} FROM connections WHERE vendor = ? AND user_id > ? ORDER BY user_id LIMIT ?`,
       ),
     };
+  }
+
+  async ping(): Promise<void> {
+    guard(() => this.statements.ping.get());
   }
 
   async get(vendor: string, userId: string): Promise<StoredConnection | undefined> {
