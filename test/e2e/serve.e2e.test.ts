@@ -140,7 +140,12 @@ describe("serve over real HTTP on 127.0.0.1", () => {
   });
 
   it("answers 503 while the queue is down, acknowledges nothing, and takes the vendor's retry exactly once", async () => {
+    expect(await (await fetch(`${server.origin}/readyz`)).json()).toEqual({ status: "ready", checks: { store: "ok", queue: "ok" } });
     queue.setQueueDown(true);
+    const notReady = await fetch(`${server.origin}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: "unavailable", checks: { store: "ok", queue: "unavailable" } });
+    expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
     const failed = await server.sandbox!.sendWebhook({ type: "sleep.updated" });
     expect(failed.status).toBe(503);
     expect(JSON.parse(failed.response)).toEqual({ error: "unavailable" });
