@@ -2,7 +2,7 @@ import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
 import { receiveWebhook } from "../webhooks/ingest.js";
 import { completeAuthorization, jsonResponse, startAuthorization, type OAuthRouteOptions, type RouteAnswer } from "./oauth-routes.js";
-import { BodyTooLargeError, readCappedBody } from "./raw-body.js";
+import { BodyAlreadyReadError, BodyTooLargeError, readCappedBody } from "./raw-body.js";
 import { DEFAULT_READINESS_TIMEOUT_MS, readiness } from "./readiness.js";
 import { hashUserId, jsonLinesToStdout, type RequestLogEntry, type RequestLogger } from "./request-log.js";
 import { matchRoute, normalizePrefix, routeLabel, type Route } from "./routes.js";
@@ -112,8 +112,14 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
       }
     } catch (error) {
       const known = isConnectorError(error, "unknown_vendor");
-      response = jsonResponse(known ? 404 : 500, { error: known ? "unknown_vendor" : "internal_error" });
-      entry = { outcome: "error", status: response.status, errorCode: isConnectorError(error) ? error.code : "internal_error" };
+      const consumed = error instanceof BodyAlreadyReadError;
+      response = jsonResponse(known ? 404 : 500, { error: known ? "unknown_vendor" : consumed ? error.code : "internal_error" });
+      entry = {
+        outcome: "error",
+        status: response.status,
+        errorCode: isConnectorError(error) ? error.code : consumed ? error.code : "internal_error",
+        ...(consumed ? { hint: error.message } : {}),
+      };
       label ||= "unmatched";
     }
 

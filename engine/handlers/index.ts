@@ -1,7 +1,14 @@
 export { createFetchHandler, DEFAULT_MAX_BODY_BYTES } from "./fetch-handler.js";
 export type { AuthorizedRoute, FetchHandler, FetchHandlerOptions, RequestContext } from "./fetch-handler.js";
-export { toNodeListener, toRequest as nodeRequestToFetch } from "./node-http.js";
+export { toNodeListener, toRequest as nodeRequestToFetch, writeResponse as writeFetchResponse, BodyAlreadyReadError } from "./node-http.js";
 export type { NodeHttpOptions } from "./node-http.js";
+export { clientAddress } from "./client-address.js";
+export type { ClientAddressOptions } from "./client-address.js";
+export { keepRawBody } from "./express.js";
+export { fastifyConnector } from "./fastify.js";
+export type { FastifyConnectorOptions, FastifyInstanceLike, FastifyReplyLike, FastifyRequestLike } from "./fastify.js";
+export { honoMountOptions } from "./hono.js";
+export type { HonoContextLike, HonoMountOptions } from "./hono.js";
 export { createLambdaHttpHandler, toRequest as apiGatewayEventToRequest, toResult as responseToApiGatewayResult } from "./lambda-http.js";
 export type { ApiGatewayV2Event, ApiGatewayV2Result, LambdaHttpHandler } from "./lambda-http.js";
 export { createSqsHandler, handleSqsBatch } from "./lambda-sqs.js";

@@ -40,7 +40,7 @@ async function startServe(args: string[], env: Record<string, string | undefined
   const exited = serveCommand(io, [...args, "--port", "0", "--data", data.path, "--env-file", "/nonexistent/.env"], stop.signal);
   let origin: string | undefined;
   while (!origin) {
-    const settled = await Promise.race([exited.then((code) => ({ code })), new Promise<undefined>((resolve) => setImmediate(resolve))]);
+    const settled = await Promise.race([exited.then((code) => ({ code })), new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined)))]);
     if (settled) throw new Error(`serve exited with ${settled.code}:\n${lines.join("\n")}`);
     origin = lines.map((line) => /listening on (http:\/\/\S+)/.exec(line)?.[1]).find(Boolean);
   }
