@@ -56,6 +56,11 @@ const frameworks: Record<string, Start> = {
     app.use("/connector", toNodeListener(handler, options));
     return listening(createServer(app));
   },
+  "Express app.use with express.raw() in front": async (handler, options) => {
+    const app = express();
+    app.use("/connector", express.raw({ type: "*/*" }), toNodeListener(handler, options));
+    return listening(createServer(app));
+  },
   "Fastify plugin under a prefix": async (handler, options) => {
     const app = Fastify();
     app.post("/echo", async (request) => request.body); // the app's own JSON parsing is untouched
