@@ -8,6 +8,7 @@ import { serve as honoServe } from "@hono/node-server";
 import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
+import { mount } from "hono/mount";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectorEngine } from "../../engine/connector-engine.js";
 import { createFetchHandler, type FetchHandler } from "../../engine/handlers/fetch-handler.js";
@@ -38,6 +39,15 @@ const frameworks: Record<string, Start> = {
     const app = new Hono();
     app.get("/", (c) => c.text("app"));
     app.mount("/connector", handler, honoMountOptions(options));
+    return new Promise((resolve) => {
+      const server = honoServe({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+        resolve({ origin: `http://127.0.0.1:${info.port}`, close: () => new Promise((done) => server.close(() => done())) }),
+      );
+    });
+  },
+  "Hono mount() helper on app.all": async (handler, options) => {
+    const app = new Hono();
+    app.all("/connector/*", mount(handler, honoMountOptions(options)));
     return new Promise((resolve) => {
       const server = honoServe({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
         resolve({ origin: `http://127.0.0.1:${info.port}`, close: () => new Promise((done) => server.close(() => done())) }),
