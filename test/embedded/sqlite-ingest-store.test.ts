@@ -2,7 +2,7 @@
 // its transaction only) and deliveries arriving together share one transaction (group commit).
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSqliteDatabase, type SqliteDatabase } from "../../engine/backends/embedded/sqlite-database.js";
+import { openSqliteDatabase, sqliteConnection, type SqliteDatabase } from "../../engine/backends/embedded/sqlite-database.js";
 import { SqliteIngestStore } from "../../engine/backends/embedded/sqlite-ingest-store.js";
 import { SqliteJobQueue } from "../../engine/backends/embedded/sqlite-job-queue.js";
 import { SqliteReplayCache } from "../../engine/backends/embedded/sqlite-replay-cache.js";
@@ -25,7 +25,7 @@ function open(onStep: (step: IngestStep, synchronous: number) => void) {
   directory = makeTempDirectory();
   const opened = openSqliteDatabase(join(directory.path, "connector.db"));
   db = opened;
-  const synchronous = opened.prepare("PRAGMA synchronous").pluck();
+  const synchronous = sqliteConnection(opened).prepare("PRAGMA synchronous").pluck();
   const queue = new SqliteJobQueue(opened);
   const store = new SqliteIngestStore(opened, new SqliteReplayCache(opened), queue, { faultHook: (step) => onStep(step, synchronous.get() as number) });
   return { store, queue, synchronous: () => synchronous.get() as number };

@@ -38,6 +38,8 @@ export class MemoryJobQueue implements JobQueue {
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
   }
 
+  async ping(): Promise<void> {}
+
   async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {
     this.add(events);
     return { enqueued: events.map((event) => event.id), failed: [] };

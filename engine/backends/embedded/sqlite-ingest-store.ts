@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../../clock.js";
 import type { AdmitResult, IngestDelivery, IngestFaultHook, IngestStore } from "../../ports/ingest-store.js";
-import type { SqliteDatabase } from "./sqlite-database.js";
+import { sqliteConnection, type SqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 import type { SqliteJobQueue } from "./sqlite-job-queue.js";
 import type { SqliteReplayCache } from "./sqlite-replay-cache.js";
 
@@ -25,18 +25,20 @@ export class SqliteIngestStore implements IngestStore {
   private readonly clock: Clock;
   private readonly faultHook: IngestFaultHook | undefined;
   private readonly commitBatch: { immediate(deliveries: readonly IngestDelivery[], now: number): AdmitResult[] };
+  private readonly db: SqliteConnection;
   private waiting: Waiter[] = [];
   private flushScheduled = false;
 
   constructor(
-    private readonly db: SqliteDatabase,
+    database: SqliteDatabase,
     private readonly replayCache: SqliteReplayCache,
     private readonly jobQueue: SqliteJobQueue,
     options: SqliteIngestStoreOptions = {},
   ) {
+    this.db = sqliteConnection(database);
     this.clock = options.clock ?? systemClock;
     this.faultHook = options.faultHook;
-    this.commitBatch = db.transaction((deliveries: readonly IngestDelivery[], now: number) => deliveries.map((delivery) => this.write(delivery, now)));
+    this.commitBatch = this.db.transaction((deliveries: readonly IngestDelivery[], now: number) => deliveries.map((delivery) => this.write(delivery, now)));
   }
 
   admit(delivery: IngestDelivery): Promise<AdmitResult> {
