@@ -1,5 +1,5 @@
 import { ConnectorError } from "../errors.js";
-import type { NormalizedEvent } from "../events.js";
+import type { Authenticity, NormalizedEvent } from "../events.js";
 import type { FastPath } from "../manifest/expression-fast-path.js";
 import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
@@ -9,6 +9,9 @@ import { toIsoTime } from "../iso-time.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 
 type Mapping = DeepReadonly<EventMapping>;
+
+/** The schema's default for `webhooks.maxEventsPerDelivery`. */
+export const DEFAULT_MAX_EVENTS_PER_DELIVERY = 1000;
 
 export interface MappingOutcome {
   readonly events: NormalizedEvent[];
@@ -30,6 +33,8 @@ export class EventMapper {
   private readonly routes: Route[] = [];
   private readonly routesByName = new Map<string, readonly Route[]>();
   private readonly matchRoutes: Route[] = [];
+  private readonly maxEvents: number;
+  private readonly authenticity: Authenticity;
   private split: FastPath | undefined;
   private discriminator: FastPath | undefined;
   /**
@@ -42,6 +47,8 @@ export class EventMapper {
     private readonly manifest: DeepReadonly<VendorManifest>,
     credentials: VendorCredentials,
   ) {
+    this.maxEvents = manifest.webhooks.maxEventsPerDelivery ?? DEFAULT_MAX_EVENTS_PER_DELIVERY;
+    this.authenticity = manifest.webhooks.signature.scheme === "none" ? "unverified" : "verified";
     for (const mapping of manifest.webhooks.events.mappings) {
       const route: Route = { mapping, fetch: compileFetchPlan(mapping, manifest, credentials) };
       this.routes.push(route);
@@ -86,7 +93,7 @@ export class EventMapper {
   }
 
   private mapSync(body: unknown, deliveryId: string): MappingOutcome {
-    const items = this.split ? asList(fastOrThrow(this.split, body)) : [body];
+    const items = this.split ? this.capped(asList(fastOrThrow(this.split, body))) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
@@ -104,7 +111,7 @@ export class EventMapper {
 
   private async mapAsync(body: unknown, deliveryId: string): Promise<MappingOutcome> {
     const spec = this.manifest.webhooks.events;
-    const items = spec.split ? asList(await this.evaluate(spec.split, body, "split")) : [body];
+    const items = spec.split ? this.capped(asList(await this.evaluate(spec.split, body, "split"))) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
@@ -157,8 +164,20 @@ export class EventMapper {
     return [];
   }
 
-  /** A map expression gives one object per event, a list of them, or nothing. */
+  /** The split list is counted before any item is mapped: each item is at least one notification. */
+  private capped(items: unknown[]): unknown[] {
+    if (items.length > this.maxEvents) throw this.tooManyEvents();
+    return items;
+  }
+
+  private tooManyEvents(): ConnectorError {
+    return new ConnectorError("too_many_events", `the delivery holds more than ${this.maxEvents} events`, { vendor: this.manifest.id });
+  }
+
+  /** A map expression gives one object per event, a list of them, or nothing. The cap is checked before any is built. */
   private addEvents(events: NormalizedEvent[], route: Route, mapped: unknown, item: unknown, deliveryId: string): void {
+    const count = Array.isArray(mapped) ? mapped.length : mapped === undefined || mapped === null ? 0 : 1;
+    if (events.length + count > this.maxEvents) throw this.tooManyEvents();
     if (Array.isArray(mapped)) {
       for (const fields of mapped) events.push(this.normalize(route, fields, item, `${deliveryId}.${events.length}`));
     } else if (mapped !== undefined && mapped !== null) {
@@ -175,7 +194,8 @@ export class EventMapper {
     const fields = raw as Record<string, unknown>;
     const userId = scalarString(fields.userId);
     if (!userId) throw new ConnectorError("mapping_failed", `mapping ${type} gave no userId`, { vendor });
-    const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data: fields.data === undefined ? item : fields.data };
+    const data = fields.data === undefined ? item : fields.data;
+    const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data, authenticity: this.authenticity };
     if (fields.resourceId !== undefined) {
       const resourceId = scalarString(fields.resourceId);
       if (!resourceId) throw new ConnectorError("mapping_failed", `mapping ${type} gave a resourceId that is not a string or number`, { vendor });

@@ -309,7 +309,7 @@ describe("handshakes", () => {
     handshakes: [
       { name: "verify code", method: "GET", when: { query: ["verify"] }, verify: { query: "verify", equals: "{settings.verifyToken}" }, respond: { status: 204 }, respondOnMismatch: { status: 404 } },
       { name: "challenge", method: "GET", when: { query: ["challenge", "verification_token"] }, verify: { query: "verification_token", equals: "{settings.verifyToken}" }, respond: { status: 200, json: { challenge: "{query.challenge}" } } },
-      { name: "ping", method: "POST", when: { body: 'event = "PING" and $count($keys($)) <= 2' }, respond: { status: 200 } },
+      { name: "ping", method: "POST", when: { body: { equals: { event: "PING" }, optionalFields: ["timestamp"] } }, respond: { status: 200 } },
     ],
   };
 
