@@ -55,8 +55,30 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const floorUs = median(floorRounds);
 
+/**
+ * Garmin's trust header holds the client id, which is public (it is in every authorization redirect): a forger
+ * passes the trust check, so the body is parsed and mapped. Two forged bodies of the same size: one with many
+ * summaries (refused by maxEventsPerDelivery) and the field-heavy body above (no summary type: ignored).
+ */
+function garminFlood(bytes: number): Buffer {
+  const item = '{"userId":"u","summaryId":"s","startTimeInSeconds":1}';
+  const count = Math.floor((bytes - 20) / (item.length + 1));
+  return Buffer.from(`{"dailies":[${Array.from({ length: count }, () => item).join(",")}]}`);
+}
+
+interface Case {
+  readonly name: string;
+  readonly fixture: (typeof vendorFixtures)[number];
+  readonly body: Buffer;
+  readonly forgedTrust?: boolean;
+}
+const cases: Case[] = vendorFixtures.map((fixture) => ({ name: fixture.id, fixture, body }));
+const garmin = vendorFixtures.find((fixture) => fixture.id === "garmin")!;
+cases.push({ name: "garmin, public client id, 1 MiB of summaries", fixture: garmin, body: garminFlood(BODY_BYTES), forgedTrust: true });
+cases.push({ name: "garmin, public client id, 1 MiB of fields", fixture: garmin, body, forgedTrust: true });
+
 const results: Record<string, unknown>[] = [];
-for (const fixture of vendorFixtures) {
+for (const { name, fixture, body, forgedTrust } of cases) {
   if (only && !only.includes(fixture.id)) continue;
   const definition = vendors.find((vendor) => vendor.id === fixture.id)!;
   const engine = createConnectorEngine({ vendors: [definition], backends: createMemoryBackends(), credentials: { [fixture.id]: fixture.credentials } });
@@ -67,6 +89,7 @@ for (const fixture of vendorFixtures) {
   const wrongSecrets = { clientId: "attacker", clientSecret: "attacker-secret", settings: Object.fromEntries(Object.keys(fixture.credentials.settings).map((name) => [name, ["attacker-secret"]])) };
   const headers: Record<string, string> = { "content-type": fixture.headers?.["content-type"] ?? "application/json" };
   if (signature.scheme === "hmac") Object.assign(headers, signWebhook(definition, wrongSecrets, body));
+  if (forgedTrust) Object.assign(headers, fixture.headers);
   const send = async () => {
     const response = await handler(new Request(`http://127.0.0.1/webhooks/${fixture.id}`, { method: "POST", headers, body }), { sourceIp: "203.0.113.9" });
     await response.arrayBuffer();
@@ -82,7 +105,7 @@ for (const fixture of vendorFixtures) {
   }
   const cpuUs = median(perRequestUs);
   results.push({
-    vendor: fixture.id,
+    vendor: name,
     scheme: signature.scheme,
     statuses: [...statuses].sort(),
     rejected: [...statuses].every((status) => status >= 400),
