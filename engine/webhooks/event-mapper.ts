@@ -26,6 +26,8 @@ interface Route {
   /** The map and match expressions as plain functions (see `compileFastPaths`); undefined where JSONata must evaluate. */
   map?: FastPath | undefined;
   match?: FastPath | undefined;
+  /** For a map of the form `field.{ ... }`: the field whose list gives one event per element (see `listFieldOf`). */
+  listField?: string | undefined;
 }
 
 /** Turns a verified, parsed body into normalized events. Mappings are picked by a Map lookup on the discriminator. */
@@ -86,6 +88,7 @@ export class EventMapper {
     for (const route of this.routes) {
       route.map = fastPathOf(route.mapping.map);
       route.match = fastPathOf(route.mapping.match);
+      route.listField = listFieldOf(route.mapping.map);
     }
     this.split = fastPathOf(events.split);
     this.discriminator = fastPathOf(events.discriminator);
@@ -104,6 +107,7 @@ export class EventMapper {
         routes = matched ? [matched] : [];
       }
       if (routes.length === 0) ignoredItems += this.unmatched();
+      this.checkListFields(events.length, routes, item);
       for (const route of routes) this.addEvents(events, route, fastOrThrow(route.map!, item), item, deliveryId);
     }
     return { events, ignoredItems };
@@ -118,6 +122,7 @@ export class EventMapper {
       let routes = this.routesFor(item);
       if (routes instanceof Promise) routes = await routes;
       if (routes.length === 0) ignoredItems += this.unmatched();
+      this.checkListFields(events.length, routes, item);
       for (const route of routes) {
         let mapped = this.evaluate(route.mapping.map, item, `mapping ${route.mapping.type}`);
         if (mapped instanceof Promise) mapped = await mapped;
@@ -174,6 +179,20 @@ export class EventMapper {
     return new ConnectorError("too_many_events", `the delivery holds more than ${this.maxEvents} events`, { vendor: this.manifest.id });
   }
 
+  /**
+   * Before any map runs on the item: a `field.{ ... }` map gives at least one event per element of the item's list,
+   * so a forged list of 200,000 summaries is refused by counting, not by building 200,000 objects first.
+   */
+  private checkListFields(eventsSoFar: number, routes: readonly Route[], item: unknown): void {
+    if (item === null || typeof item !== "object") return;
+    let atLeast = eventsSoFar;
+    for (const route of routes) {
+      const list = route.listField === undefined ? undefined : (item as Record<string, unknown>)[route.listField];
+      if (Array.isArray(list)) atLeast += list.length;
+    }
+    if (atLeast > this.maxEvents) throw this.tooManyEvents();
+  }
+
   /** A map expression gives one object per event, a list of them, or nothing. The cap is checked before any is built. */
   private addEvents(events: NormalizedEvent[], route: Route, mapped: unknown, item: unknown, deliveryId: string): void {
     const count = Array.isArray(mapped) ? mapped.length : mapped === undefined || mapped === null ? 0 : 1;
@@ -219,6 +238,19 @@ export class EventMapper {
       throw new ConnectorError("mapping_failed", `${what}: ${message}`, { vendor: this.manifest.id });
     });
   }
+}
+
+/**
+ * The `field` of a map written `field.{ ... }` (Garmin's `dailies.{ "userId": ... }`): JSONata builds one object per
+ * element of the list at `field` (more when elements are lists themselves), so the list's length is a lower bound on
+ * the events the map gives. Any other shape of map: undefined.
+ */
+function listFieldOf(source: string): string | undefined {
+  const ast = compileExpression(source).jsonata.ast() as { type?: string; steps?: Record<string, unknown>[] };
+  const [first, second, ...rest] = ast.steps ?? [];
+  if (ast.type !== "path" || !first || !second || rest.length > 0) return undefined;
+  const plainName = first.type === "name" && typeof first.value === "string" && Object.keys(first).every((key) => ["type", "value", "position"].includes(key));
+  return plainName && second.type === "unary" && second.value === "{" ? (first.value as string) : undefined;
 }
 
 function asList(value: unknown): unknown[] {
