@@ -335,4 +335,19 @@ describe("handshakes", () => {
     expect(await processor.handshake("acme", { method: "POST", headers: {}, rawBody: sneaky })).toBeUndefined();
     expect(await processor.handshake("acme", { method: "POST", headers: {}, rawBody: "not json" })).toBeUndefined();
   });
+
+  it("form bodies: declared values match the form's string fields; a body over maxBytes is not a handshake", async () => {
+    const { processor } = setup({
+      body: "form",
+      signature: withHandshakes.signature,
+      handshakes: [{ name: "check", method: "POST", when: { body: { equals: { action: "check", version: 2 }, maxBytes: 64 } }, respond: { status: 204 } }],
+    });
+    const post = (rawBody: string) => processor.handshake("acme", { method: "POST", headers: {}, rawBody });
+    expect(await post("action=check&version=2")).toMatchObject({ status: 204 });
+    expect(await post("version=2&action=check")).toMatchObject({ status: 204 });
+    expect(await post("action=check&version=3")).toBeUndefined();
+    expect(await post("action=check&version=2&other=1")).toBeUndefined();
+    expect(await post("action=check&action=check&version=2")).toBeUndefined(); // a repeated field is a list, not the value
+    expect(await post(`action=check&version=2${"&".repeat(60)}`)).toBeUndefined(); // 83 bytes: over maxBytes
+  });
 });
