@@ -81,7 +81,9 @@ export function createJobProcessor(
       }
     }
     try {
-      await sink({ event, data, userId, authenticity: event.authenticity === "verified" ? "verified" : "unverified" });
+      // A job stored before events carried authenticity says nothing: it is not taken as verified.
+      const authenticity = event.authenticity === "verified" ? "verified" : "unverified";
+      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity });
     } catch (error) {
       throw new SinkError(event, error);
     }
