@@ -60,10 +60,12 @@ const floorUs = median(floorRounds);
  * passes the trust check, so the body is parsed and mapped. Two forged bodies of the same size: one with many
  * summaries (refused by maxEventsPerDelivery) and the field-heavy body above (no summary type: ignored).
  */
-function garminFlood(bytes: number): Buffer {
+function garminFlood(bytes: number, nested = false): Buffer {
   const item = '{"userId":"u","summaryId":"s","startTimeInSeconds":1}';
   const count = Math.floor((bytes - 20) / (item.length + 1));
-  return Buffer.from(`{"dailies":[${Array.from({ length: count }, () => item).join(",")}]}`);
+  const list = `[${Array.from({ length: count }, () => item).join(",")}]`;
+  // Wrapped in an inner list, the items take the mapping off its fast path: JSONata's work grows with every item.
+  return Buffer.from(`{"dailies":${nested ? `[${list}]` : list}}`);
 }
 
 interface Case {
@@ -75,6 +77,7 @@ interface Case {
 const cases: Case[] = vendorFixtures.map((fixture) => ({ name: fixture.id, fixture, body }));
 const garmin = vendorFixtures.find((fixture) => fixture.id === "garmin")!;
 cases.push({ name: "garmin, public client id, 1 MiB of summaries", fixture: garmin, body: garminFlood(BODY_BYTES), forgedTrust: true });
+cases.push({ name: "garmin, public client id, 1 MiB of summaries in an inner list", fixture: garmin, body: garminFlood(BODY_BYTES, true), forgedTrust: true });
 cases.push({ name: "garmin, public client id, 1 MiB of fields", fixture: garmin, body, forgedTrust: true });
 
 const results: Record<string, unknown>[] = [];

@@ -273,7 +273,7 @@ export interface Webhooks {
   body: "json" | "form";
   maxBodyBytes?: number;
   /**
-   * Most events one delivery may produce. A delivery over it is refused with 413 and nothing of it is stored; it is checked while mapping (the split list, then each mapping's results), before any event is built past the cap.
+   * Most events one delivery may produce. A delivery over it is refused with 413 and nothing of it is stored. It is checked while mapping, before the events are built: the split list, the list a map written `field.{ ... }` goes through (lists nested in it counted by their elements), then each mapping's results.
    */
   maxEventsPerDelivery?: number;
   signature: Signature;

@@ -181,16 +181,17 @@ export class EventMapper {
 
   /**
    * Before any map runs on the item: a `field.{ ... }` map gives at least one event per element of the item's list,
-   * so a forged list of 200,000 summaries is refused by counting, not by building 200,000 objects first.
+   * so a forged list of 200,000 summaries is refused by counting, not by building 200,000 objects first. Elements of
+   * lists nested in the list count too (see `countFlattened`).
    */
   private checkListFields(eventsSoFar: number, routes: readonly Route[], item: unknown): void {
     if (item === null || typeof item !== "object") return;
     let atLeast = eventsSoFar;
     for (const route of routes) {
       const list = route.listField === undefined ? undefined : (item as Record<string, unknown>)[route.listField];
-      if (Array.isArray(list)) atLeast += list.length;
+      if (Array.isArray(list)) atLeast += countFlattened(list, this.maxEvents - atLeast + 1);
+      if (atLeast > this.maxEvents) throw this.tooManyEvents();
     }
-    if (atLeast > this.maxEvents) throw this.tooManyEvents();
   }
 
   /** A map expression gives one object per event, a list of them, or nothing. The cap is checked before any is built. */
@@ -242,8 +243,8 @@ export class EventMapper {
 
 /**
  * The `field` of a map written `field.{ ... }` (Garmin's `dailies.{ "userId": ... }`): JSONata builds one object per
- * element of the list at `field` (more when elements are lists themselves), so the list's length is a lower bound on
- * the events the map gives. Any other shape of map: undefined.
+ * element of the list at `field`, so the list's length is a lower bound on the events the map gives. Any other shape
+ * of map: undefined.
  */
 function listFieldOf(source: string): string | undefined {
   const ast = compileExpression(source).jsonata.ast() as { type?: string; steps?: Record<string, unknown>[] };
@@ -251,6 +252,25 @@ function listFieldOf(source: string): string | undefined {
   if (ast.type !== "path" || !first || !second || rest.length > 0) return undefined;
   const plainName = first.type === "name" && typeof first.value === "string" && Object.keys(first).every((key) => ["type", "value", "position"].includes(key));
   return plainName && second.type === "unary" && second.value === "{" ? (first.value as string) : undefined;
+}
+
+/**
+ * The elements of `list`, with lists inside it counted by their own elements. For a list of objects (what every
+ * vendor sends) that is its length: one event each. Lists nested in it give fewer events (JSONata builds one object
+ * per outer element, its fields lists) but they are what sends a map off the fast path into JSONata, whose work
+ * grows with every inner element: they are counted so that a forged nesting costs no more than the cap allows.
+ * Stops counting once past `limit`.
+ */
+function countFlattened(list: readonly unknown[], limit: number): number {
+  let count = 0;
+  const pending: (readonly unknown[])[] = [list];
+  for (let next = pending.pop(); next !== undefined && count < limit; next = pending.pop()) {
+    for (const element of next) {
+      if (Array.isArray(element)) pending.push(element);
+      else if (++count >= limit) break;
+    }
+  }
+  return count;
 }
 
 function asList(value: unknown): unknown[] {

@@ -55,6 +55,15 @@ describe("a forged Garmin flood is refused before it is stored", () => {
     expect((await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body })).status).toBe(413);
   });
 
+  it("summaries wrapped in inner lists (which would send the mapping off its fast path into JSONata) are counted too", async () => {
+    const flat = JSON.parse(dailies(2001)).dailies as unknown[];
+    for (const nested of [[flat], Array.from({ length: 667 }, (_, i) => flat.slice(i * 3, i * 3 + 3))]) {
+      const response = await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body: JSON.stringify({ dailies: nested }) });
+      expect(JSON.parse(response.body)).toEqual({ error: "too_many_events" });
+    }
+    expect(await queuedJobs(connector.backends)).toEqual([]);
+  });
+
   it("the cap counts events across summary types, and a batch within it is accepted", async () => {
     const twoTypes = (each: number) => JSON.stringify({ ...JSON.parse(dailies(each)), sleeps: JSON.parse(dailies(each, "garmin-user-2")).dailies });
     expect((await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body: twoTypes(1001) })).status).toBe(413);
