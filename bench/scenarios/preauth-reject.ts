@@ -60,8 +60,7 @@ const floorUs = median(floorRounds);
  * passes the trust check, so the body is parsed and mapped. Two forged bodies of the same size: one with many
  * summaries (refused by maxEventsPerDelivery) and the field-heavy body above (no summary type: ignored).
  */
-function garminFlood(bytes: number, nested = false): Buffer {
-  const item = '{"userId":"u","summaryId":"s","startTimeInSeconds":1}';
+function garminFlood(bytes: number, nested = false, item = '{"userId":"u","summaryId":"s","startTimeInSeconds":1}'): Buffer {
   const count = Math.floor((bytes - 20) / (item.length + 1));
   const list = `[${Array.from({ length: count }, () => item).join(",")}]`;
   // Wrapped in an inner list, the items take the mapping off its fast path: JSONata's work grows with every item.
@@ -78,6 +77,9 @@ const cases: Case[] = vendorFixtures.map((fixture) => ({ name: fixture.id, fixtu
 const garmin = vendorFixtures.find((fixture) => fixture.id === "garmin")!;
 cases.push({ name: "garmin, public client id, 1 MiB of summaries", fixture: garmin, body: garminFlood(BODY_BYTES), forgedTrust: true });
 cases.push({ name: "garmin, public client id, 1 MiB of summaries in an inner list", fixture: garmin, body: garminFlood(BODY_BYTES, true), forgedTrust: true });
+// Under the event cap, with a list where Garmin sends a value: the compiled expressions cannot map it.
+const oddItem = `{"userId":[${Array(300).fill(1).join(",")}],"summaryId":"s","startTimeInSeconds":1}`;
+cases.push({ name: "garmin, public client id, 1 MiB of summaries shaped for JSONata", fixture: garmin, body: garminFlood(BODY_BYTES, false, oddItem), forgedTrust: true });
 cases.push({ name: "garmin, public client id, 1 MiB of fields", fixture: garmin, body, forgedTrust: true });
 
 const results: Record<string, unknown>[] = [];

@@ -12,6 +12,8 @@ type Mapping = DeepReadonly<EventMapping>;
 
 /** The schema's default for `webhooks.maxEventsPerDelivery`. */
 export const DEFAULT_MAX_EVENTS_PER_DELIVERY = 1000;
+/** Largest body of an unsigned vendor that the JSONata evaluator may map (see `EventMapper.map`). */
+export const UNVERIFIED_JSONATA_MAX_BYTES = 65_536;
 
 export interface MappingOutcome {
   readonly events: NormalizedEvent[];
@@ -61,10 +63,11 @@ export class EventMapper {
 
   /**
    * `deliveryId` names the delivery (a digest of its body): event ids are `<deliveryId>.<n>`, so a vendor's retry of
-   * the same body gives the same ids and downstream consumers can de-duplicate on them.
+   * the same body gives the same ids and downstream consumers can de-duplicate on them. `bodyBytes` is the raw
+   * body's size: over 64 KiB, a vendor that signs nothing is mapped by the fast path only.
    * Synchronous when every expression of the vendor has a fast path: no promise per delivery.
    */
-  map(body: unknown, deliveryId: string): MappingOutcome | Promise<MappingOutcome> {
+  map(body: unknown, deliveryId: string, bodyBytes = 0): MappingOutcome | Promise<MappingOutcome> {
     this.synchronous ??= this.compileFastPaths();
     if (this.synchronous) {
       try {
@@ -72,6 +75,12 @@ export class EventMapper {
       } catch (error) {
         if (error !== NEEDS_JSONATA) throw error;
       }
+    }
+    if (this.authenticity === "unverified" && bodyBytes > UNVERIFIED_JSONATA_MAX_BYTES) {
+      // JSONata's work grows with the shape of its input (200 us an item for Garmin summaries with lists where
+      // values belong), and anyone can send an unsigned vendor's deliveries: only the compiled fast path maps a
+      // large one. No shape a vendor sends needs more; a forged one is refused before JSONata sees it.
+      throw new ConnectorError("mapping_failed", `a body over ${UNVERIFIED_JSONATA_MAX_BYTES} bytes from a vendor that signs nothing must map without the JSONata evaluator`, { vendor: this.manifest.id });
     }
     return this.mapAsync(body, deliveryId);
   }

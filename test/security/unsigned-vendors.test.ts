@@ -29,7 +29,9 @@ afterAll(async () => {
   await connector?.close();
 });
 afterEach(async () => {
-  for (const { receipt } of await queuedJobs(connector.backends)) await connector.backends.jobQueue.ack(receipt);
+  for (let jobs = await queuedJobs(connector.backends); jobs.length > 0; jobs = await queuedJobs(connector.backends)) {
+    for (const { receipt } of jobs) await connector.backends.jobQueue.ack(receipt);
+  }
 });
 
 describe("a forged Garmin flood is refused before it is stored", () => {
@@ -55,13 +57,36 @@ describe("a forged Garmin flood is refused before it is stored", () => {
     expect((await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body })).status).toBe(413);
   });
 
-  it("summaries wrapped in inner lists (which would send the mapping off its fast path into JSONata) are counted too", async () => {
+  it("summaries wrapped in inner lists (which would send the mapping off its fast path into JSONata) are refused", async () => {
     const flat = JSON.parse(dailies(2001)).dailies as unknown[];
     for (const nested of [[flat], Array.from({ length: 667 }, (_, i) => flat.slice(i * 3, i * 3 + 3))]) {
       const response = await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body: JSON.stringify({ dailies: nested }) });
-      expect(JSON.parse(response.body)).toEqual({ error: "too_many_events" });
+      // Over 64 KiB the JSONata evaluator is not run for a vendor that signs nothing (400); smaller, the count refuses it.
+      expect([[400, "mapping_failed"], [413, "too_many_events"]]).toContainEqual([response.status, JSON.parse(response.body).error]);
     }
+    const small = JSON.stringify({ dailies: Array.from({ length: 4 }, () => Array.from({ length: 501 }, () => ({ userId: "u" }))) });
+    expect(Buffer.byteLength(small)).toBeLessThan(65_536);
+    const response = await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body: small });
+    expect({ status: response.status, body: JSON.parse(response.body) }).toEqual({ status: 413, body: { error: "too_many_events" } });
     expect(await queuedJobs(connector.backends)).toEqual([]);
+  });
+
+  it("a large forged body whose shape needs the JSONata evaluator is refused; Garmin's own shapes map without it", async () => {
+    const ids = "[" + Array(200).fill("1").join(",") + "]";
+    const odd = `{"dailies":[${Array(1900).fill(`{"userId":${ids},"summaryId":"s","startTimeInSeconds":1}`).join(",")}]}`;
+    expect(Buffer.byteLength(odd)).toBeGreaterThan(65_536);
+    const refused = await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body: odd });
+    expect({ status: refused.status, body: JSON.parse(refused.body) }).toEqual({ status: 400, body: { error: "mapping_failed" } });
+    expect(await queuedJobs(connector.backends)).toEqual([]);
+    // A real batch of the same size, pings and summaries, is mapped by the compiled expressions.
+    const callbackURL = "https://apis.garmin.com/wellness-api/rest/epochs?uploadStartTimeInSeconds=1&uploadEndTimeInSeconds=2&token=t";
+    const batch = JSON.stringify({
+      epochs: Array.from({ length: 900 }, (_, i) => ({ userId: `user-${i}`, callbackURL: `${callbackURL}${i}` })),
+      dailies: JSON.parse(dailies(900)).dailies,
+    });
+    expect(Buffer.byteLength(batch)).toBeGreaterThan(65_536);
+    const accepted = await rawRequest(garminUrl(), { headers: forgedGarminHeaders, body: batch });
+    expect(JSON.parse(accepted.body)).toEqual({ status: "accepted", events: 1800 });
   });
 
   it("the cap counts events across summary types, and a batch within it is accepted", async () => {
