@@ -102,11 +102,13 @@ for (const { name, fixture, body, forgedTrust } of cases) {
   };
   const statuses = new Set<number>();
   for (let i = 0; i < 5; i++) statuses.add(await send()); // warm-up
+  // The forged Garmin bodies are parsed and mapped (10-150 ms each): fewer of them keep the scenario short in CI.
+  const requests = forgedTrust ? Math.max(5, Math.round(REQUESTS / 4)) : REQUESTS;
   const perRequestUs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = cpuMicros();
-    for (let i = 0; i < REQUESTS; i++) statuses.add(await send());
-    perRequestUs.push((cpuMicros() - start) / REQUESTS);
+    for (let i = 0; i < requests; i++) statuses.add(await send());
+    perRequestUs.push((cpuMicros() - start) / requests);
   }
   const cpuUs = median(perRequestUs);
   results.push({
