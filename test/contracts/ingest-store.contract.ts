@@ -26,6 +26,7 @@ function event(overrides: Partial<NormalizedEvent> = {}): NormalizedEvent {
     occurredAt: "2025-01-01T00:00:00Z",
     delivery: "push",
     data: { score: 91 },
+    authenticity: "verified",
     ...overrides,
   };
 }

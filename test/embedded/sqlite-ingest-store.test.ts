@@ -10,7 +10,7 @@ import type { NormalizedEvent } from "../../engine/events.js";
 import type { IngestStep } from "../../engine/ports/ingest-store.js";
 import { makeTempDirectory, type TempDirectory } from "./temp-directory.js";
 
-const event = (id: string): NormalizedEvent => ({ id, vendor: "whoop", type: "sleep.updated", userId: "u", occurredAt: "2025-01-01T00:00:00Z", delivery: "push", data: {} });
+const event = (id: string): NormalizedEvent => ({ id, vendor: "whoop", type: "sleep.updated", userId: "u", occurredAt: "2025-01-01T00:00:00Z", delivery: "push", data: {}, authenticity: "verified" });
 
 let directory: TempDirectory | undefined;
 let db: SqliteDatabase | undefined;
