@@ -13,6 +13,8 @@ export interface NormalizedEvent {
   readonly delivery: "push" | "fetch";
   readonly fetch?: ResourceFetch;
   readonly data: unknown;
+  /** "unverified": the vendor signs nothing and the request was trusted by a header, an address or a body field. */
+  readonly authenticity?: "verified" | "unverified";
 }
 
 /** A resolved vendor API request for a ping-style event (all templates already expanded). */

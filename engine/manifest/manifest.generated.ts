@@ -27,7 +27,7 @@ export type VendorUserId =
       field: string;
     };
 export type HttpStatus = number;
-export type Signature = HmacSignature | SharedSecretSignature | UnsignedTrust;
+export type Signature = HmacSignature | AsymmetricSignature | SharedSecretSignature | UnsignedTrust;
 /**
  * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
  */
@@ -256,6 +256,9 @@ export interface RateLimits {
     per: "app" | "user";
   }[];
   headers?: {
+    /**
+     * Header with the limit. Several comma-separated values are several windows (Strava: X-RateLimit-Limit: 200,2000), read window by window with usage or remaining.
+     */
     limit?: string;
     remaining?: string;
     reset?: string;
@@ -264,6 +267,10 @@ export interface RateLimits {
      */
     resetUnit?: "seconds" | "epoch-seconds" | "epoch-milliseconds";
     retryAfter?: string;
+    /**
+     * Header with the calls used so far (Strava: X-RateLimit-Usage); remaining is limit minus usage.
+     */
+    usage?: string;
   };
 }
 export interface Webhooks {
@@ -308,11 +315,92 @@ export interface HmacSignature {
   id?: {
     header: string;
   };
+  fields?: SignatureFields;
 }
+/**
+ * Where the signed timestamp is: its own header, or a field of a structured signature header (signature.fields).
+ */
 export interface TimestampHeader {
-  header: string;
+  header?: string;
+  /**
+   * A field of the signature header, e.g. t.
+   */
+  field?: string;
   unit: "s" | "ms";
   toleranceSeconds: number;
+}
+/**
+ * The signature header holds named fields, e.g. Terra's and Stripe's `t=<timestamp>,v1=<hex>`. Every field named `signature` is a candidate (several during a key rotation); signature.timestamp.field and keyId.field read other fields.
+ */
+export interface SignatureFields {
+  /**
+   * Name of the field(s) holding a signature, e.g. v1.
+   */
+  signature: string;
+  /**
+   * Between fields.
+   */
+  separator?: string;
+  /**
+   * Between a field's name and its value.
+   */
+  assign?: string;
+}
+/**
+ * A signature made with the vendor's private key and checked with its public key: ECDSA P-256 (Google Health API) or Ed25519 (Standard Webhooks v1a). Keys come from a setting (PEM, JWK, a JWK Set or a base64 raw key) or from a JWKS URL, fetched and cached.
+ */
+export interface AsymmetricSignature {
+  scheme: "asymmetric";
+  /**
+   * ecdsa-p256-sha256: ECDSA over NIST P-256 with SHA-256; ed25519: EdDSA (RFC 8032).
+   */
+  algorithm: "ecdsa-p256-sha256" | "ed25519";
+  /**
+   * Template giving the public key(s): PEM (several blocks allowed), a JWK, a JWK Set ({"keys": [...]}), or base64 of the raw key (Ed25519: 32 bytes; P-256: the 65-byte uncompressed point).
+   */
+  publicKey?: string;
+  /**
+   * Removed from a raw base64 key before decoding (Standard Webhooks: whpk_).
+   */
+  keyPrefix?: string;
+  /**
+   * Public keys from a JWKS URL. Fetched on first use, cached, fetched again on an unknown key id or a failed verification (no more often than minRefreshSeconds); without usable keys every request is refused.
+   */
+  jwks?: {
+    url: Template;
+    cacheSeconds?: number;
+    minRefreshSeconds?: number;
+  };
+  /**
+   * Where the id (kid) of the signing key is sent: a header, or a field of the structured signature header. Without it every key is tried.
+   */
+  keyId?: {
+    header?: string;
+    field?: string;
+  };
+  /**
+   * ECDSA signatures: DER (ASN.1, the usual) or ieee-p1363 (r||s, as JWS does).
+   */
+  signatureFormat?: "der" | "ieee-p1363";
+  /**
+   * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+   */
+  signedContent: string;
+  header: string;
+  encoding: "base64" | "base64url" | "hex";
+  /**
+   * Before each signature value, e.g. v1a,
+   */
+  prefix?: string;
+  /**
+   * Several signatures in one header, e.g. a space.
+   */
+  separator?: string;
+  fields?: SignatureFields;
+  timestamp?: TimestampHeader;
+  id?: {
+    header: string;
+  };
 }
 /**
  * The vendor sends a secret (or bearer value) that we compare in constant time.
@@ -345,7 +433,23 @@ export interface UnsignedTrust {
     sourceIp?: {
       allow: Template;
     };
+    /**
+     * Body fields that must equal configured values; all must hold.
+     *
+     * @minItems 1
+     */
+    bodyFields?: [BodyFieldRule, ...BodyFieldRule[]];
   };
+}
+/**
+ * A field of the parsed body that must equal a configured value (Strava: subscription_id equals {settings.subscriptionId}). Compared in constant time. Not a signature: events are marked authenticity: unverified.
+ */
+export interface BodyFieldRule {
+  /**
+   * Dotted path into the body, e.g. subscription_id or meta.app.
+   */
+  path: string;
+  equals: Template;
 }
 export interface Replay {
   /**
@@ -369,15 +473,15 @@ export interface Responses {
   invalidSignature?: number;
 }
 /**
- * A request that is not an event: a subscription check. The first handshake whose `when` matches answers the request.
+ * A request that is not an event: a subscription check. The first handshake whose method and `when` match answers the request. Without `when` (GET and HEAD only) every request of that method is one, e.g. Withings' HEAD probe of the callback URL.
  */
 export interface Handshake {
   name: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "HEAD";
   /**
    * All given conditions must hold for this handshake to apply.
    */
-  when: {
+  when?: {
     /**
      * Query parameters that must be present.
      *
@@ -392,6 +496,13 @@ export interface Handshake {
      * JSONata expression over the parsed body that must be true (Polar: event = 'PING').
      */
     body?: string;
+    queryEquals?: StringMap3;
+    /**
+     * Top-level fields of the JSON or form body that must have these values (Google Health: type: verification). Read from a small capped body before authentication, no expression evaluated.
+     */
+    bodyEquals?: {
+      [k: string]: string | number | boolean;
+    };
   };
   /**
    * A value from the request compared in constant time with a configured secret. Without it the handshake is unsigned and must not produce events.
@@ -403,6 +514,12 @@ export interface Handshake {
   };
   respond: HandshakeResponse;
   respondOnMismatch?: HandshakeResponse;
+}
+/**
+ * Query parameters that must have these exact values (Strava: hub.mode: subscribe).
+ */
+export interface StringMap3 {
+  [k: string]: string;
 }
 export interface HandshakeResponse {
   status: HttpStatus;

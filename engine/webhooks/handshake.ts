@@ -16,6 +16,8 @@ export interface WebhookResponse {
 }
 
 const MAX_ECHO_LENGTH = 1024;
+/** A handshake body is a few fields (`{"type":"verification"}`); a larger body is not one and is not parsed here. */
+export const MAX_HANDSHAKE_BODY_BYTES = 4096;
 
 /** Answers a subscription check (Fitbit verify code, Oura challenge, Polar PING) as the manifest declares it. */
 export async function answerHandshake(
@@ -51,19 +53,34 @@ async function applies(
   query: URLSearchParams,
 ): Promise<boolean> {
   const { when } = handshake;
+  if (!when) return true; // a bare probe (Withings' HEAD): the method is the whole test
   if (when.query && !when.query.every((name) => query.has(name))) return false;
+  if (when.queryEquals && !Object.entries(when.queryEquals).every(([name, value]) => query.get(name) === value)) return false;
   if (when.header && header(when.header.name) !== when.header.equals) return false;
-  if (when.body) {
-    let body: unknown;
-    try {
-      body = parseBody(bodyBytes(request.rawBody), bodyEncoding, vendor);
-    } catch (error) {
-      if (error instanceof ConnectorError) return false;
-      throw error;
-    }
-    if ((await evaluateExpression(when.body, body)) !== true) return false;
+  if (!when.body && !when.bodyEquals) return true;
+  const bytes = bodyBytes(request.rawBody);
+  if (when.bodyEquals && bytes.byteLength > MAX_HANDSHAKE_BODY_BYTES) return false;
+  let body: unknown;
+  try {
+    body = parseBody(bytes, bodyEncoding, vendor);
+  } catch (error) {
+    if (error instanceof ConnectorError) return false;
+    throw error;
   }
+  if (when.bodyEquals && !fieldsEqual(body, when.bodyEquals)) return false;
+  if (when.body && (await evaluateExpression(when.body, body)) !== true) return false;
   return true;
+}
+
+/** Top-level fields compared by value; a form body's values are strings, so a declared number matches its text. */
+function fieldsEqual(body: unknown, expected: DeepReadonly<Record<string, string | number | boolean>>): boolean {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return false;
+  const record = body as Record<string, unknown>;
+  return Object.entries(expected).every(([name, value]) => {
+    if (!Object.hasOwn(record, name)) return false;
+    const sent = record[name];
+    return sent === value || (typeof sent === "string" && typeof value !== "string" && sent === String(value));
+  });
 }
 
 function respond(spec: DeepReadonly<HandshakeResponse>, header: HeaderReader, query: URLSearchParams): WebhookResponse {
