@@ -1,6 +1,7 @@
 import { ConnectorError } from "../errors.js";
 import { initAwsCommand } from "./commands/init-aws.js";
 import { signWebhookCommand } from "./commands/sign-webhook.js";
+import { TEST_USAGE, testCommand } from "./commands/test.js";
 import { validateCommand } from "./commands/validate.js";
 import { vendorsCommand } from "./commands/vendors.js";
 import { verifyWebhookCommand } from "./commands/verify-webhook.js";
@@ -31,8 +32,12 @@ const commands: Record<string, { run: Command; usage: string }> = {
   },
   "verify-webhook": {
     run: verifyWebhookCommand,
-    usage: "verify-webhook <vendor> --headers <json file> --body <file> --secret <secret> [--now <t>] [--source-ip <ip>]",
+    usage:
+      "verify-webhook <vendor> --headers <json file> --body <file> [--secret <secret>] [--setting name=value]... [--client-id <id>]\n" +
+      "      [--method POST] [--now <t>] [--source-ip <ip>] [--vendors <manifests>]...\n" +
+      "      run the engine's own handshake, verification (hooks included), replay check and mapping on one request",
   },
+  test: { run: testCommand, usage: TEST_USAGE },
 };
 
 export function registerCommand(name: string, run: Command, usage: string): void {
