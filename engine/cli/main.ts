@@ -2,7 +2,7 @@ import { ConnectorError } from "../errors.js";
 import { initAwsCommand } from "./commands/init-aws.js";
 import { signWebhookCommand } from "./commands/sign-webhook.js";
 import { TEST_USAGE, testCommand } from "./commands/test.js";
-import { validateCommand } from "./commands/validate.js";
+import { VALIDATE_USAGE, validateCommand } from "./commands/validate.js";
 import { vendorsCommand } from "./commands/vendors.js";
 import { verifyWebhookCommand } from "./commands/verify-webhook.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
@@ -10,7 +10,7 @@ import { processIo, UsageError, type CliIo } from "./io.js";
 type Command = (io: CliIo, args: readonly string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; usage: string }> = {
-  validate: { run: validateCommand, usage: "validate [files or folders...]          check manifests (default: vendors/)" },
+  validate: { run: validateCommand, usage: VALIDATE_USAGE },
   vendors: { run: vendorsCommand, usage: "vendors [files or folders...]           list vendors and their event types" },
   "sign-webhook": {
     run: signWebhookCommand,
