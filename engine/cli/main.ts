@@ -33,9 +33,10 @@ const commands: Record<string, { run: Command; usage: string }> = {
   "verify-webhook": {
     run: verifyWebhookCommand,
     usage:
-      "verify-webhook <vendor> --headers <json file> --body <file> [--secret <secret>] [--setting name=value]... [--client-id <id>]\n" +
-      "      [--method POST] [--now <t>] [--source-ip <ip>] [--vendors <manifests>]...\n" +
-      "      run the engine's own handshake, verification (hooks included), replay check and mapping on one request",
+      "verify-webhook <vendor> [--headers <json file>] [--body <file>] [--secret <secret>] [--setting name=value]... [--client-id <id>]\n" +
+      "      [--method POST] [--url <path?query>] [--now <t>] [--source-ip <ip>] [--vendors <manifests>]...\n" +
+      "      run the engine's own handshake, verification (the vendor's hooks included), replay check and mapping on one\n" +
+      "      request; prints the events or the handshake answer (exit 0), or the error code and reason (exit 2)",
   },
   test: { run: testCommand, usage: TEST_USAGE },
 };

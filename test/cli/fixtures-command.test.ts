@@ -91,3 +91,27 @@ describe("synheart-connector test", () => {
     for (const flag of ["--vendors", "--quiet"]) expect(result.out).toContain(flag);
   });
 });
+
+describe("verify-webhook", () => {
+  it("loads the vendor's hooks as serve does: the hook handshake answers, beforeMapping unwraps the envelope", async () => {
+    const handshake = await cli("verify-webhook", "acme", "--vendors", "test/fixtures/hooks", "--method", "GET", "--url", "/webhooks/acme?nonce=n1", "--secret", "acme-secret");
+    expect(handshake.code).toBe(0);
+    expect(JSON.parse(handshake.out).handshake.status).toBe(200);
+    const body = join(dir, "acme-body.json");
+    const headers = join(dir, "acme-headers.json");
+    const raw = JSON.stringify({ envelope: { type: "sleep.updated", user_id: "u1", id: "s1" } });
+    await writeFile(body, raw);
+    const { createHmac } = await import("node:crypto");
+    await writeFile(headers, JSON.stringify({ "x-acme-signature": createHmac("sha256", "acme-secret").update(raw).digest("hex") }));
+    const verified = await cli("verify-webhook", "acme", "--vendors", "test/fixtures/hooks", "--headers", headers, "--body", body, "--secret", "acme-secret");
+    expect(verified.err).toBe("");
+    expect(verified.code).toBe(0);
+    const forged = await cli("verify-webhook", "acme", "--vendors", "test/fixtures/hooks", "--headers", headers, "--body", body, "--secret", "other");
+    expect(forged.code).toBe(2);
+  });
+
+  it("lists every flag in --help", async () => {
+    const result = await cli("--help");
+    for (const flag of ["--vendors", "--setting", "--method", "--url", "--source-ip", "--client-id", "--now"]) expect(result.out).toContain(flag);
+  });
+});
