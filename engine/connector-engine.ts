@@ -21,6 +21,8 @@ export interface ConnectorEngineOptions {
   readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
   readonly clock?: Clock;
   readonly tokenService?: TokenServiceTuning;
+  /** Fetches public keys for asymmetric webhook signatures (default: the global fetch). */
+  readonly webhookKeyFetch?: typeof fetch;
 }
 
 /** The whole engine for every configured vendor, on one set of backends. */
@@ -55,6 +57,7 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     replayCache: backends.replayCache,
     clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.webhookKeyFetch ? { fetch: options.webhookKeyFetch } : {}),
   });
   const tokenServices = new Map<string, TokenService>(
     served.map((vendor) => [

@@ -356,7 +356,7 @@ export interface AsymmetricSignature {
    */
   algorithm: "ecdsa-p256-sha256" | "ed25519";
   /**
-   * Template giving the public key(s): PEM (several blocks allowed), a JWK, a JWK Set ({"keys": [...]}), or base64 of the raw key (Ed25519: 32 bytes; P-256: the 65-byte uncompressed point).
+   * Template giving the public key(s): PEM (several blocks allowed), a JWK, a JWK Set ({"keys": [...]}), a Tink JSON keyset, or base64 of the raw key (Ed25519: 32 bytes; P-256: the 65-byte uncompressed point).
    */
   publicKey?: string;
   /**
@@ -364,7 +364,7 @@ export interface AsymmetricSignature {
    */
   keyPrefix?: string;
   /**
-   * Public keys from a JWKS URL. Fetched on first use, cached, fetched again on an unknown key id or a failed verification (no more often than minRefreshSeconds); without usable keys every request is refused.
+   * Public keys from a URL serving a JWK Set, or a Tink JSON keyset (Google Health API). Fetched on first use, cached, fetched again on an unknown key id or a failed verification (no more often than minRefreshSeconds); without usable keys every request is refused.
    */
   jwks?: {
     url: Template;
@@ -379,9 +379,9 @@ export interface AsymmetricSignature {
     field?: string;
   };
   /**
-   * ECDSA signatures: DER (ASN.1, the usual) or ieee-p1363 (r||s, as JWS does).
+   * ECDSA signatures: DER (ASN.1, the usual), ieee-p1363 (r||s, as JWS does), or tink: Tink's wire format, a 5-byte prefix (0x01 and the signing key's id) before a DER signature, as the Google Health API sends with keys from a Tink keyset.
    */
-  signatureFormat?: "der" | "ieee-p1363";
+  signatureFormat?: "der" | "ieee-p1363" | "tink";
   /**
    * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
    */

@@ -8,6 +8,13 @@ import type { SignedParts } from "./hmac-signature.js";
 import { JwksKeySource } from "./jwks-source.js";
 import { MAX_KEYS, parsePublicKeys, type PublicKeyEntry } from "./public-keys.js";
 import { signatureCandidates } from "./signature-header.js";
+import { splitTinkSignature } from "./tink-keyset.js";
+
+/** A sent signature, decoded, with the key it names (Tink's prefix) when it names one. */
+interface SentSignature {
+  readonly bytes: Buffer;
+  readonly kid?: string;
+}
 
 const SIGNATURE_TEXT = { base64: /^[A-Za-z0-9+/]+={0,2}$/, base64url: /^[A-Za-z0-9_-]+={0,2}$/, hex: /^(?:[0-9a-fA-F]{2})+$/ } as const;
 /** ECDSA P-256 signatures are at most 72 bytes in DER, Ed25519 ones 64: anything longer is not worth decoding. */
@@ -72,27 +79,38 @@ export class AsymmetricScheme {
   }
 
   /** The header a vendor would send, signed with `privateKey` (for tests and fixtures; we never hold the vendor's key). */
-  sign(parts: SignedParts, privateKey: KeyObject | string): string {
+  sign(parts: SignedParts, privateKey: KeyObject | string, tinkKeyId = 1): string {
     const key = typeof privateKey === "string" ? createPrivateKey(privateKey) : privateKey;
     const message = this.signedMessage(parts);
-    const signature =
+    const format = this.spec.signatureFormat ?? "der";
+    let signature =
       this.spec.algorithm === "ed25519"
         ? cryptoSign(null, message, key)
-        : cryptoSign("sha256", message, { key, dsaEncoding: this.spec.signatureFormat ?? "der" });
+        : cryptoSign("sha256", message, { key, dsaEncoding: format === "ieee-p1363" ? "ieee-p1363" : "der" });
+    if (format === "tink") {
+      const prefix = Buffer.alloc(5);
+      prefix[0] = 0x01;
+      prefix.writeUInt32BE(tinkKeyId >>> 0, 1);
+      signature = Buffer.concat([prefix, signature]);
+    }
     const encoded = this.spec.encoding === "hex" ? signature.toString("hex") : signature.toString(this.spec.encoding);
     return `${this.spec.prefix ?? ""}${encoded}`;
   }
 
-  private check(keys: readonly PublicKeyEntry[], keyId: string | undefined, signatures: readonly Buffer[], message: Buffer): string {
+  private check(keys: readonly PublicKeyEntry[], keyId: string | undefined, signatures: readonly SentSignature[], message: Buffer): string {
     const verified = this.tryKeys(keys, keyId, signatures, message);
     if (!verified) throw this.refused();
     return verified;
   }
 
-  private tryKeys(keys: readonly PublicKeyEntry[], keyId: string | undefined, signatures: readonly Buffer[], message: Buffer): string | undefined {
-    const candidates = keyId === undefined ? keys : keys.filter((entry) => entry.kid === keyId);
-    for (const { key } of candidates) {
-      for (const signature of signatures) if (this.verifies(key, message, signature)) return signature.toString("base64");
+  private tryKeys(keys: readonly PublicKeyEntry[], keyId: string | undefined, signatures: readonly SentSignature[], message: Buffer): string | undefined {
+    for (const signature of signatures) {
+      const named = signature.kid ?? keyId;
+      for (const entry of keys) {
+        // Keys from a JWKS or keyset carry ids; a key from a PEM setting has none and is tried for any named one.
+        if (named !== undefined && entry.kid !== undefined && entry.kid !== named) continue;
+        if (this.verifies(entry.key, message, signature.bytes)) return signature.bytes.toString("base64");
+      }
     }
     return undefined;
   }
@@ -100,24 +118,28 @@ export class AsymmetricScheme {
   private verifies(key: KeyObject, message: Buffer, signature: Buffer): boolean {
     try {
       if (this.spec.algorithm === "ed25519") return cryptoVerify(null, message, key, signature);
-      return cryptoVerify("sha256", message, { key, dsaEncoding: this.spec.signatureFormat ?? "der" }, signature);
+      return cryptoVerify("sha256", message, { key, dsaEncoding: this.spec.signatureFormat === "ieee-p1363" ? "ieee-p1363" : "der" }, signature);
     } catch {
       return false; // a malformed signature is just a wrong one
     }
   }
 
-  private sentSignatures(parts: SignedParts): Buffer[] {
+  private sentSignatures(parts: SignedParts): SentSignature[] {
     const sent = parts.header(this.spec.header);
     if (!sent || !sent.trim()) throw new ConnectorError("missing_header", `${this.spec.header} header is missing`, { vendor: this.vendor });
     const prefix = this.spec.prefix ?? "";
     const pattern = SIGNATURE_TEXT[this.spec.encoding];
-    const decoded: Buffer[] = [];
+    const decoded: SentSignature[] = [];
     for (const candidate of signatureCandidates(sent, this.spec, parts.fields)) {
       const value = candidate.trim();
       if (!value.startsWith(prefix)) continue;
       const text = value.slice(prefix.length);
       if (text.length === 0 || text.length > MAX_SIGNATURE_TEXT || !pattern.test(text)) continue;
-      decoded.push(Buffer.from(text, this.spec.encoding === "hex" ? "hex" : this.spec.encoding));
+      const bytes = Buffer.from(text, this.spec.encoding === "hex" ? "hex" : this.spec.encoding);
+      if (this.spec.signatureFormat === "tink") {
+        const split = splitTinkSignature(bytes);
+        if (split) decoded.push({ bytes: split.signature, kid: split.kid });
+      } else decoded.push({ bytes });
     }
     if (decoded.length === 0) throw this.refused();
     return decoded;

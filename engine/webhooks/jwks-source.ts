@@ -1,5 +1,6 @@
 import { ConnectorError } from "../errors.js";
 import { jwkSetEntries, type AsymmetricAlgorithm, type PublicKeyEntry } from "./public-keys.js";
+import { tinkKeysetEntries } from "./tink-keyset.js";
 
 export interface JwksOptions {
   readonly url: string;
@@ -76,9 +77,11 @@ export class JwksKeySource {
     });
     if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
     const text = await readCapped(response, MAX_JWKS_BYTES);
-    const parsed = JSON.parse(text) as { keys?: unknown };
-    if (!Array.isArray(parsed.keys)) throw new Error("not a JWK Set");
-    const keys = jwkSetEntries(parsed.keys, this.options.algorithm);
+    const parsed = JSON.parse(text) as { keys?: unknown; key?: unknown };
+    let keys: PublicKeyEntry[];
+    if (Array.isArray(parsed.keys)) keys = jwkSetEntries(parsed.keys, this.options.algorithm);
+    else if (Array.isArray(parsed.key) && this.options.algorithm === "ecdsa-p256-sha256") keys = tinkKeysetEntries(parsed);
+    else throw new Error("neither a JWK Set nor a Tink keyset");
     if (keys.length === 0) throw new Error("no usable key");
     return keys;
   }

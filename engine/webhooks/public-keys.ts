@@ -1,5 +1,6 @@
 import { createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from "node:crypto";
 import { ConnectorError } from "../errors.js";
+import { tinkKeysetEntries } from "./tink-keyset.js";
 
 export type AsymmetricAlgorithm = "ecdsa-p256-sha256" | "ed25519";
 
@@ -35,8 +36,10 @@ export function parsePublicKeys(text: string, algorithm: AsymmetricAlgorithm, ve
     } catch {
       throw invalid("is not valid JSON (a JWK or a JWK Set)");
     }
-    const set = parsed as { keys?: unknown };
-    entries = Array.isArray(set.keys) ? jwkSetEntries(set.keys, algorithm) : [jwkEntry(parsed as JsonWebKey, invalid)];
+    const set = parsed as { keys?: unknown; key?: unknown };
+    if (Array.isArray(set.keys)) entries = jwkSetEntries(set.keys, algorithm);
+    else if (Array.isArray(set.key)) entries = algorithm === "ecdsa-p256-sha256" ? tinkKeysetEntries(parsed) : [];
+    else entries = [jwkEntry(parsed as JsonWebKey, invalid)];
   } else {
     const base64 = keyPrefix && trimmed.startsWith(keyPrefix) ? trimmed.slice(keyPrefix.length) : trimmed;
     if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(base64)) throw invalid("is not PEM, a JWK or base64");

@@ -9,6 +9,7 @@ import { createMemoryBackends } from "../../engine/backends/embedded/index.js";
 import type { VendorCredentials } from "../../engine/manifest/credentials.js";
 import type { VendorDefinition } from "../../engine/manifest/vendor-definition.js";
 import { createWebhookProcessor, signWebhook } from "../../engine/webhooks/index.js";
+import { tinkPublicKeyset } from "../../engine/webhooks/tink-keyset.js";
 import { loadVendor } from "../vendors/support.js";
 
 // Published by the Standard Webhooks project (libraries/go/webhook_asymmetric_test.go, TestAsymmetricWebhookSign):
@@ -253,5 +254,48 @@ describe("ECDSA P-256 keys from a JWKS URL", () => {
     const result = await webhooks.verifyAndParse(definition.id, signed(key, 1));
     expect(result.ok ? "accepted" : result.error.code).toBe("backend_unavailable");
     expect(() => processor(definition, { clientId: "c", clientSecret: "s", settings: { jwksUrl: "http://keys.example.com/jwks" } }, () => 0)).toThrow(/https/);
+  });
+});
+
+describe("Google Health API: Tink keyset and Tink-format signatures", () => {
+  const KEYSET_URL = "https://www.gstatic.com/googlehealthapi/webhooks/webhooks_public_keyset.json";
+  let definition: VendorDefinition;
+  beforeAll(async () => {
+    definition = await loadVendor("vendors/google-health.yaml");
+  });
+  const credentials = { clientId: "c", clientSecret: "s", settings: { endpointAuthorization: "Bearer x" } };
+  const body = JSON.stringify({ data: { healthUserId: "42", dataType: "steps", operation: "UPSERT" } });
+  const tinkSign = (privateKey: KeyObject, keyId: number, signed = body) => {
+    const der = sign("sha256", Buffer.from(signed), privateKey);
+    const prefix = Buffer.from([1, 0, 0, 0, 0]);
+    prefix.writeUInt32BE(keyId, 1);
+    return Buffer.concat([prefix, der]).toString("base64");
+  };
+
+  it("verifies a Tink signature with the keyset's key named by the prefix; a bare DER signature or another key id is refused", async () => {
+    const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    let published = tinkPublicKeyset(pair.publicKey, 1234567);
+    const urls: string[] = [];
+    const fetchKeys = (async (url: string) => {
+      urls.push(String(url));
+      return new Response(published);
+    }) as unknown as typeof fetch;
+    let now = 10_000_000;
+    const webhooks = processor(definition, credentials, () => now, fetchKeys);
+    const ok = await webhooks.verifyAndParse(definition.id, { headers: { "X-HEALTHAPI-SIGNATURE": tinkSign(pair.privateKey, 1234567) }, rawBody: body });
+    expect(ok.ok ? ok.events.map((e) => [e.type, e.userId]) : ok.error.code).toEqual([["health_data.updated", "42"]]);
+    expect(urls).toEqual([KEYSET_URL]);
+    const bare = await webhooks.verifyAndParse(definition.id, { headers: { "X-HEALTHAPI-SIGNATURE": sign("sha256", Buffer.from(body), pair.privateKey).toString("base64") }, rawBody: body });
+    expect(bare.ok ? "accepted" : bare.error.code).toBe("invalid_signature");
+
+    // Google rotates: a signature naming a key id we have not seen makes us fetch the keyset again (bounded).
+    const next = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    published = tinkPublicKeyset(next.publicKey, 7654321);
+    now += 301_000;
+    const rotated = await webhooks.verifyAndParse(definition.id, { headers: { "X-HEALTHAPI-SIGNATURE": tinkSign(next.privateKey, 7654321, body.replace("42", "43")) }, rawBody: body.replace("42", "43") });
+    expect(rotated.ok ? "accepted" : rotated.error.message).toBe("accepted");
+    expect(urls).toHaveLength(2);
+    const wrongId = await webhooks.verifyAndParse(definition.id, { headers: { "X-HEALTHAPI-SIGNATURE": tinkSign(next.privateKey, 1234567, body.replace("42", "44")) }, rawBody: body.replace("42", "44") });
+    expect(wrongId.ok ? "accepted" : wrongId.error.code).toBe("invalid_signature");
   });
 });
