@@ -102,7 +102,7 @@ export interface VendorManifest {
   settings?: {
     [k: string]: Setting;
   };
-  oauth: OAuth;
+  oauth?: OAuth;
   api: Api;
   webhooks: Webhooks;
 }
@@ -133,6 +133,9 @@ export interface Setting {
    */
   list?: boolean;
 }
+/**
+ * Absent for a vendor the engine does not authorize users with (an aggregator with its own credentials).
+ */
 export interface OAuth {
   authorizeUrl: string;
   tokenUrl: string;

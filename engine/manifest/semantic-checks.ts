@@ -59,7 +59,7 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
       for (const [key, inner] of Object.entries(value)) templatesInObject(inner, [...path, key], allowed);
   };
 
-  const apiCall = (call: VendorManifest["oauth"]["afterAuthorization"] extends (infer C)[] | undefined ? C : never, path: Path) => {
+  const apiCall = (call: NonNullable<VendorManifest["oauth"]>["afterAuthorization"] extends (infer C)[] | undefined ? C : never, path: Path) => {
     template(call.path, [...path, "path"], API_CALL);
     templatesInObject(call.query, [...path, "query"], API_CALL);
     templatesInObject(call.json, [...path, "json"], API_CALL);
@@ -69,6 +69,7 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
   // wrong shape stops only its own checks.
   const { oauth, api, webhooks } = manifest;
   guarded(() => {
+    if (!oauth) return;
     expression(oauth.tokenResponse?.path, ["oauth", "tokenResponse", "path"]);
     expression(oauth.tokenResponse?.success, ["oauth", "tokenResponse", "success"]);
     if (oauth.userId.from === "tokenResponse") expression(oauth.userId.field, ["oauth", "userId", "field"]);
@@ -167,6 +168,9 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
       const path: Path = ["webhooks", "events", "mappings", i];
       expression(mapping.match, [...path, "match"]);
       expression(mapping.map, [...path, "map"]);
+      if (!manifest.oauth && mapping.delivery === "fetch") {
+        findings.push({ path: [...path, "delivery"], severity: "error", message: "a vendor without oauth has no user token to fetch with: use delivery: push" });
+      }
       if (mapping.on && !events.discriminator) {
         findings.push({ path: [...path, "on"], severity: "error", message: "`on` needs webhooks.events.discriminator to say which field names the event" });
       }
