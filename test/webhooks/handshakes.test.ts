@@ -47,3 +47,21 @@ describe("value matching", () => {
     expect(() => defineVendor(manifest([{ name: "all", method: "POST", respond: { status: 200 } }]))).toThrow(/POST handshake needs `when`/);
   });
 });
+
+describe("handshake outcomes in the receive pipeline", () => {
+  it("an answered handshake is logged as one; a refused one (wrong token) as a rejection", async () => {
+    const { createConnectorEngine } = await import("../../engine/connector-engine.js");
+    const { createMemoryBackends } = await import("../../engine/backends/embedded/index.js");
+    const { receiveWebhook } = await import("../../engine/webhooks/ingest.js");
+    const strava = await loadVendor("vendors/strava.yaml");
+    const engine = createConnectorEngine({
+      vendors: [strava],
+      backends: createMemoryBackends(),
+      credentials: { strava: { clientId: "c", clientSecret: "s", settings: { verifyToken: "STRAVA", subscriptionId: "1" } } },
+    });
+    const answered = await receiveWebhook(engine, "strava", { method: "GET", url: "/webhooks/strava?hub.mode=subscribe&hub.challenge=x&hub.verify_token=STRAVA", headers: {}, rawBody: "" });
+    expect([answered.outcome, answered.response.status]).toEqual(["handshake", 200]);
+    const refused = await receiveWebhook(engine, "strava", { method: "GET", url: "/webhooks/strava?hub.mode=subscribe&hub.challenge=x&hub.verify_token=NO", headers: {}, rawBody: "" });
+    expect([refused.outcome, refused.response.status]).toEqual(["rejected", 403]);
+  });
+});
