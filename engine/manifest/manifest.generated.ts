@@ -549,6 +549,10 @@ export interface Events {
    * @minItems 1
    */
   mappings: [EventMapping, ...EventMapping[]];
+  /**
+   * The vendor names the user in a header rather than in the body (an aggregator's user reference): every event's userId is this header's value, and a mapping may leave userId out. A delivery without the header is refused (mapping_failed).
+   */
+  userHeader?: string;
 }
 export interface ResourceFetch {
   method: "GET" | "POST";

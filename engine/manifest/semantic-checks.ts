@@ -168,6 +168,9 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
       const path: Path = ["webhooks", "events", "mappings", i];
       expression(mapping.match, [...path, "match"]);
       expression(mapping.map, [...path, "map"]);
+      if (events.userHeader && mapping.fetch && [mapping.fetch.path, mapping.fetch.url, ...Object.values(mapping.fetch.query ?? {})].some((t) => t !== undefined && safePlaceholders(t).includes("userId"))) {
+        findings.push({ path: [...path, "fetch"], severity: "error", message: "{userId} is not known while mapping when events.userHeader names the user" });
+      }
       if (!manifest.oauth && mapping.delivery === "fetch") {
         findings.push({ path: [...path, "delivery"], severity: "error", message: "a vendor without oauth has no user token to fetch with: use delivery: push" });
       }

@@ -156,8 +156,20 @@ function parseAndMap(plan: VendorPlan, header: HeaderReader, body: Buffer, deliv
   return mapped instanceof Promise ? mapped.then((outcome) => verified(plan, outcome, parts)) : verified(plan, mapped, parts);
 }
 
-function verified(plan: VendorPlan, outcome: MappingOutcome, parts: DeliveryParts): VerifiedWebhook {
+/** events.userHeader: the vendor names the user in a header (an aggregator's user reference), for every event. */
+function withHeaderUser(plan: VendorPlan, outcome: MappingOutcome, header: HeaderReader): MappingOutcome {
+  const name = plan.definition.manifest.webhooks.events.userHeader;
+  if (!name || outcome.events.length === 0) return outcome;
+  const userId = header(name)?.trim();
+  if (!userId || userId.length > 256) {
+    throw new ConnectorError("mapping_failed", `${name} header (the user) is missing or too long`, { vendor: plan.definition.id });
+  }
+  return { ...outcome, events: outcome.events.map((event) => ({ ...event, userId })) };
+}
+
+function verified(plan: VendorPlan, mapped: MappingOutcome, parts: DeliveryParts): VerifiedWebhook {
   const vendor = plan.definition.id;
+  const outcome = withHeaderUser(plan, mapped, parts.header);
   const { ignoredItems } = outcome;
   // Trusted by a header, an address or a body field, not by a signature: say so to whoever consumes the events.
   const events = plan.scheme instanceof UnsignedScheme ? outcome.events.map((event): NormalizedEvent => ({ ...event, authenticity: "unverified" })) : outcome.events;

@@ -71,3 +71,30 @@ describe("vendors without OAuth", () => {
     await expect(engine.vendor("terra").authorizationUrl({ userId: "u", redirectUri: "https://app.example/cb" })).rejects.toMatchObject({ code: "not_supported" });
   });
 });
+
+describe("the user named in a header (events.userHeader)", () => {
+  it("takes every event's user from the header and refuses a delivery without it", async () => {
+    const { defineVendor } = await import("../../engine/manifest/loader.js");
+    const { createWebhookProcessor } = await import("../../engine/webhooks/index.js");
+    const definition = defineVendor({
+      id: "hub",
+      displayName: "aggregator naming the user in a header",
+      settings: { secret: {} },
+      api: { baseUrl: "https://api.hub.example" },
+      webhooks: {
+        body: "json",
+        signature: { scheme: "shared-secret", header: "Authorization", secret: "{settings.secret}" },
+        events: { userHeader: "X-Hub-User", discriminator: "kind", mappings: [{ type: "steps.created", on: ["steps"], delivery: "push", map: '{ "data": $ }' }] },
+      },
+    });
+    const processor = createWebhookProcessor({
+      vendors: [definition],
+      credentials: { hub: { clientId: "c", clientSecret: "s", settings: { secret: "s3cret" } } },
+      replayCache: createMemoryBackends().replayCache,
+    });
+    const ok = await processor.verifyAndParse("hub", { headers: { Authorization: "s3cret", "X-Hub-User": "hub-user-9" }, rawBody: '{"kind":"steps","n":1}' });
+    expect(ok.ok ? ok.events.map((e) => [e.type, e.userId]) : ok.error.code).toEqual([["steps.created", "hub-user-9"]]);
+    const missing = await processor.verifyAndParse("hub", { headers: { Authorization: "s3cret" }, rawBody: '{"kind":"steps","n":2}' });
+    expect(missing.ok ? "accepted" : missing.error.code).toBe("mapping_failed");
+  });
+});
