@@ -14,7 +14,9 @@ const commands: Record<string, { run: Command; usage: string }> = {
   vendors: { run: vendorsCommand, usage: "vendors [files or folders...]           list vendors and their event types" },
   "sign-webhook": {
     run: signWebhookCommand,
-    usage: "sign-webhook <vendor> --body <file> --secret <secret> [--timestamp <t>] [--id <id>]",
+    usage:
+      "sign-webhook <vendor> --body <file> [--secret <secret>] [--setting name=value]... [--client-id <id>] [--timestamp <t>] [--id <id>]\n" +
+      "      [--private-key <pem file>] [--vendors <manifests>]...   print the headers the vendor would send (asymmetric schemes sign with --private-key)",
   },
   // serve and build pull in the HTTP handlers and esbuild: loaded only when they run.
   serve: {
