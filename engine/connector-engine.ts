@@ -8,6 +8,7 @@ import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
 import type { Backends } from "./ports/backends.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
+import { linkUser, unlinkUser, type LinkedUser } from "./connections/linked-users.js";
 import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
 
 type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock">;
@@ -21,6 +22,8 @@ export interface ConnectorEngineOptions {
   readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
   readonly clock?: Clock;
   readonly tokenService?: TokenServiceTuning;
+  /** Fetches public keys for asymmetric webhook signatures (default: the global fetch). */
+  readonly webhookKeyFetch?: typeof fetch;
 }
 
 /** The whole engine for every configured vendor, on one set of backends. */
@@ -35,6 +38,12 @@ export interface ConnectorEngine {
   /** After a failed enqueue: let the vendor's retry of this delivery through. */
   forgetDelivery(replayKey: string): Promise<void>;
   enqueueEvent(events: NormalizedEvent | readonly NormalizedEvent[]): Promise<EnqueueResult>;
+  /**
+   * For a vendor without OAuth (an aggregator's widget connects the user): link the vendor's user reference to our
+   * user, so that deliveries naming it are delivered to that user, without a token.
+   */
+  linkUser(vendorId: string, link: LinkedUser): Promise<StoredConnection>;
+  unlinkUser(vendorId: string, userId: string): Promise<boolean>;
   /** Our user behind a vendor's user id (webhooks carry the vendor's). */
   connectionOfVendorUser(vendorId: string, vendorUserId: string): Promise<StoredConnection | undefined>;
   close(): Promise<void>;
@@ -55,6 +64,7 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     replayCache: backends.replayCache,
     clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.webhookKeyFetch ? { fetch: options.webhookKeyFetch } : {}),
   });
   const tokenServices = new Map<string, TokenService>(
     served.map((vendor) => [
@@ -73,6 +83,12 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     ]),
   );
 
+  const servedVendor = (vendorId: string): VendorDefinition => {
+    const found = served.find((vendor) => vendor.id === vendorId);
+    if (!found) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
+    return found;
+  };
+
   return {
     vendors: served,
     backends,
@@ -85,6 +101,8 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     handshake: (vendorId, request) => webhooks.handshake(vendorId, request),
     forgetDelivery: (replayKey) => webhooks.forgetDelivery(replayKey),
     enqueueEvent: (events) => backends.jobQueue.enqueue(Array.isArray(events) ? events : [events as NormalizedEvent]),
+    linkUser: (vendorId, link) => linkUser(backends, servedVendor(vendorId), link, clock),
+    unlinkUser: (vendorId, userId) => unlinkUser(backends, servedVendor(vendorId), userId),
     connectionOfVendorUser: (vendorId, vendorUserId) => backends.tokenStore.findByVendorUserId(vendorId, vendorUserId),
     close: () => backends.close(),
   };

@@ -3,6 +3,7 @@
 // SQLite nor the AWS SDK.
 export { createConnectorEngine } from "./connector-engine.js";
 export type { ConnectorEngine, ConnectorEngineOptions } from "./connector-engine.js";
+export type { LinkedUser } from "./connections/linked-users.js";
 export { loadConnectorEngine } from "./load-engine.js";
 export type { LoadEngineOptions } from "./load-engine.js";
 

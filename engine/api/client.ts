@@ -126,7 +126,7 @@ export function vendorFetch(options: VendorApiClientOptions): typeof fetch {
       }
       const now = clock();
       options.onAttempt?.({ method, url: request.url, status: response.status, attempt, durationMs: now - started });
-      const signal = readRateLimitSignal(response.headers, rateLimits?.headers, now);
+      const signal = readRateLimitSignal(response.headers, rateLimits?.headers, now, rateLimits?.windows);
 
       if (response.status === 429) {
         const until = signal.retryAt ?? signal.resetAt ?? now + backoff(backoffBaseMs, rateLimitedRetries + 1);

@@ -33,6 +33,17 @@ const ENV: Record<string, string> = {
   SYNHEART_FITBIT_CLIENT_ID: "fitbit-client",
   SYNHEART_FITBIT_CLIENT_SECRET: "fitbit-secret",
   SYNHEART_FITBIT_VERIFY_CODE: "fitbit-verify-code",
+  SYNHEART_GOOGLE_HEALTH_CLIENT_ID: "google-client",
+  SYNHEART_GOOGLE_HEALTH_CLIENT_SECRET: "google-secret",
+  SYNHEART_GOOGLE_HEALTH_ENDPOINT_AUTHORIZATION: "Bearer google-endpoint-secret",
+  SYNHEART_STRAVA_CLIENT_ID: "strava-client",
+  SYNHEART_STRAVA_CLIENT_SECRET: "strava-secret",
+  SYNHEART_STRAVA_VERIFY_TOKEN: "strava-verify-token",
+  SYNHEART_STRAVA_SUBSCRIPTION_ID: "120475",
+  SYNHEART_TERRA_CLIENT_ID: "terra-dev-id",
+  SYNHEART_TERRA_CLIENT_SECRET: "terra-api-key",
+  SYNHEART_TERRA_API_KEY: "terra-api-key",
+  SYNHEART_TERRA_SIGNING_SECRET: "terra-signing-secret",
 };
 
 const SAMPLES: Record<string, { file: string; contentType: string }> = {
@@ -105,7 +116,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
   });
 
   it("serves every shipped vendor and the sandbox", () => {
-    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["fitbit", "garmin", "oura", "polar", "sandbox", "suunto", "whoop", "withings"]);
+    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["fitbit", "garmin", "google-health", "oura", "polar", "sandbox", "strava", "suunto", "terra", "whoop", "withings"]);
     expect(server.unconfigured).toEqual([]);
   });
 
