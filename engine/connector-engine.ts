@@ -8,6 +8,10 @@ import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
 import type { Backends } from "./ports/backends.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
+import { connectLinkKeysFromEnv, parseConnectLinkKeys, type ConnectLinkClaims, type ConnectLinkKeys } from "./oauth/connect-link.js";
+import { createConnectLink, type ConnectLink, type ConnectLinkRequest } from "./oauth/connect-link-service.js";
+import { verifyConnectLink } from "./oauth/connect-link.js";
+import { assertSecureEndpoints, insecureHttpAllowed } from "./oauth/transport-security.js";
 import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
 
 type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock">;
@@ -21,6 +25,16 @@ export interface ConnectorEngineOptions {
   readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
   readonly clock?: Clock;
   readonly tokenService?: TokenServiceTuning;
+  /**
+   * Keys of signed connect links, the first signs, all verify (rotation). Default: SYNHEART_CONNECT_LINK_KEY
+   * (comma-separated). Each at least 32 bytes.
+   */
+  readonly connectLinkKeys?: readonly string[];
+  /**
+   * Accept plain-http authorization, token, revocation and API URLs. Local testing only. Default:
+   * SYNHEART_ALLOW_INSECURE_HTTP=1. Without it such a vendor is refused with insecure_url when the engine is created.
+   */
+  readonly allowInsecureHttp?: boolean;
 }
 
 /** The whole engine for every configured vendor, on one set of backends. */
@@ -37,6 +51,13 @@ export interface ConnectorEngine {
   enqueueEvent(events: NormalizedEvent | readonly NormalizedEvent[]): Promise<EnqueueResult>;
   /** Our user behind a vendor's user id (webhooks carry the vendor's). */
   connectionOfVendorUser(vendorId: string, vendorUserId: string): Promise<StoredConnection | undefined>;
+  /**
+   * A signed, short-lived link that lets `GET /oauth/:vendor/start?link=<token>` start a connection for `userId`
+   * without an `authorize` hook. Mint it in the backend where the user is signed in.
+   */
+  connectLink(request: ConnectLinkRequest): ConnectLink;
+  /** The user a connect link was minted for; connect_link_invalid when forged, expired or for another vendor. */
+  verifyConnectLink(vendorId: string, token: string): ConnectLinkClaims;
   close(): Promise<void>;
 }
 
@@ -49,6 +70,10 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     if (found) credentials[vendor.id] = found;
   }
   const served = options.vendors.filter((vendor) => credentials[vendor.id]);
+  const env = options.env ?? process.env;
+  const allowInsecureHttp = insecureHttpAllowed(options.allowInsecureHttp, env);
+  for (const vendor of served) assertSecureEndpoints(vendor, allowInsecureHttp);
+  const linkKeys: ConnectLinkKeys = options.connectLinkKeys ? parseConnectLinkKeys(options.connectLinkKeys) : connectLinkKeysFromEnv(env);
   const webhooks: WebhookProcessor = createWebhookProcessor({
     vendors: served,
     credentials,
@@ -73,14 +98,21 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     ]),
   );
 
+  const vendor = (vendorId: string): TokenService => {
+    const service = tokenServices.get(vendorId);
+    if (!service) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
+    return service;
+  };
+
   return {
     vendors: served,
     backends,
-    vendor(vendorId) {
-      const service = tokenServices.get(vendorId);
-      if (!service) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
-      return service;
+    vendor,
+    connectLink: (request) => {
+      vendor(request.vendor);
+      return createConnectLink(linkKeys, request, clock());
     },
+    verifyConnectLink: (vendorId, token) => verifyConnectLink(linkKeys, token, { vendor: vendorId, now: clock() }),
     verifyAndParse: (vendorId, request) => webhooks.verifyAndParse(vendorId, request),
     handshake: (vendorId, request) => webhooks.handshake(vendorId, request),
     forgetDelivery: (replayKey) => webhooks.forgetDelivery(replayKey),
