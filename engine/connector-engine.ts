@@ -31,10 +31,11 @@ export interface ConnectorEngineOptions {
    */
   readonly connectLinkKeys?: readonly string[];
   /**
-   * Accept plain-http authorization, token, revocation and API URLs. Local testing only. Default:
-   * SYNHEART_ALLOW_INSECURE_HTTP=1. Without it such a vendor is refused with insecure_url when the engine is created.
+   * Accept plain-http authorization, token, revocation and API URLs: true for every vendor, or a list of vendor
+   * ids (the local sandbox). Local testing only. SYNHEART_ALLOW_INSECURE_HTTP=1 allows it for every vendor. Without
+   * either, such a vendor is refused with insecure_url when the engine is created.
    */
-  readonly allowInsecureHttp?: boolean;
+  readonly allowInsecureHttp?: boolean | readonly string[];
 }
 
 /** The whole engine for every configured vendor, on one set of backends. */
@@ -72,7 +73,7 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
   const served = options.vendors.filter((vendor) => credentials[vendor.id]);
   const env = options.env ?? process.env;
   const allowInsecureHttp = insecureHttpAllowed(options.allowInsecureHttp, env);
-  for (const vendor of served) assertSecureEndpoints(vendor, allowInsecureHttp);
+  for (const vendor of served) assertSecureEndpoints(vendor, allowInsecureHttp(vendor.id));
   const linkKeys: ConnectLinkKeys = options.connectLinkKeys ? parseConnectLinkKeys(options.connectLinkKeys) : connectLinkKeysFromEnv(env);
   const webhooks: WebhookProcessor = createWebhookProcessor({
     vendors: served,

@@ -21,6 +21,10 @@ const commands: Record<string, { run: Command; usage: string }> = {
     usage:
       "serve [--port 8787] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the connector locally (embedded store, queue and worker); --sandbox --demo shows the whole flow",
   },
+  "connect-link": {
+    run: async (io, args) => (await import("./commands/connect-link.js")).connectLinkCommand(io, args),
+    usage: "connect-link <vendor> <userId> [--ttl 3600] [--origin url] [--data .synheart]\n      print a signed link that starts a connection for the user (the key serve uses)",
+  },
   build: {
     run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),
     usage: "build [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]\n      validate manifests and bundle a Lambda HTTP handler with them embedded",

@@ -8,8 +8,17 @@ export const ALLOW_INSECURE_HTTP_ENV = "SYNHEART_ALLOW_INSECURE_HTTP";
  * given, when SYNHEART_ALLOW_INSECURE_HTTP=1. Meant for local vendors in tests and the sandbox; loopback hosts get no
  * exception of their own (a proxy or a port forward on this machine is not a trusted network).
  */
-export function insecureHttpAllowed(option: boolean | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
-  return option ?? env[ALLOW_INSECURE_HTTP_ENV] === "1";
+export function insecureHttpAllowed(
+  option: boolean | readonly string[] | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): (vendorId: string) => boolean {
+  if (option === undefined || option === false) {
+    const fromEnv = env[ALLOW_INSECURE_HTTP_ENV] === "1";
+    return () => fromEnv;
+  }
+  if (option === true) return () => true;
+  const vendors = new Set(option);
+  return (vendorId) => vendors.has(vendorId) || env[ALLOW_INSECURE_HTTP_ENV] === "1";
 }
 
 /**
