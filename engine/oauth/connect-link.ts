@@ -63,6 +63,8 @@ export function verifyConnectLink(keys: ConnectLinkKeys, token: string, expected
   if (parts.length !== 3 || parts[0] !== VERSION || !parts[1] || !parts[2]) throw invalid("is malformed");
   const payload = parts[1];
   const presented = Buffer.from(parts[2], "base64url");
+  // One spelling per signature: base64url's spare bits would otherwise let one link be written several ways.
+  if (presented.toString("base64url") !== parts[2]) throw invalid("is malformed");
   // Every key is tried, whichever matches: the time taken does not say which key signed.
   let matched = false;
   for (const key of keys) {
