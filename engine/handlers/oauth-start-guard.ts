@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import type { RateLimiter, RateWindow } from "../ports/rate-limiter.js";
 
 /**
@@ -78,7 +79,27 @@ export async function takeStartCapacity(
 }
 
 export function clientBucket(limits: StartRateLimits, sourceIp: string | undefined) {
-  return { key: `oauth-start:client:${sourceIp ?? "unknown"}`, windows: limits.perClient ?? DEFAULT_START_RATE_LIMITS.perClient };
+  return { key: `oauth-start:client:${clientKey(sourceIp)}`, windows: limits.perClient ?? DEFAULT_START_RATE_LIMITS.perClient };
+}
+
+/**
+ * The address a client is counted under: an IPv4 address as it is, an IPv6 address by its /64 (one subscriber's
+ * usual allocation; counting each of its 2^64 addresses apart would give one client unbounded buckets).
+ */
+export function clientKey(sourceIp: string | undefined): string {
+  if (!sourceIp) return "unknown";
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(sourceIp);
+  if (mapped) return mapped[1]!;
+  if (isIPv6(sourceIp)) return `${expandIPv6(sourceIp).slice(0, 4).join(":")}::/64`;
+  return sourceIp;
+}
+
+function expandIPv6(address: string): string[] {
+  const [head = "", tail = ""] = address.split("::");
+  const left = head ? head.split(":") : [];
+  const right = address.includes("::") && tail ? tail.split(":") : [];
+  const middle = address.includes("::") ? Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0") : [];
+  return [...left, ...middle, ...right].map((group) => group.toLowerCase().replace(/^0+(?=.)/, ""));
 }
 
 export function globalBucket(limits: StartRateLimits) {

@@ -30,7 +30,8 @@ describe("DELETE /connections on serve", () => {
 
   it("refuses loopback callers without the token, with a wrong one, and as a proxy would forward them", async () => {
     const url = `${server.origin}/connections/sandbox/victim`;
-    for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}x` }, { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }, { authorization: ADMIN_TOKEN }, { "x-forwarded-for": "127.0.0.1" }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${ADMIN_TOKEN}x` }, { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }, { authorization: ADMIN_TOKEN }, { "x-forwarded-for": "127.0.0.1" }];
+    for (const headers of attempts) {
       const response = await rawRequest(url, { method: "DELETE", headers });
       expect(response.status).toBe(403);
     }
@@ -46,7 +47,8 @@ describe("DELETE /connections on serve", () => {
   });
 
   it("refuses everyone when no admin token is configured", async () => {
-    for (const headers of [{}, { authorization: "Bearer " }, { authorization: "Bearer undefined" }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: "Bearer " }, { authorization: "Bearer undefined" }];
+    for (const headers of attempts) {
       const response = await rawRequest(`${tokenless.origin}/connections/sandbox/victim`, { method: "DELETE", headers });
       expect(response.status).toBe(403);
     }

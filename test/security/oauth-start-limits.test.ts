@@ -5,6 +5,7 @@ import { createMemoryBackends } from "../../engine/backends/embedded/index.js";
 import { createConnectorEngine, type ConnectorEngine } from "../../engine/connector-engine.js";
 import { createFetchHandler, type FetchHandlerOptions } from "../../engine/handlers/fetch-handler.js";
 import { toNodeListener } from "../../engine/handlers/node-http.js";
+import { clientKey } from "../../engine/handlers/oauth-start-guard.js";
 import type { PendingAuthorization } from "../../engine/ports/pending-authorization-store.js";
 import { rawRequest } from "../e2e/support.js";
 import { whoopDefinition, WHOOP_CREDENTIALS } from "../handlers/support.js";
@@ -126,5 +127,14 @@ describe("redirect_uri", () => {
     expect(response.status).toBe(302);
     expect(new URL(String(response.headers.location)).searchParams.get("redirect_uri")).toBe("https://connector.example/c/oauth/whoop/callback");
     expect(response.headers["set-cookie"]).toEqual([expect.stringMatching(/; Path=\/c\/oauth\/whoop\/callback; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/)]);
+  });
+});
+
+describe("the per-client start bucket", () => {
+  it("counts an IPv6 client by its /64, so rotating addresses within it does not buy new starts", () => {
+    expect(clientKey("2001:db8::1")).toBe(clientKey("2001:db8:0:0:ffff::2"));
+    expect(clientKey("2001:db8:0:1::1")).not.toBe(clientKey("2001:db8:0:2::1"));
+    expect(clientKey("::ffff:192.0.2.7")).toBe("192.0.2.7");
+    expect(clientKey("192.0.2.7")).not.toBe(clientKey("192.0.2.8"));
   });
 });
