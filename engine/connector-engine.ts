@@ -4,14 +4,19 @@ import type { NormalizedEvent } from "./events.js";
 import { credentialsFromEnv, type VendorCredentials } from "./manifest/credentials.js";
 import type { VendorHooks } from "./manifest/hooks.js";
 import type { VendorDefinition } from "./manifest/vendor-definition.js";
+import {
+  connectLinkKeysFromEnv,
+  parseConnectLinkKeys,
+  verifyConnectLink,
+  type ConnectLinkClaims,
+  type ConnectLinkKeys,
+} from "./oauth/connect-link.js";
+import { createConnectLink, type ConnectLink, type ConnectLinkRequest } from "./oauth/connect-link-service.js";
 import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
+import { assertSecureEndpoints, insecureHttpAllowed } from "./oauth/transport-security.js";
 import type { Backends } from "./ports/backends.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
-import { connectLinkKeysFromEnv, parseConnectLinkKeys, type ConnectLinkClaims, type ConnectLinkKeys } from "./oauth/connect-link.js";
-import { createConnectLink, type ConnectLink, type ConnectLinkRequest } from "./oauth/connect-link-service.js";
-import { verifyConnectLink } from "./oauth/connect-link.js";
-import { assertSecureEndpoints, insecureHttpAllowed } from "./oauth/transport-security.js";
 import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
 
 type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock">;

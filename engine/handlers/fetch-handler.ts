@@ -53,10 +53,8 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
         return { response: jsonResponse(200, { status: "ok", vendors: [...vendorIds] }), outcome: "ok" };
       case "webhook":
         return receive(engine, route.vendor, request, context, options.maxBodyBytes);
-      case "oauth-start": {
-        const authorize = options.authorize;
-        return startAuthorization(engine, route.vendor, request, context, oauthOptions, authorize && ((req, start, ctx) => authorize(req, start, ctx)));
-      }
+      case "oauth-start":
+        return startAuthorization(engine, route.vendor, request, context, oauthOptions, options.authorize);
       case "oauth-callback":
         return completeAuthorization(engine, route.vendor, request, oauthOptions);
       case "connection": {
