@@ -18,6 +18,8 @@ export interface ConnectLink {
   /** `baseUrl` + path, when a baseUrl was given. */
   readonly url?: string;
   readonly expiresAt: number;
+  /** The token, so that `?link=${link}` reads naturally. */
+  toString(): string;
 }
 
 const MAX_USER_ID_LENGTH = 256;
@@ -35,5 +37,11 @@ export function createConnectLink(keys: ConnectLinkKeys, request: ConnectLinkReq
   const expiresAt = now + ttlSeconds * 1000;
   const token = mintConnectLink(keys, { vendor, userId, expiresAt });
   const path = `/oauth/${vendor}/start?link=${token}`;
-  return { token, path, ...(request.baseUrl ? { url: `${request.baseUrl.replace(/\/+$/, "")}${path}` } : {}), expiresAt };
+  return {
+    token,
+    path,
+    ...(request.baseUrl ? { url: `${request.baseUrl.replace(/\/+$/, "")}${path}` } : {}),
+    expiresAt,
+    toString: () => token,
+  };
 }

@@ -47,6 +47,7 @@ describe("engine.connectLink", () => {
   it("reads the key list from SYNHEART_CONNECT_LINK_KEY, and refuses short keys, bad TTLs and unknown vendors", async () => {
     const fromEnv = await engineWith(undefined, { SYNHEART_CONNECT_LINK_KEY: `${NEW_KEY},${OLD_KEY}` });
     const link = fromEnv.connectLink({ vendor: "whoop", userId: "bob", baseUrl: "https://connector.example/c/" });
+    expect(`${link}`).toBe(link.token);
     expect(link.url).toBe(`https://connector.example/c/oauth/whoop/start?link=${link.token}`);
     expect((await engineWith([NEW_KEY])).verifyConnectLink("whoop", link.token).userId).toBe("bob"); // signed with the first
     expect(codeOf(() => fromEnv.verifyConnectLink("whoop", link.token.replace(/.$/, (last) => (last === "A" ? "B" : "A"))))).toBe("connect_link_invalid");
