@@ -56,7 +56,7 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
       case "oauth-start":
         return startAuthorization(engine, route.vendor, request, context, oauthOptions, options.authorize);
       case "oauth-callback":
-        return completeAuthorization(engine, route.vendor, request, oauthOptions);
+        return completeAuthorization(engine, route.vendor, request, context, oauthOptions);
       case "connection": {
         if (!options.authorize || !(await options.authorize(request, route, context))) return forbidden();
         const result = await engine.vendor(route.vendor).revokeTokens(route.userId);

@@ -45,14 +45,19 @@ export type StartAuthorizer = (
 ) => boolean | Promise<boolean>;
 
 const LOOPBACK_HOST = /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i;
+const LOOPBACK_ADDRESS = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
 const MAX_CODE_LENGTH = 4096;
 const MAX_STATE_LENGTH = 512;
 
-/** The redirect URI from configuration; the request's own origin only when it is a loopback host. */
-export function redirectUriFor(request: Request, vendorId: string, options: OAuthRouteOptions): string | undefined {
+/**
+ * The redirect URI from configuration; the request's own origin only when it names a loopback host and the caller
+ * is on this machine too (a remote client can write `Host: localhost`).
+ */
+export function redirectUriFor(request: Request, vendorId: string, options: OAuthRouteOptions, context: { readonly sourceIp?: string } = {}): string | undefined {
   if (options.redirectUri) return options.redirectUri(vendorId);
   const requestUrl = new URL(request.url);
-  const origin = options.publicOrigin ? new URL(options.publicOrigin).origin : LOOPBACK_HOST.test(requestUrl.hostname) ? requestUrl.origin : undefined;
+  const local = LOOPBACK_HOST.test(requestUrl.hostname) && (context.sourceIp === undefined || LOOPBACK_ADDRESS.test(context.sourceIp));
+  const origin = options.publicOrigin ? new URL(options.publicOrigin).origin : local ? requestUrl.origin : undefined;
   return origin === undefined ? undefined : `${origin}${options.prefix}/oauth/${vendorId}/callback`;
 }
 
@@ -95,7 +100,7 @@ export async function startAuthorization(
 
   const perUser = await takeStartCapacity(engine.backends.rateLimiter, [userBucket(limits, vendorId, userId)]);
   if (!perUser.granted) return rateLimited(perUser.retryInMs);
-  const redirectUri = redirectUriFor(request, vendorId, options);
+  const redirectUri = redirectUriFor(request, vendorId, options, context);
   if (redirectUri === undefined) return refuse(500, "public_url_not_configured");
 
   const binding = createBrowserBinding();
@@ -109,9 +114,15 @@ export async function startAuthorization(
  * GET /oauth/:vendor/callback: exchanges the code when the browser presents the binding cookie its start set; the
  * browser is told only a short error code, never the vendor's text. The cookie is cleared whatever happened.
  */
-export async function completeAuthorization(engine: ConnectorEngine, vendorId: string, request: Request, options: OAuthRouteOptions): Promise<RouteAnswer> {
+export async function completeAuthorization(
+  engine: ConnectorEngine,
+  vendorId: string,
+  request: Request,
+  context: { readonly sourceIp?: string },
+  options: OAuthRouteOptions,
+): Promise<RouteAnswer> {
   const url = new URL(request.url);
-  const redirectUri = redirectUriFor(request, vendorId, options);
+  const redirectUri = redirectUriFor(request, vendorId, options, context);
   if (redirectUri === undefined) return refuse(500, "public_url_not_configured");
   const scope = cookieScope(vendorId, redirectUri);
   const withCookieCleared = (answer: RouteAnswer): RouteAnswer => {

@@ -120,6 +120,16 @@ describe("redirect_uri", () => {
     expect(new URL(String(local.headers.location)).searchParams.get("redirect_uri")).toBe("http://localhost:8787/oauth/whoop/callback");
   });
 
+  it("is not taken from a loopback Host header sent by a remote client", async () => {
+    const engine = createConnectorEngine({ vendors: [await whoopDefinition()], backends: createMemoryBackends(), credentials: { whoop: WHOOP_CREDENTIALS }, connectLinkKeys: [LINK_KEY] });
+    const handler = createFetchHandler(engine, { logger: () => {} });
+    const start = () => new Request(`http://localhost:8787/oauth/whoop/start?link=${linkFor(engine, "alice")}`);
+    const remote = await handler(start(), { sourceIp: "203.0.113.9" });
+    expect(remote.status).toBe(500);
+    const local = await handler(start(), { sourceIp: "::ffff:127.0.0.1" });
+    expect(local.status).toBe(302);
+  });
+
   it("comes from the configured public URL whatever the Host header says, with a Secure cookie for https", async () => {
     const { origin, engine } = await serve({ publicOrigin: "https://connector.example", prefix: "/c" });
     const link = linkFor(engine, "alice");
