@@ -177,6 +177,7 @@ describe("errors from the vendor API client hold no secret", () => {
       // The caller still learns what went wrong.
       expect(error).toMatchObject({ name: "HTTPError", response: { status: Number(failure) } });
       expect(String((error as Error).message)).toContain(`${origin}/api/data`);
+      expect(((await (error as { response: Response }).response.json()) as { error: string }).error).toBe(failure === "400" ? "invalid_request" : "server_error");
     } else {
       expect(error).toMatchObject({ name: "ConnectorError", code: "vendor_api_error" });
     }
