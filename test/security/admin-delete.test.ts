@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalServer } from "../../engine/handlers/local-server.js";
 import { rawRequest } from "../e2e/support.js";
-import { ADMIN_TOKEN, approveAtSandbox, Browser, startSandboxServer, temporaryDirectory } from "./support.js";
+import { ADMIN_TOKEN, approveAtSandbox, Browser, startSandboxServer, temporaryDirectory } from "./oauth-support.js";
 
 // Issue 10 §5: `serve` let any loopback caller DELETE connections without SYNHEART_ADMIN_TOKEN. Behind a reverse
 // proxy on the same host, every caller is loopback.

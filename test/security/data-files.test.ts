@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/index.js";
 import type { EventDelivery } from "../../engine/queue/index.js";
 import { eventually } from "../e2e/support.js";
-import { approveAtSandbox, Browser, startSandboxServer, temporaryDirectory } from "./support.js";
+import { approveAtSandbox, Browser, startSandboxServer, temporaryDirectory } from "./oauth-support.js";
 
 // Issue 10 §5: the database, its WAL/SHM files and deliveries.jsonl hold health data, vendor user ids and PKCE
 // verifiers; they were created 0644 in a directory anyone could list.

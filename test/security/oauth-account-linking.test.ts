@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalServer } from "../../engine/handlers/local-server.js";
 import { mintConnectLink, parseConnectLinkKeys } from "../../engine/oauth/connect-link.js";
-import { approveAtSandbox, Browser, LINK_KEY, startSandboxServer, temporaryDirectory } from "./support.js";
+import { approveAtSandbox, Browser, LINK_KEY, startSandboxServer, temporaryDirectory } from "./oauth-support.js";
 
 // Issue 10 §1, each attack sent over real HTTP to `serve` (sandbox vendor, embedded SQLite).
 describe("account-linking CSRF against serve", () => {

@@ -7,7 +7,7 @@ import { createBundledLambdaHandler } from "../../engine/handlers/lambda-bundle.
 import type { LocalServer } from "../../engine/handlers/local-server.js";
 import type { ApiGatewayV2Event } from "../../engine/handlers/lambda-http.js";
 import { fixture, whoopDefinition, WHOOP_CREDENTIALS } from "../handlers/support.js";
-import { Browser, startSandboxServer, temporaryDirectory } from "./support.js";
+import { Browser, startSandboxServer, temporaryDirectory } from "./oauth-support.js";
 
 const OLD_KEY = "old-connect-link-key-0123456789abcdef";
 const NEW_KEY = "new-connect-link-key-0123456789abcdef";

@@ -9,7 +9,7 @@ import { clientKey } from "../../engine/handlers/oauth-start-guard.js";
 import type { PendingAuthorization } from "../../engine/ports/pending-authorization-store.js";
 import { rawRequest } from "../e2e/support.js";
 import { whoopDefinition, WHOOP_CREDENTIALS } from "../handlers/support.js";
-import { LINK_KEY } from "./support.js";
+import { LINK_KEY } from "./oauth-support.js";
 
 // Issue 10 §5: start floods, parameter sizes, the redirect URI from the Host header. Real HTTP to the fetch handler
 // behind node:http; the pending store is wrapped to count what reaches it.

@@ -1,65 +1,63 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startLocalServer, type LocalServer, type LocalServerOptions } from "../../engine/handlers/local-server.js";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect } from "vitest";
+import { createEmbeddedBackends } from "../../engine/backends/embedded/index.js";
+import { createConnectorEngine, type ConnectorEngine } from "../../engine/connector-engine.js";
+import { createFetchHandler } from "../../engine/handlers/fetch-handler.js";
+import { toNodeListener } from "../../engine/handlers/node-http.js";
+import type { VendorCredentials } from "../../engine/manifest/credentials.js";
+import { loadManifestFiles } from "../../engine/manifest/loader.js";
+import { formatProblem } from "../../engine/manifest/problems.js";
+import type { VendorDefinition } from "../../engine/manifest/vendor-definition.js";
+import type { Backends } from "../../engine/ports/backends.js";
+import { makeTempDirectory, type TempDirectory } from "../embedded/temp-directory.js";
 
-/** The connect-link key of the tests' servers (32+ bytes). */
-export const LINK_KEY = "test-connect-link-key-0123456789abcdef";
-export const ADMIN_TOKEN = "admin-token-for-security-tests-0123";
+/** Credentials for every shipped vendor; secrets the attacker does not know. */
+export const SHIPPED_CREDENTIALS: Readonly<Record<string, VendorCredentials>> = {
+  whoop: { clientId: "whoop-client", clientSecret: "whoop-secret-0123456789", settings: {} },
+  oura: { clientId: "oura-client", clientSecret: "oura-secret-0123456789", settings: { verificationToken: "oura-verify-token" } },
+  polar: { clientId: "polar-client", clientSecret: "polar-secret", settings: { webhookSecret: ["polar-webhook-secret"] } },
+  suunto: { clientId: "suunto-client", clientSecret: "suunto-secret", settings: { subscriptionKey: "apim-key", notificationSecret: ["suunto-notification-secret"] } },
+  garmin: { clientId: "3f9a2c1e-garmin-consumer-key", clientSecret: "garmin-client-secret", settings: {} },
+  withings: { clientId: "withings-client", clientSecret: "withings-secret", settings: { notifyIpRanges: ["89.30.121.0/24"] } },
+  fitbit: { clientId: "23ABCD", clientSecret: "fitbit-secret", settings: { verifyCode: "fitbit-verify-code" } },
+};
 
-export function temporaryDirectory(prefix = "synheart-security-"): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+export async function loadDefinitions(paths: readonly string[]): Promise<VendorDefinition[]> {
+  const result = await loadManifestFiles(paths, { allowRetired: true });
+  expect(result.problems.filter((p) => p.severity === "error").map(formatProblem)).toEqual([]);
+  return result.vendors;
 }
 
-/** `serve` with the sandbox vendor on a free port, quiet, on its own data directory. */
-export async function startSandboxServer(directory: string, options: Partial<LocalServerOptions> = {}): Promise<LocalServer> {
-  return startLocalServer({
-    port: 0,
-    sandbox: true,
-    vendorPaths: [],
-    directory,
-    env: { SYNHEART_CONNECT_LINK_KEY: LINK_KEY, SYNHEART_ADMIN_TOKEN: ADMIN_TOKEN },
-    logger: () => {},
-    jobLogger: () => {},
-    worker: false,
-    ...options,
-  });
+/** The connector as deployed: embedded SQLite backends, the fetch handler behind node:http on a free port. */
+export interface ConnectorServer {
+  readonly origin: string;
+  readonly engine: ConnectorEngine;
+  readonly backends: Backends;
+  close(): Promise<void>;
 }
 
-/** One browser: keeps the cookies servers set (name=value only; enough for these tests) and sends them back. */
-export class Browser {
-  private readonly jar = new Map<string, string>();
-
-  async get(url: string): Promise<Response> {
-    const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join("; ");
-    const response = await fetch(url, { redirect: "manual", ...(cookie ? { headers: { cookie } } : {}) });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = "", ...attributes] = line.split(";");
-      const separator = pair.indexOf("=");
-      const name = pair.slice(0, separator).trim();
-      const value = pair.slice(separator + 1).trim();
-      const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute));
-      if (expired || value === "") this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    return response;
-  }
-
-  cookies(): ReadonlyMap<string, string> {
-    return this.jar;
-  }
+export async function startConnector(vendors: readonly VendorDefinition[], credentials: Readonly<Record<string, VendorCredentials>>): Promise<ConnectorServer> {
+  const directory: TempDirectory = makeTempDirectory("synheart-security-");
+  const backends = createEmbeddedBackends({ directory: directory.path, env: {} });
+  const engine = createConnectorEngine({ vendors: [...vendors], backends, credentials });
+  const server: Server = createServer(toNodeListener(createFetchHandler(engine, { logger: () => {} })));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    engine,
+    backends,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.close();
+      directory.remove();
+    },
+  };
 }
 
-/** Follows the sandbox consent page: approve as `login`; returns the callback URL the vendor redirects to. */
-export async function approveAtSandbox(browser: Browser, consentUrl: string, login = "alice"): Promise<string> {
-  const page = await (await browser.get(consentUrl)).text();
-  const approve = /id="approve" href="([^"]+)"/.exec(page)?.[1]?.replace(/&amp;/g, "&");
-  if (!approve) throw new Error("no approve link on the consent page");
-  const url = new URL(approve);
-  url.searchParams.set("login", login);
-  const response = await browser.get(url.toString());
-  const location = response.headers.get("location");
-  if (response.status !== 302 || !location) throw new Error(`approve answered ${response.status}`);
-  return new URL(location, url).toString();
+/** Every job waiting in the queue (received, so each test should start from an empty queue). */
+export async function queuedJobs(backends: Backends) {
+  return backends.jobQueue.receive({ waitMs: 0, maxJobs: 10 });
 }
