@@ -28,6 +28,12 @@ export type ConnectorErrorCode =
   | "invalid_grant"
   | "not_connected"
   | "reauthorization_required"
+  | "browser_binding_mismatch"
+  | "connect_link_invalid"
+  | "start_not_authorized"
+  | "invalid_parameter"
+  | "rate_limited"
+  | "insecure_url"
   // storage and crypto
   | "version_conflict"
   | "decryption_failed"

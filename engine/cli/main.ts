@@ -24,6 +24,10 @@ const commands: Record<string, { run: Command; usage: string }> = {
     usage:
       "serve [--port 8787] [--backend embedded|aws] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the HTTP server and the worker (embedded SQLite, or AWS); --sandbox --demo shows the whole flow",
   },
+  "connect-link": {
+    run: async (io, args) => (await import("./commands/connect-link.js")).connectLinkCommand(io, args),
+    usage: "connect-link <vendor> <userId> [--ttl 3600] [--origin url] [--data .synheart]\n      print a signed link that starts a connection for the user (the key serve uses)",
+  },
   build: {
     run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),
     usage:
