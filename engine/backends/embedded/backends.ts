@@ -4,6 +4,7 @@ import type { Backends } from "../../ports/backends.js";
 import type { IngestFaultHook } from "../../ports/ingest-store.js";
 import { LocalKeyEncryptor } from "./local-key-encryptor.js";
 import { loadLocalKeyring } from "./local-keyring.js";
+import { ensurePrivateDirectory } from "./private-files.js";
 import { DEFAULT_DIRECTORY, openSqliteDatabase } from "./sqlite-database.js";
 import { SqliteIngestStore } from "./sqlite-ingest-store.js";
 import { SqliteJobQueue } from "./sqlite-job-queue.js";
@@ -32,6 +33,7 @@ export interface EmbeddedBackendsOptions {
 export function createEmbeddedBackends(options: EmbeddedBackendsOptions = {}): Backends & { readonly jobQueue: SqliteJobQueue } {
   const directory = options.directory ?? DEFAULT_DIRECTORY;
   const clock = options.clock ?? systemClock;
+  ensurePrivateDirectory(directory);
   const keyring = loadLocalKeyring({ keyFile: join(directory, "token-keys.json"), now: clock, ...(options.env ? { env: options.env } : {}) });
   const db = openSqliteDatabase(join(directory, "connector.db"));
   const replayCache = new SqliteReplayCache(db, { clock });
