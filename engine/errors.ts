@@ -17,6 +17,8 @@ export type ConnectorErrorCode =
   | "malformed_body"
   | "body_too_large"
   | "mapping_failed"
+  // records
+  | "record_invalid"
   // oauth
   | "state_invalid"
   | "state_expired"
