@@ -3,8 +3,8 @@
  * series as samples. Each takes a missing value to a missing value, so a field the vendor left out stays out of the
  * record instead of becoming NaN or an error.
  */
-import { convert, glucoseToMgPerDl } from "./units.js";
-import { durationSeconds, fromSeconds, localToUtc, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
+import { convert, decimal, glucoseToMgPerDl } from "./units.js";
+import { durationSeconds, fromSeconds, localToUtc, offsetAt, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
 import { sportOf } from "./sport.js";
 
 /** `{ value, unit }` (Open mHealth unit-value), or nothing when the value is missing. */
@@ -19,11 +19,13 @@ export const RECORD_FUNCTIONS = {
   convert,
   kjToKcal: (value: unknown) => convert(value, "kJ", "kcal"),
   msToS: (value: unknown) => convert(value, "ms", "s"),
+  decimal,
   glucoseMgdl: glucoseToMgPerDl,
   utc,
   offsetOf,
   offsetFromSeconds,
   offsetFromMinutes,
+  offsetAt,
   localToUtc,
   fromSeconds,
   durationSeconds,

@@ -88,3 +88,23 @@ export function series(start: unknown, intervalSeconds: unknown, values: unknown
 function invalid(name: string, value: unknown): never {
   throw new TypeError(`${name}: unexpected ${value === null ? "null" : typeof value}`);
 }
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The offset an IANA time zone (Withings' "Europe/Paris") had at an instant (epoch seconds or a UTC time), as +hh:mm. */
+export function offsetAt(instant: unknown, timeZone: unknown): string | undefined {
+  if (instant === undefined || instant === null || timeZone === undefined || timeZone === null) return undefined;
+  const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? Date.parse(instant) : Number.NaN;
+  if (!Number.isFinite(millis) || typeof timeZone !== "string") return invalid("$offsetAt", instant);
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" });
+    } catch {
+      return invalid("$offsetAt", timeZone);
+    }
+    if (offsetFormats.size < 1000) offsetFormats.set(timeZone, format);
+  }
+  const name = format.formatToParts(millis).find((part) => part.type === "timeZoneName")?.value ?? "";
+  return name === "GMT" ? "+00:00" : /^GMT[+-]\d{2}:\d{2}$/.test(name) ? name.slice(3) : invalid("$offsetAt", timeZone);
+}

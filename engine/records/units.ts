@@ -72,3 +72,10 @@ export function glucoseToMgPerDl(value: unknown, from: string): number | undefin
   if (from === "mmol/L") return roundNoise(value * GLUCOSE_MG_PER_DL_PER_MMOL_PER_L);
   throw new TypeError(`$glucoseMgdl: unknown glucose unit "${from.slice(0, 16)}" (mg/dL or mmol/L)`);
 }
+
+/** `value × 10^exponent` (Withings' measures) without binary noise: 65750 × 10^-3 is 65.75. */
+export function decimal(value: unknown, exponent: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || typeof exponent !== "number" || !Number.isFinite(value) || !Number.isInteger(exponent)) throw new TypeError("$decimal: value and exponent must be numbers");
+  return roundNoise(value * 10 ** exponent);
+}
