@@ -37,6 +37,15 @@ export function renderReport(results, baseline) {
     const stageNames = [...new Set(results.webhookBreakdown.vendors.flatMap((v) => Object.keys(v.stagesUs)))];
     out.push(table(["stage", ...results.webhookBreakdown.vendors.map((v) => v.vendor)], stageNames.map((stage) => [stage.trim().startsWith("of which") ? `&nbsp;&nbsp;${stage.trim()}` : stage, ...results.webhookBreakdown.vendors.map((v) => v.stagesUs[stage] ?? "")])));
   }
+  if (results.recordMapping) {
+    out.push("\n### Normalized records through the records mappings (expressions, ids, schema validation), target <= 1x JSON.parse of the payload");
+    out.push(
+      table(
+        ["vendor", "case", "payload bytes", "records", "records/s", "map us", "JSON.parse us", "ratio to parse", "target met"],
+        results.recordMapping.cases.map((c) => [c.vendor, c.case, c.payloadBytes, c.recordsPerPayload, c.recordsPerSecond, c.mapUsPerPayload, c.parseUsPerPayload, `${c.ratioToParse}x`, c.ratioToParse <= 1 ? "yes" : "no"]),
+      ),
+    );
+  }
   if (results.tokenReads) {
     const before = new Map((baseline?.tokenReads?.results ?? []).map((r) => [r.backend, r]));
     out.push("\n### Token read path: TokenService.getUserTokens");
