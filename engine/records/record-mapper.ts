@@ -3,6 +3,7 @@ import type { NormalizedEvent } from "../events.js";
 import { compileExpression, evaluateExpression } from "../manifest/expressions.js";
 import type { RecordMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { compileMapping, FALLBACK, type CompiledMapping } from "./compiled-expression.js";
 import { RECORD_FUNCTIONS } from "./functions.js";
 import { recordId } from "./record-id.js";
 import { describeRecordError, recordValidator } from "./record-schemas.js";
@@ -20,9 +21,14 @@ export interface RecordContext {
   readonly event?: Pick<NormalizedEvent, "type" | "userId" | "resourceId" | "occurredAt">;
 }
 
+/** The helpers as one shared object without a prototype, so no name resolves to Object.prototype's members. */
+const FUNCTION_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, RECORD_FUNCTIONS));
+
 interface PreparedMapping {
   readonly index: number;
   readonly mapping: DeepReadonly<RecordMapping>;
+  /** The expression as plain closures, made at its first use; null where JSONata alone evaluates it. */
+  compiled?: CompiledMapping | null;
 }
 
 /**
@@ -37,7 +43,7 @@ export class RecordMapper {
 
   constructor(private readonly manifest: DeepReadonly<VendorManifest>) {
     manifest.records?.forEach((mapping, index) => {
-      const prepared = { index, mapping };
+      const prepared: PreparedMapping = { index, mapping };
       for (const type of mapping.events ?? []) listIn(this.byEvent, type).push(prepared);
       for (const name of mapping.streams ?? []) listIn(this.byStream, name).push(prepared);
     });
@@ -51,14 +57,16 @@ export class RecordMapper {
   async map(source: RecordSource, data: unknown, context: RecordContext): Promise<HealthRecord[]> {
     const mappings = this.mappingsFor(source);
     if (mappings.length === 0 || data === undefined) return [];
-    const bindings = context.event ? { ...RECORD_FUNCTIONS, event: context.event } : RECORD_FUNCTIONS;
+    const bindings = context.event ? Object.assign(Object.create(FUNCTION_BINDINGS) as Record<string, unknown>, { event: context.event }) : FUNCTION_BINDINGS;
     const records: HealthRecord[] = [];
     const seen = new Set<string>();
-    for (const { index, mapping } of mappings) {
+    for (const prepared of mappings) {
+      const { index, mapping } = prepared;
       let drafts: unknown;
       try {
-        compileExpression(mapping.map);
-        drafts = await evaluateExpression(mapping.map, data, bindings);
+        drafts = evaluateCompiled(prepared, data, bindings);
+        // JSONata reads only a bindings object's own keys: it gets a flat copy.
+        if (drafts === FALLBACK) drafts = await evaluateExpression(mapping.map, data, context.event ? { ...RECORD_FUNCTIONS, event: context.event } : { ...RECORD_FUNCTIONS });
       } catch (error) {
         throw new ConnectorError("mapping_failed", `${this.manifest.id}: records mapping ${index}: ${(error as { message?: string }).message ?? "failed"}`, {
           vendor: this.manifest.id,
@@ -108,6 +116,18 @@ export class RecordMapper {
       vendor: this.manifest.id,
       details: { mapping: `/records/${index}`, ...(id ? { recordId: id } : {}), ...(type ? { recordType: type } : {}), path },
     });
+  }
+}
+
+/** The compiled closures' result, or FALLBACK when the expression or this input needs JSONata itself. */
+function evaluateCompiled(prepared: PreparedMapping, data: unknown, bindings: Readonly<Record<string, unknown>>): unknown {
+  if (prepared.compiled === undefined) prepared.compiled = compileMapping(compileExpression(prepared.mapping.map).jsonata.ast()) ?? null;
+  if (prepared.compiled === null) return FALLBACK;
+  try {
+    return prepared.compiled(data, bindings);
+  } catch (error) {
+    if (error === FALLBACK) return FALLBACK;
+    throw error;
   }
 }
 

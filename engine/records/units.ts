@@ -59,7 +59,7 @@ export function convert(value: unknown, from: string, to: string): number | unde
 
 /** Removes binary floating-point noise (0.1 * 3 = 0.30000000000000004) without losing a real digit. */
 export function roundNoise(value: number): number {
-  return Number(value.toPrecision(12));
+  return Number.isInteger(value) ? value : Number(value.toPrecision(12));
 }
 
 /** Glucose's molar mass makes mmol/L to mg/dL a factor of 18.016 (180.16 g/mol / 10). */

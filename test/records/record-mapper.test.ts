@@ -114,6 +114,18 @@ describe("record mapper", () => {
     expect(await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT)).toEqual([]);
   });
 
+  it("evaluates what the compiled form does not cover with JSONata, with the same helpers and $event", async () => {
+    const map = `$map(stages, function($s, $i) {
+      { "type": "resting_heart_rate", "vendorRecordId": $uppercase($s.name) & "-" & $i & "-" & $event.type, "effectiveTimeFrame": { "dateTime": $utc($$.start) }, "heartRate": $quantity($s.minutes, "{beats}/min") }
+    })`;
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map }]).manifest);
+    const records = await mapper.map({ event: "sleep.updated" }, SLEEP, { ...CONTEXT, event: { type: "sleep.updated", userId: "u-1" } });
+    expect(records.map((record) => [record.provenance.vendorRecordId, record.effectiveTimeFrame])).toEqual([
+      ["LIGHT-0-sleep.updated", { dateTime: "2026-05-24T21:00:00.000Z" }],
+      ["DEEP-1-sleep.updated", { dateTime: "2026-05-24T21:00:00.000Z" }],
+    ]);
+  });
+
   it("takes stream records by stream name", async () => {
     const mapper = new RecordMapper(vendorWith([{ streams: ["sleep"], map: SLEEP_MAP }]).manifest);
     expect(await mapper.map({ stream: "sleep" }, SLEEP, CONTEXT)).toHaveLength(1);
