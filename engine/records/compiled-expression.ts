@@ -65,19 +65,60 @@ const UNSUPPORTED_KEYS = ["group", "focus", "index", "tuple", "keepArray", "keep
 
 class Unsupported extends Error {}
 
+/**
+ * Names the expression itself binds (`$x := ...`, lambda parameters) live in frames; every other name is the caller's
+ * binding or a built-in, read from the evaluation's bindings directly instead of through the chain of frames.
+ * Evaluation is synchronous, so the bindings of the one running evaluation can sit in a module variable.
+ */
+let locallyBound = new Set<string>();
+let currentBindings: Readonly<Record<string, unknown>> = Object.create(null) as Record<string, unknown>;
+
 export function compileMapping(ast: unknown): CompiledMapping | undefined {
   let body: Compiled;
   try {
+    locallyBound = boundNames(ast as Node);
     body = compile(ast as Node);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
+  } finally {
+    locallyBound = new Set();
   }
   return (input, bindings) => {
     if (Array.isArray(input)) fallback(); // JSONata wraps a top-level array in an outer sequence of its own
-    const frame = Object.create(bindings) as Frame; // bindings stay one shared object: no copy per evaluation
+    const frame = Object.create(null) as Frame;
     frame.$ = input;
-    return toPlain(body(input, frame));
+    const outer = currentBindings;
+    currentBindings = bindings;
+    try {
+      return toPlain(body(input, frame));
+    } finally {
+      currentBindings = outer;
+    }
+  };
+}
+
+function boundNames(node: unknown, names = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const item of node) boundNames(item, names);
+  else if (node !== null && typeof node === "object") {
+    const { type, lhs, arguments: parameters } = node as Node;
+    if (type === "bind" && lhs && !Array.isArray(lhs) && typeof lhs.value === "string") names.add(lhs.value);
+    if (type === "lambda") for (const parameter of parameters ?? []) if (typeof parameter.value === "string") names.add(parameter.value);
+    for (const value of Object.values(node)) boundNames(value, names);
+  }
+  return names;
+}
+
+/** A free name's value: the caller's binding. */
+function freeName(name: string): (frame: Frame) => unknown {
+  return () => currentBindings[name];
+}
+
+/** A bound name's value from the frames; as in JSONata, a name bound to nothing reads through to the bindings. */
+function localName(name: string): (frame: Frame) => unknown {
+  return (frame) => {
+    const value = frame[name];
+    return value !== undefined ? value : currentBindings[name];
   };
 }
 
@@ -85,6 +126,7 @@ function compile(node: Node): Compiled {
   if (UNSUPPORTED_KEYS.some((key) => key in node)) throw new Unsupported(node.type);
   const base = compileNode(node);
   const filters = (node.predicate ?? []).map(compileFilter);
+  if (filters.length === 0 && NEVER_SEQUENCES.has(node.type)) return base;
   if (filters.length === 0) return (input, frame) => collapse(base(input, frame));
   return (input, frame) => {
     let result = base(input, frame);
@@ -92,6 +134,9 @@ function compile(node: Node): Compiled {
     return collapse(result);
   };
 }
+
+/** Node types whose value is never a sequence (their parts' values are already collapsed). */
+const NEVER_SEQUENCES = new Set(["string", "number", "value", "unary", "binary", "condition", "block", "bind", "lambda"]);
 
 function compileNode(node: Node): Compiled {
   switch (node.type) {
@@ -130,9 +175,10 @@ function compileNode(node: Node): Compiled {
 
 function compileVariable(name: string): Compiled {
   if (name === "") return (input) => input;
+  const read = locallyBound.has(name) || name === "$" ? localName(name) : freeName(name);
   const builtin = name in BUILTINS;
   return (_input, frame) => {
-    const value = frame[name];
+    const value = read(frame);
     return value === undefined && builtin ? fallback() : value; // a built-in function used as a value
   };
 }
@@ -171,11 +217,17 @@ function compileFilter(filter: Node): (value: unknown, frame: Frame) => unknown 
 function compilePath(node: Node): Compiled {
   const steps = node.steps ?? [];
   const generic = compileGenericPath(steps);
-  const names = steps.every((step) => step.type === "name" && typeof step.value === "string" && !step.stages && !step.predicate) ? steps.map((step) => step.value as string) : undefined;
-  if (!names) return generic;
+  const plainName = (step: Node) => step.type === "name" && typeof step.value === "string" && !step.stages && !step.predicate;
+  const first = steps[0];
+  // `$var.a.b` (or `$.a`): the variable's value, then names.
+  const start = first?.type === "variable" && !first.predicate && !first.stages && steps.length > 1 ? compile(first) : undefined;
+  const rest = start ? steps.slice(1) : steps;
+  if (!rest.every(plainName)) return generic;
+  const names = rest.map((step) => step.value as string);
   // A path of names through objects (no array on the way) is the value at its end, as JSONata's steps give it.
   return (input, frame) => {
-    let current = input;
+    let current = start ? start(input, frame) : input;
+    if (current === undefined) return undefined;
     for (const name of names) {
       if (Array.isArray(current)) return generic(input, frame);
       if (current === null || typeof current !== "object") return undefined;
@@ -269,12 +321,12 @@ function compileUnary(node: Node): Compiled {
     const items = (node.expressions ?? []).map((item) => ({ evaluate: compile(item), nested: item.type === "unary" && item.value === "[" }));
     const cons = node.consarray === true;
     return (input, frame) => {
-      let result: unknown[] = [];
+      const result: unknown[] = [];
       for (const item of items) {
         const value = item.evaluate(input, frame);
         if (value === undefined) continue;
-        if (item.nested) result.push(value);
-        else result = result.concat(value);
+        if (item.nested || !Array.isArray(value)) result.push(value);
+        else for (const member of value) result.push(member);
       }
       if (!cons) return result;
       const constructed = new ConstructedArray();
@@ -289,12 +341,14 @@ function compileUnary(node: Node): Compiled {
       seen.add(key.value);
       return [key.value, compile(value)] as const;
     });
+    const keys = pairs.map(([key]) => key);
+    const values = pairs.map(([, value]) => value);
     return (input, frame) => {
       if (Array.isArray(input)) fallback(); // grouping over a sequence
       const result: Record<string, unknown> = {};
-      for (const [key, value] of pairs) {
-        const entry = value(input, frame);
-        if (entry !== undefined) result[key] = entry;
+      for (let i = 0; i < keys.length; i++) {
+        const entry = values[i]!(input, frame);
+        if (entry !== undefined) result[keys[i]!] = entry;
       }
       return result;
     };
@@ -412,10 +466,11 @@ function compileCall(node: Node): Compiled {
     return compile(argument);
   });
   const builtin = BUILTINS[name];
+  const read = locallyBound.has(name) ? localName(name) : freeName(name);
   return (input, frame) => {
     const values: unknown[] = new Array(args.length);
     for (let i = 0; i < args.length; i++) values[i] = args[i]!(input, frame);
-    const procedure = frame[name];
+    const procedure = read(frame);
     if (procedure !== undefined) return call(procedure, values);
     if (!builtin || (builtin.arity !== undefined && values.length !== builtin.arity)) return fallback();
     return builtin.apply(values);
