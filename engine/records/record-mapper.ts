@@ -107,6 +107,10 @@ export class RecordMapper {
       const { path, message } = describeRecordError(validate.errors?.[0] ?? undefined);
       this.invalid(index, id, type as string, path, message);
     }
+    const frame = (record as { effectiveTimeFrame?: { startDateTime?: string; endDateTime?: string } }).effectiveTimeFrame ?? {};
+    if (frame.startDateTime !== undefined && frame.endDateTime !== undefined && Date.parse(frame.endDateTime) < Date.parse(frame.startDateTime)) {
+      this.invalid(index, id, type as string, "/effectiveTimeFrame/endDateTime", "is before startDateTime");
+    }
     return record as unknown as HealthRecord;
   }
 

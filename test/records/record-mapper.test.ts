@@ -81,6 +81,8 @@ describe("record mapper", () => {
     ["a local time where UTC is required", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": start, "endDateTime": end }, "activityName": "run" }', "/effectiveTimeFrame/startDateTime"],
     ["a field the type does not have", '{ "type": "resting_heart_rate", "vendorRecordId": id, "effectiveTimeFrame": { "dateTime": $utc(start) }, "heartRate": $quantity(52, "{beats}/min"), "mood": "good" }', "/mood"],
     ["no vendor record id", '{ "type": "resting_heart_rate", "effectiveTimeFrame": { "dateTime": $utc(start) }, "heartRate": $quantity(52, "{beats}/min") }', "/provenance/vendorRecordId"],
+    ["an interval that ends before it starts", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(end), "endDateTime": $utc(start) }, "activityName": "run" }', "/effectiveTimeFrame/endDateTime"],
+    ["a negative duration", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(start), "endDateTime": $utc(end) }, "activityName": "run", "duration": $quantity(-5, "s") }', "/duration/value"],
     ["an unknown record type", '{ "type": "mood", "vendorRecordId": id }', "/type"],
     ["two records with one id", '[1, 2].{ "type": "resting_heart_rate", "vendorRecordId": "same", "effectiveTimeFrame": { "dateTime": "2026-05-25T05:00:00Z" }, "heartRate": $quantity(52, "{beats}/min") }', "/provenance/vendorRecordId"],
   ])("refuses %s", async (_name, map, path) => {
