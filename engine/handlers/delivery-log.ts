@@ -46,6 +46,6 @@ export function jobLogEntry(report: JobReport): JobLogEntry {
  */
 export async function appendDeliveryLine(file: string, delivery: EventDelivery): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const line = { deliveredAt: new Date().toISOString(), userId: delivery.userId, event: delivery.event, data: delivery.data };
+  const line = { deliveredAt: new Date().toISOString(), userId: delivery.userId, event: delivery.event, data: delivery.data, ...(delivery.records.length > 0 ? { records: delivery.records } : {}) };
   await appendFile(file, JSON.stringify(line) + "\n", "utf8");
 }
