@@ -43,6 +43,8 @@ type Compiled = (input: unknown, frame: Frame) => unknown;
 class Sequence extends Array<unknown> {}
 /** Arrays built by an array constructor at a path's start or end, which path steps keep whole. */
 class ConstructedArray extends Array<unknown> {}
+/** A top-level array input, wrapped as JSONata wraps it: paths iterate it as one item, and `$` is the array. */
+class OuterWrapper extends Sequence {}
 
 function sequence(...items: unknown[]): unknown[] {
   const result = new Sequence();
@@ -85,13 +87,17 @@ export function compileMapping(ast: unknown): CompiledMapping | undefined {
     locallyBound = new Set();
   }
   return (input, bindings) => {
-    if (Array.isArray(input)) fallback(); // JSONata wraps a top-level array in an outer sequence of its own
     const frame = Object.create(null) as Frame;
-    frame.$ = input;
+    frame.$ = input; // `$$`: the input as given
+    let context = input;
+    if (Array.isArray(input)) {
+      context = new OuterWrapper();
+      (context as unknown[]).push(input);
+    }
     const outer = currentBindings;
     currentBindings = bindings;
     try {
-      return toPlain(body(input, frame));
+      return toPlain(body(context, frame));
     } finally {
       currentBindings = outer;
     }
@@ -174,7 +180,7 @@ function compileNode(node: Node): Compiled {
 }
 
 function compileVariable(name: string): Compiled {
-  if (name === "") return (input) => input;
+  if (name === "") return (input) => (input instanceof OuterWrapper ? input[0] : input);
   const read = locallyBound.has(name) || name === "$" ? localName(name) : freeName(name);
   const builtin = name in BUILTINS;
   return (_input, frame) => {

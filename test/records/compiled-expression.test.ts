@@ -67,7 +67,7 @@ describe("compiled record mappings agree with JSONata", () => {
     const compiled = compileMapping(compileExpression(map).jsonata.ast());
     expect(compiled, "every shipped records mapping compiles").toBeDefined();
     const fast = await outcome(() => compiled!(response, BINDINGS));
-    if (!Array.isArray(response)) expect(fast.value, "the documented sample needs no fallback").not.toBe(FALLBACK);
+    expect(fast.value, "the documented sample needs no fallback").not.toBe(FALLBACK);
     const reference = await outcome(() => evaluateExpression(map, response, BINDINGS));
     if (fast.value !== FALLBACK) expect(fast).toEqual(reference);
 
@@ -80,6 +80,6 @@ describe("compiled record mappings agree with JSONata", () => {
       expect(mutatedFast, mutation.path).toEqual(mutatedReference);
       compared++;
     }
-    if (!Array.isArray(response)) expect(compared).toBeGreaterThan(0);
+    expect(compared).toBeGreaterThan(0);
   });
 });
