@@ -68,14 +68,14 @@ export class RecordMapper {
         // JSONata reads only a bindings object's own keys: it gets a flat copy.
         if (drafts === FALLBACK) drafts = await evaluateExpression(mapping.map, data, context.event ? { ...RECORD_FUNCTIONS, event: context.event } : { ...RECORD_FUNCTIONS });
       } catch (error) {
-        throw new ConnectorError("mapping_failed", `${this.manifest.id}: records mapping ${index}: ${(error as { message?: string }).message ?? "failed"}`, {
+        throw new ConnectorError("mapping_failed", `${this.manifest.id}: records mapping ${index}: ${evaluationFailure(error)}`, {
           vendor: this.manifest.id,
           details: { mapping: `/records/${index}` },
         });
       }
       for (const draft of Array.isArray(drafts) ? drafts : drafts === undefined || drafts === null ? [] : [drafts]) {
         const record = this.toRecord(draft, index, context);
-        if (seen.has(record.id)) this.invalid(index, record.id, record.type, "/provenance/vendorRecordId", "repeats a record of the same mapping output");
+        if (seen.has(record.id)) this.invalid(index, record.id, record.type, "/provenance/vendorRecordId", "repeats another record made from this data");
         seen.add(record.id);
         records.push(record);
       }
@@ -145,6 +145,18 @@ export function recordMapperOf(manifest: DeepReadonly<VendorManifest>): RecordMa
     mappers.set(manifest, mapper);
   }
   return mapper;
+}
+
+/**
+ * Why an evaluation failed, without the data: JSONata writes the offending value into some messages (D3110 quotes
+ * the string it could not parse), so its errors are named by code and position only; the helpers' own TypeErrors
+ * name types, never values.
+ */
+function evaluationFailure(error: unknown): string {
+  const { code, position, message } = (error ?? {}) as { code?: unknown; position?: unknown; message?: unknown };
+  if (typeof code === "string") return `JSONata error ${code}${typeof position === "number" ? ` at character ${position}` : ""}`;
+  if (error instanceof TypeError && typeof message === "string") return message;
+  return "the expression failed";
 }
 
 function listIn<T>(map: Map<string, T[]>, key: string): T[] {

@@ -109,6 +109,14 @@ describe("record mapper", () => {
     expect(inspect(error, { depth: Infinity })).not.toContain("81.25");
   });
 
+  it("names a JSONata error by code, not by the value it could not read", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: '{ "type": "workout", "vendorRecordId": id, "x": $toMillis(when) }' }]).manifest);
+    const error = await mapper.map({ event: "sleep.updated" }, { id: 1, when: "private-diary-entry-42" }, CONTEXT).catch((caught: unknown) => caught);
+    expect(isConnectorError(error, "mapping_failed")).toBe(true);
+    expect((error as Error).message).toMatch(/JSONata error D3110/);
+    expect(inspect(error, { depth: Infinity })).not.toContain("private-diary-entry-42");
+  });
+
   it("gives no records for a source no mapping takes, and nothing for an empty result", async () => {
     const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: "records" }]).manifest);
     expect(await mapper.map({ event: "other.updated" }, SLEEP, CONTEXT)).toEqual([]);
