@@ -465,7 +465,7 @@ export interface RecordMapping {
    */
   streams?: [string, ...string[]];
   /**
-   * JSONata expression over the data giving one record draft, an array of them, or nothing. A draft is a record of schema/records/ without `id` and `provenance`: it names `type` and `vendorRecordId` and may name `device` and `source`; the engine adds the id and the provenance and validates the record. `$event` is the event (type, userId, resourceId, occurredAt). Helpers: $quantity(value, unit) gives {value, unit} or nothing for a missing value, $convert(value, from, to) with UCUM units, $kjToKcal, $msToS, $decimal(value, exponent), $glucoseMgdl(value, unit), $utc, $offsetOf, $offsetFromSeconds, $offsetFromMinutes, $offsetAt(instant, timeZone), $localToUtc(local, offset), $fromSeconds, $durationSeconds (ISO 8601), $series(start, intervalSeconds, values), $sport(name).
+   * JSONata expression over the data giving one record draft, an array of them, or nothing. A draft is a record of schema/records/ without `id` and `provenance`: it names `type` and `vendorRecordId` and may name `device` and `source`; the engine adds the id and the provenance and validates the record. `$event` is the event (type, userId, resourceId, occurredAt). Helpers: $quantity(value, unit) gives {value, unit} or nothing for a missing value, $convert(value, from, to) with UCUM units, $kjToKcal, $msToS, $decimal(value, exponent), $glucoseMgdl(value, unit), $utc, $offsetOf, $offsetFromSeconds, $offsetFromMinutes, $offsetAt(instant, timeZone), $localToUtc(local, offset), $fromSeconds, $durationSeconds (ISO 8601), $series(start, intervalSeconds, values), $clockSeries(start, samplesByLocalClock), $sport(name).
    */
   map: string;
 }

@@ -117,3 +117,32 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
   offsetCache.set(key, offset);
   return offset;
 }
+
+/**
+ * Samples keyed by local clock time ("00:41": 76, Polar's sleep heart rate) as UTC samples. The keys follow the
+ * local day of `start` (an ISO time with its offset) and roll over to the next day when the clock goes back, so a
+ * night from 23:10 to 07:00 stays in order. The offset of `start` is used throughout (a daylight-saving change
+ * during the night would shift the later samples by the change).
+ */
+export function clockSeries(start: unknown, samples: unknown): { dateTime: string; value: number }[] | undefined {
+  if (start === undefined || start === null || samples === undefined || samples === null) return undefined;
+  if (typeof start !== "string" || typeof samples !== "object" || Array.isArray(samples)) return invalid("$clockSeries", samples);
+  const startMillis = Date.parse(start);
+  const offset = offsetOf(start);
+  const local = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})/.exec(start);
+  if (!local || Number.isNaN(startMillis) || !offset) return invalid("$clockSeries", start);
+  const offsetMinutes = (offset.startsWith("-") ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+  const midnightUtc = Date.parse(`${local[1]}T00:00:00Z`) - offsetMinutes * 60_000;
+  let previous = Number(local[2]) * 60 + Number(local[3]);
+  let day = 0;
+  const result: { dateTime: string; value: number }[] = [];
+  for (const [clock, value] of Object.entries(samples as Record<string, unknown>)) {
+    const time = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(clock);
+    if (!time || typeof value !== "number" || !Number.isFinite(value)) return invalid("$clockSeries", value);
+    const minute = Number(time[1]) * 60 + Number(time[2]);
+    if (minute < previous) day++;
+    previous = minute;
+    result.push({ dateTime: isoFromMillis(midnightUtc + (day * 1440 + minute) * 60_000 + Number(time[3] ?? 0) * 1000)!, value });
+  }
+  return result;
+}

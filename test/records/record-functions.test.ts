@@ -45,6 +45,15 @@ describe("record mapping helpers", () => {
     ]);
   });
 
+  it("reads samples keyed by local clock time across midnight", () => {
+    expect(f.clockSeries("2020-01-01T23:50:00+03:00", { "23:55": 60, "00:05": 58, "01:00": 55 })).toEqual([
+      { dateTime: "2020-01-01T20:55:00.000Z", value: 60 },
+      { dateTime: "2020-01-01T21:05:00.000Z", value: 58 },
+      { dateTime: "2020-01-01T22:00:00.000Z", value: 55 },
+    ]);
+    expect(() => f.clockSeries("2020-01-01T23:50:00+03:00", { "25:x": 1 })).toThrow(/\$clockSeries/);
+  });
+
   it("folds vendor sport names into families", () => {
     expect(["running", "TRAIL_RUNNING", "ROAD_BIKING", "cycling", "WATERSPORTS_WATERSKI", "Functional Fitness", "hiking"].map(f.sport)).toEqual([
       "running",
