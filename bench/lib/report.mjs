@@ -41,8 +41,8 @@ export function renderReport(results, baseline) {
     out.push("\n### Normalized records through the records mappings (expressions, ids, schema validation), target <= 1x JSON.parse of the payload");
     out.push(
       table(
-        ["vendor", "case", "payload bytes", "records", "records/s", "map us", "JSON.parse us", "ratio to parse", "target met"],
-        results.recordMapping.cases.map((c) => [c.vendor, c.case, c.payloadBytes, c.recordsPerPayload, c.recordsPerSecond, c.mapUsPerPayload, c.parseUsPerPayload, `${c.ratioToParse}x`, c.ratioToParse <= 1 ? "yes" : "no"]),
+        ["vendor", "case", "payload bytes", "records", "records/s", "map us", "JSON.parse us", "ratio to parse", "ratio (CPU time)", "target met"],
+        results.recordMapping.cases.map((c) => [c.vendor, c.case, c.payloadBytes, c.recordsPerPayload, c.recordsPerSecond, c.mapUsPerPayload, c.parseUsPerPayload, `${c.ratioToParse}x`, `${c.ratioToParseCpu}x`, c.ratioToParseCpu <= 1 ? "yes" : "no"]),
       ),
     );
   }

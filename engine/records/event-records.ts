@@ -18,3 +18,18 @@ export async function recordsOfEvent(vendors: readonly VendorDefinition[], event
     event: { type, userId, ...(resourceId === undefined ? {} : { resourceId }), ...(occurredAt === undefined ? {} : { occurredAt }) },
   });
 }
+
+/** The records a pull stream's data gives, by the vendor's `records` mappings that name the stream. */
+export async function recordsOfStream(
+  vendors: readonly VendorDefinition[],
+  vendorId: string,
+  stream: string,
+  data: unknown,
+  context: { readonly vendorUserId?: string; readonly fetchedAtMillis: number },
+): Promise<HealthRecord[]> {
+  const vendor = vendors.find((candidate) => candidate.id === vendorId);
+  if (!vendor?.manifest.records) return [];
+  const mapper = recordMapperOf(vendor.manifest);
+  if (!mapper.handles({ stream })) return [];
+  return mapper.map({ stream }, data, { vendorUserId: context.vendorUserId, fetchedAt: isoFromMillis(context.fetchedAtMillis)! });
+}

@@ -1,6 +1,6 @@
 export { RecordMapper, recordMapperOf } from "./record-mapper.js";
 export type { RecordContext, RecordSource } from "./record-mapper.js";
-export { recordsOfEvent } from "./event-records.js";
+export { recordsOfEvent, recordsOfStream } from "./event-records.js";
 export { recordId } from "./record-id.js";
 export { RECORD_TYPES, recordValidator } from "./record-schemas.js";
 export type { RecordType } from "./record-schemas.js";

@@ -6,7 +6,7 @@ import { isConnectorError } from "../../engine/errors.js";
 import { defineVendor } from "../../engine/manifest/loader.js";
 import type { VendorManifest } from "../../engine/manifest/manifest.generated.js";
 import { createJobProcessor, type EventDelivery } from "../../engine/queue/index.js";
-import { RecordMapper, recordId } from "../../engine/records/index.js";
+import { RecordMapper, recordId, recordsOfStream } from "../../engine/records/index.js";
 import { storeSealedConnection } from "../queue/support/connections.js";
 
 const SLEEP_MAP = `{
@@ -136,9 +136,12 @@ describe("record mapper", () => {
     ]);
   });
 
-  it("takes stream records by stream name", async () => {
-    const mapper = new RecordMapper(vendorWith([{ streams: ["sleep"], map: SLEEP_MAP }]).manifest);
-    expect(await mapper.map({ stream: "sleep" }, SLEEP, CONTEXT)).toHaveLength(1);
+  it("takes stream records by stream name, with the same ids as the same record from an event", async () => {
+    const vendor = vendorWith([{ streams: ["sleep"], events: ["sleep.updated"], map: SLEEP_MAP }]);
+    const fromStream = await recordsOfStream([vendor], "acme", "sleep", SLEEP, { vendorUserId: "u-1", fetchedAtMillis: Date.parse("2026-05-25T08:00:00Z") });
+    const fromEvent = await new RecordMapper(vendor.manifest).map({ event: "sleep.updated" }, SLEEP, CONTEXT);
+    expect(fromStream).toEqual(fromEvent);
+    expect(await recordsOfStream([vendor], "acme", "workouts", SLEEP, { fetchedAtMillis: 0 })).toEqual([]);
   });
 });
 
