@@ -1,36 +1,26 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import common from "../../schema/records/common.schema.json" with { type: "json" };
-import sleepSession from "../../schema/records/sleep-session.schema.json" with { type: "json" };
-import workout from "../../schema/records/workout.schema.json" with { type: "json" };
-import dailyActivity from "../../schema/records/daily-activity.schema.json" with { type: "json" };
-import heartRate from "../../schema/records/heart-rate.schema.json" with { type: "json" };
-import heartRateVariability from "../../schema/records/heart-rate-variability.schema.json" with { type: "json" };
-import restingHeartRate from "../../schema/records/resting-heart-rate.schema.json" with { type: "json" };
-import oxygenSaturation from "../../schema/records/oxygen-saturation.schema.json" with { type: "json" };
-import respiratoryRate from "../../schema/records/respiratory-rate.schema.json" with { type: "json" };
-import skinTemperature from "../../schema/records/skin-temperature.schema.json" with { type: "json" };
-import bodyMeasurement from "../../schema/records/body-measurement.schema.json" with { type: "json" };
-import bloodGlucose from "../../schema/records/blood-glucose.schema.json" with { type: "json" };
-import vendorScore from "../../schema/records/vendor-score.schema.json" with { type: "json" };
+import type { ErrorObject } from "ajv";
+import * as generatedValidators from "./record-validators.generated.js";
 import type { HealthRecord } from "./records.generated.js";
 
 export type RecordType = HealthRecord["type"];
 
-const SCHEMAS = [sleepSession, workout, dailyActivity, heartRate, heartRateVariability, restingHeartRate, oxygenSaturation, respiratoryRate, skinTemperature, bodyMeasurement, bloodGlucose, vendorScore];
+/** ajv's validate function as its standalone code exports it: errors on the function after a failed call. */
+export interface RecordValidator {
+  (record: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-/** Every record type, read from the schemas' `type` constants. */
-export const RECORD_TYPES: readonly RecordType[] = SCHEMAS.map((schema) => schema.properties.type.const as RecordType);
+/**
+ * One validator per record type, compiled by ajv from schema/records when `npm run generate:types` runs (standalone
+ * code), so neither a process nor a Lambda bundle carries the schema compiler or compiles at start-up.
+ */
+const VALIDATORS = new Map<string, RecordValidator>(Object.entries(generatedValidators as Record<string, RecordValidator>));
 
-let validators: Map<string, ValidateFunction> | undefined;
+/** Every record type of schema/records. */
+export const RECORD_TYPES: readonly RecordType[] = [...VALIDATORS.keys()] as RecordType[];
 
-/** One compiled validator per record type, made once per process at the first record. */
-export function recordValidator(type: string): ValidateFunction | undefined {
-  if (!validators) {
-    const ajv = new Ajv2020({ allErrors: false, strict: true, strictTypes: false, strictRequired: false });
-    ajv.addSchema(common);
-    validators = new Map(SCHEMAS.map((schema) => [schema.properties.type.const, ajv.compile(schema)]));
-  }
-  return validators.get(type);
+export function recordValidator(type: string): RecordValidator | undefined {
+  return VALIDATORS.get(type);
 }
 
 /** The first failure as a JSON pointer into the record and a message that quotes no value of the record. */
