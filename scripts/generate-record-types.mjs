@@ -37,9 +37,20 @@ const CODE_POINT_LENGTH = `function ucs2length(text) {
 }
 `;
 
+function withoutProse(value) {
+  if (Array.isArray(value)) return value.map(withoutProse);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key, inner]) => !((key === "description" || key === "title") && typeof inner === "string"))
+      .map(([key, inner]) => [key, withoutProse(inner)]),
+  );
+}
+
 export async function generateRecordValidators() {
   const names = (await readdir(schemaFolder)).filter((name) => name.endsWith(".schema.json") && name !== "health-record.schema.json").sort();
-  const schemas = await Promise.all(names.map(async (name) => JSON.parse(await readFile(new URL(name, schemaFolder), "utf8"))));
+  // Titles and descriptions are for people: validation does not read them, and the validators embed their schemas.
+  const schemas = await Promise.all(names.map(async (name) => withoutProse(JSON.parse(await readFile(new URL(name, schemaFolder), "utf8")))));
   const ajv = new Ajv2020({ schemas, code: { source: true, esm: true, lines: false }, inlineRefs: false, strict: true, strictTypes: false, strictRequired: false });
   const exports = Object.fromEntries(schemas.filter((schema) => schema.properties?.type?.const).map((schema) => [schema.properties.type.const, schema.$id]));
   let code = standaloneCode.default(ajv, exports);
