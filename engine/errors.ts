@@ -16,6 +16,7 @@ export type ConnectorErrorCode =
   | "replayed"
   | "malformed_body"
   | "body_too_large"
+  | "too_many_events"
   | "mapping_failed"
   // records
   | "record_invalid"

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from "../clock.js";
 import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
-import type { NormalizedEvent } from "../events.js";
+import type { Authenticity, NormalizedEvent } from "../events.js";
 import type { EventJob } from "../ports/job-queue.js";
 import { recordsOfEvent } from "../records/event-records.js";
 import type { HealthRecord } from "../records/records.generated.js";
@@ -13,6 +13,12 @@ export interface EventDelivery {
   readonly data: unknown;
   /** Our user id (the connection's), not the vendor's. */
   readonly userId: string;
+  /**
+   * The event's `authenticity`, passed on from the webhook: `unverified` when the vendor signs nothing, so anyone
+   * could have sent the notification. For a fetch event `data` comes from the vendor's API with the user's token,
+   * but which resource was fetched was still named by the unverified notification.
+   */
+  readonly authenticity: Authenticity;
   /** `data` as normalized health records by the manifest's `records` mappings (schema/records/); empty when none applies. */
   readonly records: readonly HealthRecord[];
 }
@@ -85,7 +91,9 @@ export function createJobProcessor(
     // A mapping that gives an invalid record throws: the job is retried, then dead-lettered, never half-delivered.
     const records = await recordsOfEvent(engine.vendors, event, data, clock());
     try {
-      await sink({ event, data, userId, records });
+      // A job stored before events carried authenticity says nothing: it is not taken as verified.
+      const authenticity = event.authenticity === "verified" ? "verified" : "unverified";
+      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity, records });
     } catch (error) {
       throw new SinkError(event, error);
     }

@@ -161,7 +161,7 @@ describe("job processor with records", () => {
     await storeSealedConnection(backends, { vendor: "acme", userId: "our-user", vendorUserId: "u-1" });
     const delivered: EventDelivery[] = [];
     const process = createJobProcessor(engine, (delivery) => void delivered.push(delivery), { clock: () => Date.parse("2026-05-25T08:00:00Z") });
-    const event = { id: "e-1", vendor: "acme", type: "sleep.updated", userId: "u-1", delivery: "push" as const, data: SLEEP };
+    const event = { id: "e-1", vendor: "acme", type: "sleep.updated", userId: "u-1", delivery: "push" as const, authenticity: "verified" as const, data: SLEEP };
     expect(await process({ event, enqueuedAt: Date.now() })).toEqual({ status: "delivered", userId: "our-user" });
     expect(delivered[0]!.data).toBe(SLEEP);
     expect(delivered[0]!.records).toMatchObject([{ id: recordId("acme", "u-1", "sleep_session", "7"), type: "sleep_session", provenance: { fetchedAt: "2026-05-25T08:00:00.000Z" } }]);
