@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../clock.js";
 import type { ConnectorEngine } from "../connector-engine.js";
-import { isConnectorError } from "../errors.js";
+import { isConnectorError, type ConnectorError } from "../errors.js";
 import type { Authenticity, NormalizedEvent } from "../events.js";
 import type { EventJob } from "../ports/job-queue.js";
 import { recordsOfEvent } from "../records/event-records.js";
@@ -21,6 +21,12 @@ export interface EventDelivery {
   readonly authenticity: Authenticity;
   /** `data` as normalized health records by the manifest's `records` mappings (schema/records/); empty when none applies. */
   readonly records: readonly HealthRecord[];
+  /**
+   * Why `records` is empty although a mapping applies: the data gave an invalid record (`record_invalid`, with the
+   * record id and JSON path) or the mapping failed (`mapping_failed`). The raw `data` is delivered all the same, and
+   * no record is half-filled; a retry would fail the same way, so the job is not retried for it.
+   */
+  readonly recordError?: ConnectorError;
 }
 
 /** The user's code. Throwing fails the job: it is retried, then dead-lettered. Must be idempotent (at-least-once). */
@@ -88,15 +94,29 @@ export function createJobProcessor(
         throw error;
       }
     }
-    // A mapping that gives an invalid record throws: the job is retried, then dead-lettered, never half-delivered.
-    const records = await recordsOfEvent(engine.vendors, event, data, clock());
+    const { records, recordError } = await normalized(engine, event, data, clock());
     try {
       // A job stored before events carried authenticity says nothing: it is not taken as verified.
       const authenticity = event.authenticity === "verified" ? "verified" : "unverified";
-      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity, records });
+      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity, records, ...(recordError ? { recordError } : {}) });
     } catch (error) {
       throw new SinkError(event, error);
     }
     return { status: "delivered", userId };
   };
+}
+
+/** All of the data's records, or none and the reason: a record is never half-filled, and the raw data still goes on. */
+async function normalized(
+  engine: Pick<ConnectorEngine, "vendors">,
+  event: NormalizedEvent,
+  data: unknown,
+  nowMillis: number,
+): Promise<{ records: readonly HealthRecord[]; recordError?: ConnectorError }> {
+  try {
+    return { records: await recordsOfEvent(engine.vendors, event, data, nowMillis) };
+  } catch (error) {
+    if (isConnectorError(error, "record_invalid") || isConnectorError(error, "mapping_failed")) return { records: [], recordError: error };
+    throw error;
+  }
 }

@@ -167,9 +167,13 @@ describe("job processor with records", () => {
     expect(delivered[0]!.records).toMatchObject([{ id: recordId("acme", "u-1", "sleep_session", "7"), type: "sleep_session", provenance: { fetchedAt: "2026-05-25T08:00:00.000Z" } }]);
 
     const broken = createJobProcessor(createConnectorEngine({ vendors: [vendorWith([{ events: ["sleep.updated"], map: '{ "type": "sleep_session", "vendorRecordId": id }' }])], backends, credentials: { acme: { clientId: "c", clientSecret: "s", settings: {} } } }), (delivery) => void delivered.push(delivery));
-    const error = await broken({ event, enqueuedAt: Date.now() }).catch((caught: unknown) => caught);
-    expect(isConnectorError(error, "record_invalid")).toBe(true); // thrown: the job is retried, then dead-lettered
-    expect(delivered).toHaveLength(1);
+    // An invalid record holds back neither the raw data nor the job: no records, and the typed reason beside the data.
+    expect(await broken({ event, enqueuedAt: Date.now() })).toEqual({ status: "delivered", userId: "our-user" });
+    expect(delivered).toHaveLength(2);
+    expect(delivered[1]!.data).toBe(SLEEP);
+    expect(delivered[1]!.records).toEqual([]);
+    expect(isConnectorError(delivered[1]!.recordError, "record_invalid")).toBe(true);
+    expect(delivered[1]!.recordError).toMatchObject({ vendor: "acme" });
     await engine.close();
   });
 });
