@@ -8,6 +8,8 @@ export type ConnectorErrorCode =
   | "unknown_vendor"
   | "vendor_retired"
   | "missing_setting"
+  /** The vendor's manifest does not declare what was asked for (OAuth, webhooks, a stream). */
+  | "not_supported"
   // webhooks
   | "missing_header"
   | "invalid_signature"

@@ -5,6 +5,7 @@ import { templateLookup, type VendorCredentials } from "../manifest/credentials.
 import { renderTemplate, type TemplateValue } from "../manifest/template.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
+import { resolveApiBaseUrl } from "./base-url.js";
 import { acquireCapacity, bucketsToPause, rateLimitBuckets } from "./rate-limit-gate.js";
 import { readRateLimitSignal } from "./rate-limit-headers.js";
 
@@ -69,7 +70,7 @@ export function createVendorApiClient(options: VendorApiClientOptions): KyInstan
   const headers: Record<string, string> = {};
   for (const [name, template] of Object.entries(api.headers ?? {})) headers[name] = renderTemplate(template, lookup);
   return ky.create({
-    prefixUrl: api.baseUrl,
+    prefixUrl: resolveApiBaseUrl(vendor.manifest, credentials),
     headers,
     retry: 0,
     timeout: false,

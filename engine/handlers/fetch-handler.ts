@@ -118,7 +118,7 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
 }
 
 async function receive(engine: ConnectorEngine, vendorId: string, request: Request, context: RequestContext, limitOverride: number | undefined) {
-  const manifestLimit = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks.maxBodyBytes;
+  const manifestLimit = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks?.maxBodyBytes;
   let rawBody: Uint8Array;
   try {
     rawBody = await readCappedBody(request, limitOverride ?? manifestLimit ?? DEFAULT_MAX_BODY_BYTES);

@@ -81,9 +81,43 @@ export type EventMapping = {
   delivery: "push" | "fetch";
   fetch?: ResourceFetch;
 };
+export type Pagination =
+  | {
+      type: "token";
+      /**
+       * JSONata over the response body giving the next token.
+       */
+      next: string;
+      /**
+       * Query (or form) parameter carrying the token.
+       */
+      param: string;
+    }
+  | {
+      type: "page";
+      param: string;
+      startAt?: number;
+      size: number;
+      sizeParam?: string;
+    }
+  | {
+      type: "offset";
+      param: string;
+      size: number;
+      sizeParam?: string;
+    }
+  | {
+      type: "link";
+    };
+/**
+ * Default: every stream.
+ *
+ * @minItems 1
+ */
+export type StreamNames = [string, ...string[]];
 
 /**
- * One cloud wearable vendor: OAuth 2.0, API and rate limits, webhook verification, handshakes and event mappings. Credentials never live here: `settings` names them and they come from the environment.
+ * One cloud wearable vendor: OAuth 2.0, API and rate limits, webhook verification, handshakes, event mappings and pull streams. Credentials never live here: `settings` names them and they come from the environment.
  */
 export interface VendorManifest {
   /**
@@ -102,9 +136,10 @@ export interface VendorManifest {
   settings?: {
     [k: string]: Setting;
   };
-  oauth: OAuth;
+  oauth?: OAuth;
   api: Api;
-  webhooks: Webhooks;
+  webhooks?: Webhooks;
+  sync?: Sync;
 }
 export interface Lifecycle {
   status: "active" | "deprecated" | "retired";
@@ -133,6 +168,9 @@ export interface Setting {
    */
   list?: boolean;
 }
+/**
+ * Absent for a vendor the engine does not authorize users with (an aggregator with its own credentials).
+ */
 export interface OAuth {
   authorizeUrl: string;
   tokenUrl: string;
@@ -236,6 +274,18 @@ export interface Api {
   allowedHosts?: string[];
   headers?: StringMap2;
   rateLimits?: RateLimits;
+  /**
+   * The API host chosen by a setting (Dexcom: US, EU and JP hosts). The setting's value must be one of the keys; `baseUrl` is the one used when the setting is not set. Every URL listed here is an allowed API host.
+   */
+  baseUrlBySetting?: {
+    /**
+     * Name of a declared setting.
+     */
+    setting: string;
+    urls: {
+      [k: string]: string;
+    };
+  };
 }
 /**
  * Static headers on every API call; values are Templates (Suunto: {settings.subscriptionKey}).
@@ -266,6 +316,9 @@ export interface RateLimits {
     retryAfter?: string;
   };
 }
+/**
+ * Absent for a vendor that pushes nothing (poll-only, e.g. Dexcom): its data comes from `sync` streams.
+ */
 export interface Webhooks {
   /**
    * How the body is encoded.
@@ -445,4 +498,110 @@ export interface ResourceFetch {
    * Statuses meaning the resource no longer exists: the job ends normally.
    */
   goneStatuses?: HttpStatus[];
+}
+/**
+ * Pull streams and their uses: backfill on connect, polling, reconciliation. See docs/sync.md.
+ */
+export interface Sync {
+  /**
+   * @minItems 1
+   */
+  streams: [Stream, ...Stream[]];
+  /**
+   * On connect, read this many days back (on a reconnect only the gap since the stream's checkpoint).
+   */
+  backfill?: {
+    days: number;
+    streams?: StreamNames;
+  };
+  /**
+   * Read from each stream's checkpoint to now on a schedule (vendors without webhooks).
+   */
+  poll?: {
+    everySeconds: number;
+    streams?: StreamNames;
+  };
+  /**
+   * Re-read a trailing window on a schedule and deliver only records not delivered before (dropped webhooks).
+   */
+  reconciliation?: {
+    everySeconds: number;
+    windowSeconds: number;
+    streams?: StreamNames;
+  };
+}
+export interface Stream {
+  /**
+   * Stream name: in checkpoints, deliveries (`stream`) and the CLI.
+   */
+  name: string;
+  /**
+   * pull: the response holds the records. request: the call asks the vendor to push the window's data later as webhooks (Garmin backfill); each window is asked for once and remembered.
+   */
+  mode?: "pull" | "request";
+  request: StreamRequest;
+  /**
+   * JSONata over the response body selecting the records (an array, or one record). Required for mode pull.
+   */
+  records?: string;
+  /**
+   * JSONata over one record giving its stable id: the de-duplication key, and the resourceId of the webhook events listed in `webhookEvents`.
+   */
+  recordId?: string;
+  /**
+   * JSONata over one record giving its time (ISO 8601 or epoch seconds): the incremental cursor, and `occurredAt` of the delivery.
+   */
+  cursor?: string;
+  /**
+   * `event.type` of delivered records. Default: the stream name.
+   */
+  eventType?: string;
+  /**
+   * Webhook event types carrying this stream's records (resourceId = recordId): a webhook delivery counts as delivered, so reconciliation sends only what the webhooks missed.
+   */
+  webhookEvents?: string[];
+  pagination?: Pagination;
+  /**
+   * Work is cut into windows of at most this size, one queue job each.
+   */
+  window: {
+    maxSeconds: number;
+  };
+  /**
+   * Incremental reads (poll, reconnect) start this long before the checkpoint, for late-arriving records.
+   */
+  lookbackSeconds?: number;
+  /**
+   * Pages read per window at most (a guard against a vendor that never stops paginating).
+   */
+  maxPages?: number;
+}
+/**
+ * One request per window (and page). Templates may use {window.start}, {window.end}, {userId}, {vendorUserId}, {clientId} and {settings.<name>}.
+ */
+export interface StreamRequest {
+  method: "GET" | "POST";
+  path: Template;
+  query?: StringMap;
+  form?: StringMap3;
+  /**
+   * How {window.start} and {window.end} are written: iso (2024-05-01T00:00:00.000Z), iso-seconds (…T00:00:00Z), iso-local (…T00:00:00, UTC without a zone: Dexcom), date (2024-05-01), epoch-seconds, epoch-milliseconds.
+   */
+  timeFormat?: "iso" | "iso-seconds" | "iso-local" | "date" | "epoch-seconds" | "epoch-milliseconds";
+  /**
+   * Statuses that count as success. Default: any 2xx. For mode request, e.g. [202, 409] (Garmin: 409 = this window was already requested).
+   *
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+  /**
+   * JSONata over a 2xx body that is true on success (Withings: status = 0). A false one is a vendor error.
+   */
+  success?: string;
+}
+/**
+ * Form-encoded body (Withings' services take POST forms).
+ */
+export interface StringMap3 {
+  [k: string]: string;
 }

@@ -1,4 +1,5 @@
 import { templateLookup } from "../manifest/credentials.js";
+import { oauthOf } from "../manifest/vendor-definition.js";
 import { renderTemplate } from "../manifest/template.js";
 import type { PendingAuthorizationStore } from "../ports/pending-authorization-store.js";
 import type { VendorContext } from "./context.js";
@@ -32,7 +33,7 @@ export async function authorizationUrl(
   parameters: AuthorizationUrlParameters,
 ): Promise<AuthorizationRequest> {
   const { vendor, credentials, clock } = context;
-  const oauth = vendor.manifest.oauth;
+  const oauth = oauthOf(vendor.manifest);
   const createdAt = clock();
   const expiresAt = createdAt + (oauth.pendingAuthorizationTtlSeconds ?? DEFAULT_PENDING_AUTHORIZATION_TTL_SECONDS) * 1000;
   const state = generateRandomState(expiresAt);

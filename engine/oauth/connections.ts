@@ -4,7 +4,7 @@ import { createVendorApiClient, type BearerTokenSource, type VendorApiClientOpti
 import { sleep, systemClock, type Clock } from "../clock.js";
 import { ConnectorError, isConnectorError, type ConnectorErrorCode } from "../errors.js";
 import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
-import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import { oauthOf, type VendorDefinition } from "../manifest/vendor-definition.js";
 import type { Encryptor } from "../ports/encryptor.js";
 import type { LeaseManager } from "../ports/lease.js";
 import type { PendingAuthorizationStore } from "../ports/pending-authorization-store.js";
@@ -158,13 +158,13 @@ export class TokenService {
     });
     const userId = pending.userId;
     const api = () => this.apiWithToken(userId, result.tokens.accessToken);
-    const vendorUserId = await resolveVendorUserId(vendor, this.options.vendor.manifest.oauth.userId, {
+    const vendorUserId = await resolveVendorUserId(vendor, oauthOf(this.options.vendor.manifest).userId, {
       tokenResponse: result,
       api,
       lookup: templateLookup(this.options.credentials, { userId }),
     });
     const lookup = templateLookup(this.options.credentials, { userId, vendorUserId });
-    for (const call of this.options.vendor.manifest.oauth.afterAuthorization ?? []) {
+    for (const call of oauthOf(this.options.vendor.manifest).afterAuthorization ?? []) {
       await performApiCall(api(), call, lookup, vendor);
     }
     const record = await this.write(userId, result.tokens, { vendorUserId, status: "active" }, "replace");

@@ -1,4 +1,5 @@
 import ky from "ky";
+import { oauthOf } from "../manifest/vendor-definition.js";
 import { ConnectorError } from "../errors.js";
 import { templateLookup } from "../manifest/credentials.js";
 import { evaluateExpression } from "../manifest/expressions.js";
@@ -27,7 +28,7 @@ export interface AuthorizationCodeGrant {
 export function authorizationCodeGrantRequest(context: VendorContext, grant: AuthorizationCodeGrant): Promise<TokenEndpointResult> {
   const parameters = new URLSearchParams({ grant_type: "authorization_code", code: grant.code, redirect_uri: grant.redirectUri });
   if (grant.codeVerifier) parameters.set("code_verifier", grant.codeVerifier);
-  return tokenEndpointRequest(context, context.vendor.manifest.oauth.tokenUrl, parameters, { requestedScopes: grant.requestedScopes });
+  return tokenEndpointRequest(context, oauthOf(context.vendor.manifest).tokenUrl, parameters, { requestedScopes: grant.requestedScopes });
 }
 
 /** RFC 6749 section 6, sent to `refreshUrl` where the vendor has one (COROS). A response without refresh_token keeps the old one. */
@@ -37,7 +38,7 @@ export function refreshTokenGrantRequest(context: VendorContext, previous: Token
       vendor: context.vendor.id,
     });
   }
-  const oauth = context.vendor.manifest.oauth;
+  const oauth = oauthOf(context.vendor.manifest);
   const parameters = new URLSearchParams({ grant_type: "refresh_token", refresh_token: previous.refreshToken });
   return tokenEndpointRequest(context, oauth.refreshUrl ?? oauth.tokenUrl, parameters, {
     requestedScopes: previous.scopes,
@@ -52,7 +53,7 @@ async function tokenEndpointRequest(
   parse: { requestedScopes: readonly string[]; previous?: TokenSet },
 ): Promise<TokenEndpointResult> {
   const { vendor, credentials, clock } = context;
-  const oauth = vendor.manifest.oauth;
+  const oauth = oauthOf(vendor.manifest);
   const lookup = templateLookup(credentials);
   for (const [name, value] of Object.entries(oauth.tokenParams ?? {})) parameters.set(name, renderTemplate(value, lookup));
   const headers = new Headers({ accept: "application/json" });

@@ -123,7 +123,7 @@ function reply(status: number, body: Record<string, string | number>): WebhookRe
 }
 
 function statusesOf(engine: ConnectorEngine, vendorId: string): Statuses {
-  const responses = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks.responses;
+  const responses = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks?.responses;
   return { ...DEFAULT_STATUSES, ...(responses ?? {}) } as Statuses;
 }
 

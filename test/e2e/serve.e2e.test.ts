@@ -168,7 +168,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
     const sample = () => readFileSync(new URL(`../fixtures/payloads/${SAMPLES[vendorId]!.file}`, import.meta.url));
     const headersFor = (body: Uint8Array | string, as = credentials()) => ({ "content-type": SAMPLES[vendorId]!.contentType, ...signWebhook(definition(), as, body) });
     const jobsOf = () => jobs.filter((report) => report.received.job.event.vendor === vendorId).length;
-    const responses = () => ({ accepted: 200, replayed: 409, invalidSignature: 401, ...definition().manifest.webhooks.responses });
+    const responses = () => ({ accepted: 200, replayed: 409, invalidSignature: 401, ...definition().manifest.webhooks!.responses });
 
     it("accepts a valid delivery, enqueues its events once, and answers a replay without enqueuing again", async () => {
       const body = sample();
@@ -204,7 +204,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
     });
 
     it("refuses a body over the limit with 413 before reading it", async () => {
-      const limit = definition().manifest.webhooks.maxBodyBytes ?? 1_048_576;
+      const limit = definition().manifest.webhooks!.maxBodyBytes ?? 1_048_576;
       const body = Buffer.alloc(limit + 1, 0x20);
       const response = await rawRequest(url(), { headers: { "content-type": "application/json", "content-length": String(body.byteLength) }, body });
       expect(response.status).toBe(413);
