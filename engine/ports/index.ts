@@ -6,3 +6,4 @@ export type { Lease, LeaseManager } from "./lease.js";
 export type { RateWindow, TakeResult, RateLimiter } from "./rate-limiter.js";
 export type { EventJob, EnqueueFailure, EnqueueResult, ReceivedJob, ReceiveOptions, JobQueue } from "./job-queue.js";
 export type { Backends } from "./backends.js";
+export type { StreamCheckpoint, SyncState, SyncStateStore } from "./sync-state-store.js";

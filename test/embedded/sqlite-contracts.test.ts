@@ -8,6 +8,7 @@ import {
   describePendingAuthorizationStoreContract,
   describeRateLimiterContract,
   describeReplayCacheContract,
+  describeSyncStateStoreContract,
   describeTokenStoreContract,
 } from "../contracts/index.js";
 import { fakeClock } from "./fake-clock.js";
@@ -34,6 +35,11 @@ function openBackends() {
 describeTokenStoreContract("sqlite", async () => {
   const { backends, cleanup } = openBackends();
   return { subject: backends.tokenStore, cleanup };
+});
+
+describeSyncStateStoreContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.syncState, now: time.now, advance: time.advance, cleanup };
 });
 
 describePendingAuthorizationStoreContract("sqlite", async () => {

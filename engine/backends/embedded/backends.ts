@@ -9,6 +9,7 @@ import { SqliteLeaseManager } from "./sqlite-lease-manager.js";
 import { SqlitePendingAuthorizationStore } from "./sqlite-pending-authorization-store.js";
 import { SqliteRateLimiter } from "./sqlite-rate-limiter.js";
 import { SqliteReplayCache } from "./sqlite-replay-cache.js";
+import { SqliteSyncStateStore } from "./sqlite-sync-state-store.js";
 import { SqliteTokenStore } from "./sqlite-token-store.js";
 
 
@@ -38,6 +39,7 @@ export function createEmbeddedBackends(options: EmbeddedBackendsOptions = {}): B
     rateLimiter: new SqliteRateLimiter(db, { clock }),
     jobQueue: new SqliteJobQueue(db, { clock, ...(options.maxReceives === undefined ? {} : { maxReceives: options.maxReceives }) }),
     encryptor: new LocalKeyEncryptor(keyring),
+    syncState: new SqliteSyncStateStore(db, { clock }),
     close: async () => {
       db.close();
     },

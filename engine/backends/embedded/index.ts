@@ -7,6 +7,8 @@ export { SqliteLeaseManager } from "./sqlite-lease-manager.js";
 export { SqliteRateLimiter } from "./sqlite-rate-limiter.js";
 export { SqliteJobQueue, type SqliteJobQueueOptions } from "./sqlite-job-queue.js";
 export { MemoryTokenStore } from "./memory-token-store.js";
+export { MemorySyncStateStore } from "./memory-sync-state-store.js";
+export { SqliteSyncStateStore } from "./sqlite-sync-state-store.js";
 export { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
 export { MemoryReplayCache } from "./memory-replay-cache.js";
 export { MemoryLeaseManager } from "./memory-lease-manager.js";

@@ -7,6 +7,7 @@ import { MemoryLeaseManager } from "./memory-lease-manager.js";
 import { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
 import { MemoryRateLimiter } from "./memory-rate-limiter.js";
 import { MemoryReplayCache } from "./memory-replay-cache.js";
+import { MemorySyncStateStore } from "./memory-sync-state-store.js";
 import { MemoryTokenStore } from "./memory-token-store.js";
 
 // Its own module, apart from the SQLite backends: a bundle that only needs memory ports must not pull in a native addon.
@@ -29,6 +30,7 @@ export function createMemoryBackends(options: MemoryBackendsOptions = {}): Backe
     rateLimiter: new MemoryRateLimiter({ clock }),
     jobQueue: new MemoryJobQueue({ clock, ...(options.maxReceives === undefined ? {} : { maxReceives: options.maxReceives }) }),
     encryptor: new LocalKeyEncryptor(options.keyring ?? createKeyring([{ id: "memory", key: randomBytes(KEY_BYTES) }])),
+    syncState: new MemorySyncStateStore({ clock }),
     close: async () => {},
   };
 }
