@@ -8,9 +8,10 @@ import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
 import type { Backends } from "./ports/backends.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
+import { createSyncService, type SyncService } from "./sync/sync-service.js";
 import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
 
-type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock">;
+type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock" | "afterConnect">;
 
 export interface ConnectorEngineOptions {
   readonly vendors: readonly VendorDefinition[];
@@ -35,6 +36,8 @@ export interface ConnectorEngine {
   /** After a failed enqueue: let the vendor's retry of this delivery through. */
   forgetDelivery(replayKey: string): Promise<void>;
   enqueueEvent(events: NormalizedEvent | readonly NormalizedEvent[]): Promise<EnqueueResult>;
+  /** Pull sync (vendors with `sync` streams): backfill, poll, reconciliation and on-demand runs, status per stream. */
+  readonly sync: SyncService;
   /** Our user behind a vendor's user id (webhooks carry the vendor's). */
   connectionOfVendorUser(vendorId: string, vendorUserId: string): Promise<StoredConnection | undefined>;
   close(): Promise<void>;
@@ -56,6 +59,7 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),
   });
+  let sync: SyncService | undefined;
   const tokenServices = new Map<string, TokenService>(
     served.map((vendor) => [
       vendor.id,
@@ -69,18 +73,22 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
         leases: backends.leases,
         rateLimiter: backends.rateLimiter,
         clock,
+        afterConnect: (userId) => sync!.connected(vendor.id, userId),
       }),
     ]),
   );
+  const tokenServiceOf = (vendorId: string): TokenService => {
+    const service = tokenServices.get(vendorId);
+    if (!service) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
+    return service;
+  };
+  sync = createSyncService({ vendors: served, credentials, tokenService: tokenServiceOf, backends, clock });
 
   return {
     vendors: served,
     backends,
-    vendor(vendorId) {
-      const service = tokenServices.get(vendorId);
-      if (!service) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
-      return service;
-    },
+    vendor: tokenServiceOf,
+    sync,
     verifyAndParse: (vendorId, request) => webhooks.verifyAndParse(vendorId, request),
     handshake: (vendorId, request) => webhooks.handshake(vendorId, request),
     forgetDelivery: (replayKey) => webhooks.forgetDelivery(replayKey),

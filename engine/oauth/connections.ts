@@ -38,6 +38,8 @@ export interface TokenServiceOptions {
   readonly defaultSkewSeconds?: number;
   /** Retry and rate-limit settings of the vendor API clients this service makes. */
   readonly api?: Partial<Omit<VendorApiClientOptions, "vendor" | "credentials" | "tokens" | "rateLimiter" | "userId">>;
+  /** Called after a connection is stored (engine/sync starts the backfill). Its failure does not fail the exchange. */
+  readonly afterConnect?: (userId: string) => Promise<void>;
 }
 
 export interface ExchangeCodeParameters {
@@ -168,6 +170,7 @@ export class TokenService {
       await performApiCall(api(), call, lookup, vendor);
     }
     const record = await this.write(userId, result.tokens, { vendorUserId, status: "active" }, "replace");
+    await this.options.afterConnect?.(userId).catch(() => undefined);
     return { userId, vendorUserId, tokens: result.tokens, connection: stateOf(record, result.tokens) };
   }
 

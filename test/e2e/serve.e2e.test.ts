@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/index.js";
@@ -59,6 +60,7 @@ function switchableBackends(directory: string): { backends: Backends; setQueueDo
     ...real,
     jobQueue: {
       enqueue: (events) => (down ? Promise.reject(new Error("SQLITE_BUSY: database is locked")) : jobQueue.enqueue(events)),
+      enqueueSync: (tasks) => jobQueue.enqueueSync(tasks),
       receive: (options) => jobQueue.receive(options),
       ack: (receipt) => jobQueue.ack(receipt),
       extendVisibility: (receipt, ms) => jobQueue.extendVisibility(receipt, ms),
@@ -167,7 +169,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
     const credentials = () => credentialsFromEnv(definition().manifest, ENV)!;
     const sample = () => readFileSync(new URL(`../fixtures/payloads/${SAMPLES[vendorId]!.file}`, import.meta.url));
     const headersFor = (body: Uint8Array | string, as = credentials()) => ({ "content-type": SAMPLES[vendorId]!.contentType, ...signWebhook(definition(), as, body) });
-    const jobsOf = () => jobs.filter((report) => report.received.job.event.vendor === vendorId).length;
+    const jobsOf = () => jobs.filter((report) => eventOf(report.received.job).vendor === vendorId).length;
     const responses = () => ({ accepted: 200, replayed: 409, invalidSignature: 401, ...definition().manifest.webhooks!.responses });
 
     it("accepts a valid delivery, enqueues its events once, and answers a replay without enqueuing again", async () => {
@@ -177,7 +179,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
       expect(first.status).toBe(responses().accepted);
       const processed = await eventually(() => (jobsOf() > 0 ? jobsOf() : undefined), 5000, `${vendorId} jobs`);
       // No user is connected for these vendor users: each job ends skipped (not_connected), which is still processed.
-      expect(jobs.filter((r) => r.received.job.event.vendor === vendorId).every((r) => r.result === "completed")).toBe(true);
+      expect(jobs.filter((r) => eventOf(r.received.job).vendor === vendorId).every((r) => r.result === "completed")).toBe(true);
 
       const replay = await rawRequest(url(), { headers, body });
       expect(replay.status).toBe(responses().replayed);

@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import { createConnectorEngine, type ConnectorEngine } from "../../engine/connector-engine.js";
@@ -185,7 +186,7 @@ describe("job processor: push-style events and users", () => {
     expect(result.reports.map((report) => report.received.receiveCount)).toEqual([1, 2, 3]);
     const failure = result.reports[0];
     expect(failure?.result === "failed" && failure.error).toBeInstanceOf(SinkError);
-    expect((await backends.jobQueue.listDeadLetters()).map((job) => job.event.id)).toContain(event.id);
+    expect((await backends.jobQueue.listDeadLetters()).map((job) => eventOf(job).id)).toContain(event.id);
     await expectQueueEmpty();
   });
 

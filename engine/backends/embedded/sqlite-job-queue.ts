@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { NormalizedEvent } from "../../events.js";
-import type { EnqueueResult, EventJob, JobQueue, ReceivedJob, ReceiveOptions } from "../../ports/job-queue.js";
+import type { EnqueueResult, Job, JobQueue, ReceivedJob, ReceiveOptions, SyncTask } from "../../ports/job-queue.js";
+import { checkSyncTask, syncJob } from "../../queue/job-message.js";
 import {
   DEFAULT_MAX_RECEIVES,
   DEFAULT_VISIBILITY_TIMEOUT_MS,
@@ -86,6 +87,16 @@ export class SqliteJobQueue implements JobQueue {
     return { enqueued: events.map((event) => event.id), failed: [] };
   }
 
+  /** A sync task is stored in the `event` column as `{"kind":"sync","task":...}`; an event never has a top-level kind. */
+  async enqueueSync(tasks: readonly SyncTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const rows = tasks.map((task) => JSON.stringify({ kind: "sync", task: checkSyncTask(task) }));
+    writeTransaction(this.db, () => {
+      const now = this.clock();
+      for (const row of rows) this.statements.insert.run(randomUUID(), row, now, now);
+    });
+  }
+
   receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {
     return longPoll(() => this.deliver(options), options.waitMs, { intervalMs: this.pollIntervalMs });
   }
@@ -106,11 +117,8 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   /** Jobs that were delivered `maxReceives` times without being acknowledged. */
-  async listDeadLetters(): Promise<EventJob[]> {
-    return guard(() => this.statements.deadLetters.all()).map((row) => ({
-      event: JSON.parse(row.event) as NormalizedEvent,
-      enqueuedAt: row.enqueued_at,
-    }));
+  async listDeadLetters(): Promise<Job[]> {
+    return guard(() => this.statements.deadLetters.all()).map((row) => jobOfRow(row.event, row.enqueued_at));
   }
 
   private deliver(options: ReceiveOptions): ReceivedJob[] {
@@ -133,7 +141,7 @@ export class SqliteJobQueue implements JobQueue {
           const deliveryToken = newDeliveryToken();
           this.statements.deliver.run(deliveryToken, now + visibilityTimeoutMs, row.id);
           delivered.push({
-            job: { event: JSON.parse(row.event) as NormalizedEvent, enqueuedAt: row.enqueued_at },
+            job: jobOfRow(row.event, row.enqueued_at),
             receipt: encodeReceipt({ jobId: row.id, deliveryToken }),
             receiveCount: row.receive_count + 1,
           });
@@ -142,4 +150,10 @@ export class SqliteJobQueue implements JobQueue {
       }
     });
   }
+}
+
+function jobOfRow(stored: string, enqueuedAt: number): Job {
+  const parsed = JSON.parse(stored) as { kind?: unknown; task?: unknown };
+  if (parsed.kind === "sync") return syncJob(parsed.task as SyncTask, enqueuedAt);
+  return { event: parsed as NormalizedEvent, enqueuedAt };
 }
