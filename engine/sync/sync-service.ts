@@ -154,7 +154,12 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         if (planned?.enqueued) planned = undefined;
         if (planned) return state;
         const from = runStart(sync, stream, state, task);
-        if (from === undefined || from >= task.until) return state;
+        if (from === undefined) return state;
+        if (from >= task.until) {
+          // Nothing to read yet; recorded, so the schedule counts this run.
+          const finished = { runId: task.runId, from: task.until, to: task.until, records: 0, finishedAt: clock() };
+          return { ...state, last: { ...state.last, [task.purpose]: finished } };
+        }
         const total = windowsOf(from, task.until, windowMs).length;
         planned = { purpose: task.purpose, from, to: task.until, windowMs, total, done: [], records: 0, startedAt: clock() };
         return { ...state, runs: { ...state.runs, [task.runId]: planned } };

@@ -25,7 +25,7 @@ export interface RecordsApiRequest {
  * - GET /v1/offset?start&end&offset&limit      `{ items }`
  * - GET /v1/linked?start&end[&after]           `[...]` with `Link: <abs url>; rel="next"`
  * - POST /measure (form: action=getmeas, startdate, enddate[, offset])  `{ status: 0, body: { measuregrps, more, offset } }`
- * - GET /v3/users/self/egvs?startDate&endDate  ISO without zone; `{ recordType, userId, records }`
+ * - GET /v3/users/self/egvs (and /events)?startDate&endDate  ISO without zone; `{ recordType, userId, records }`
  */
 export interface RecordsApi {
   readonly url: string;
@@ -114,7 +114,7 @@ export async function startRecordsApi(): Promise<RecordsApi> {
           body: { measuregrps: page.map((r) => ({ grpid: r.id, date: r.time / 1000, measures: [{ value: r.value, type: 1, unit: 0 }] })), more: more ? 1 : 0, offset: more ? offset + PAGE : 0 },
         });
       }
-      if (path === "/v3/users/self/egvs") {
+      if (path === "/v3/users/self/egvs" || path === "/v3/users/self/events") {
         const parse = (text: string | undefined) => (text && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(text) ? Date.parse(`${text}Z`) : Number.NaN);
         const start = parse(query.startDate);
         const end = parse(query.endDate);
