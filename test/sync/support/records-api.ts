@@ -25,6 +25,8 @@ export interface RecordsApiRequest {
  * - GET /v1/offset?start&end&offset&limit      `{ items }`
  * - GET /v1/linked?start&end[&after]           `[...]` with `Link: <abs url>; rel="next"`
  * - POST /measure (form: action=getmeas, startdate, enddate[, offset])  `{ status: 0, body: { measuregrps, more, offset } }`
+ * - GET /wellness-api/rest/backfill/dailies?summaryStartTimeInSeconds&summaryEndTimeInSeconds  202, or 409 when the
+ *   range overlaps one asked for before (Garmin: the data then comes as pushes, never twice)
  * - GET /v3/users/self/egvs (and /events)?startDate&endDate  ISO without zone; `{ recordType, userId, records }`
  */
 export interface RecordsApi {
@@ -51,6 +53,7 @@ export async function startRecordsApi(): Promise<RecordsApi> {
   let holdPredicate: ((request: { path: string; query: Record<string, string> }) => boolean) | undefined;
   const waiting: (() => void)[] = [];
   let held = 0;
+  const backfillRanges = new Map<string, [number, number][]>();
 
   const inRange = (userId: string, start: number, end: number) => (byUser.get(userId) ?? []).filter((record) => record.time >= start && record.time < end);
 
@@ -97,7 +100,8 @@ export async function startRecordsApi(): Promise<RecordsApi> {
         const page = all.slice(after, after + PAGE);
         const headers: Record<string, string> = {};
         if (after + PAGE < all.length) {
-          const next = new URL(`/v1/linked?start=${query.start}&end=${query.end}&after=${after + PAGE}`, `http://${req.headers.host}`);
+          // `linkhost` lets a test play a vendor whose next link points at another host.
+          const next = new URL(`/v1/linked?start=${query.start}&end=${query.end}&after=${after + PAGE}`, `http://${query.linkhost ?? req.headers.host}`);
           headers.link = `<${next.href}>; rel="next", <http://${req.headers.host}/v1/linked>; rel="first"`;
         }
         return answer(200, page, headers);
@@ -122,6 +126,16 @@ export async function startRecordsApi(): Promise<RecordsApi> {
         if (end - start > DEXCOM_MAX_RANGE_MS) return answer(400, { error: "The time window exceeds the maximum allowed" });
         const records = inRange(token, start, end).map((r) => ({ recordId: r.id, systemTime: new Date(r.time).toISOString().slice(0, 19), value: r.value, unit: "mg/dL" }));
         return answer(200, { recordType: "egv", recordVersion: "3.0", userId: token, records });
+      }
+      if (path === "/wellness-api/rest/backfill/dailies") {
+        const start = seconds("summaryStartTimeInSeconds");
+        const end = seconds("summaryEndTimeInSeconds");
+        if (!(end > start)) return answer(400, { errorMessage: "bad range" });
+        const asked = backfillRanges.get(token) ?? [];
+        if (asked.some(([from, to]) => start < to && from < end)) return answer(409, { errorMessage: "duplicate backfill" });
+        asked.push([start, end]);
+        backfillRanges.set(token, asked);
+        return answer(202);
       }
       answer(404, { error: "no such route" });
     })().catch((error: unknown) => {
