@@ -8,6 +8,7 @@ export { createBundledLambdaHandler } from "./lambda-bundle.js";
 export { backendsFromEnvironment } from "./lambda-backends.js";
 export { lazyEngine } from "./lazy-engine.js";
 export type { EngineSource } from "./lazy-engine.js";
+export { createScheduledSyncHandler } from "./lambda-scheduled.js";
 export { startLocalServer } from "./local-server.js";
 export type { LocalServer, LocalServerOptions, UnconfiguredVendor } from "./local-server.js";
 export { adminOrLoopback } from "./local-authorization.js";
