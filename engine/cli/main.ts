@@ -29,6 +29,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
     run: initAwsCommand,
     usage: "init-aws --table <name> [--queue <name>] [--max-receives <n>] [--kms-alias <alias>]   create the AWS resources",
   },
+  sync: { run: async (io, args) => (await import("./commands/sync.js")).syncCommand(io, args), usage: "sync <vendor> <userId> [--since 30d] [--stream <name>] [--status]   read a user's streams now, or show sync status" },
   "verify-webhook": {
     run: verifyWebhookCommand,
     usage: "verify-webhook <vendor> --headers <json file> --body <file> --secret <secret> [--now <t>] [--source-ip <ip>]",

@@ -28,6 +28,30 @@ describe("job message codec", () => {
   });
 });
 
+describe("sync job messages", () => {
+  const window = { kind: "sync-window", vendor: "whoop", userId: "u1", stream: "sleep", purpose: "backfill", runId: "backfill-1-ab", index: 2, from: 1_000, to: 2_000 } as const;
+  const plan = { kind: "sync-plan", vendor: "whoop", userId: "u1", purpose: "poll", runId: "poll-1-ab", until: 5_000, streams: ["sleep"] } as const;
+
+  it("round-trips plan and window tasks", () => {
+    for (const task of [window, plan]) {
+      const job = { kind: "sync" as const, task, enqueuedAt: 7 };
+      expect(decodeJobMessage(encodeJobMessage(job))).toEqual(job);
+    }
+  });
+
+  it.each([
+    ["unknown kind", { ...window, kind: "sync-everything" }],
+    ["unknown purpose", { ...window, purpose: "exfiltrate" }],
+    ["empty window", { ...window, to: 1_000 }],
+    ["negative index", { ...window, index: -1 }],
+    ["no user", { ...window, userId: "" }],
+    ["streams not names", { ...plan, streams: [1] }],
+    ["until not a time", { ...plan, until: "soon" }],
+  ])("refuses a sync task that is not one (%s)", (_name, task) => {
+    expect(() => decodeJobMessage(JSON.stringify({ kind: "sync", task, enqueuedAt: 1 }))).toThrow(ConnectorError);
+  });
+});
+
 describe("retry delay", () => {
   it("doubles with the receive count, with jitter, up to the cap", () => {
     for (let receiveCount = 1; receiveCount <= 12; receiveCount++) {
