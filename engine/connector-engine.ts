@@ -8,10 +8,11 @@ import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
 import type { Backends } from "./ports/backends.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
+import { createSubscriptionService, type SubscriptionService } from "./subscriptions/subscription-service.js";
 import { createSyncService, type SyncService } from "./sync/sync-service.js";
 import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
 
-type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock" | "afterConnect">;
+type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock" | "afterConnect" | "beforeRevoke">;
 
 export interface ConnectorEngineOptions {
   readonly vendors: readonly VendorDefinition[];
@@ -38,6 +39,8 @@ export interface ConnectorEngine {
   enqueueEvent(events: NormalizedEvent | readonly NormalizedEvent[]): Promise<EnqueueResult>;
   /** Pull sync (vendors with `sync` streams): backfill, poll, reconciliation and on-demand runs, status per stream. */
   readonly sync: SyncService;
+  /** Declared webhook subscriptions: app-level sync and renewal, per-user ones on connect and revoke. */
+  readonly subscriptions: SubscriptionService;
   /** Our user behind a vendor's user id (webhooks carry the vendor's). */
   connectionOfVendorUser(vendorId: string, vendorUserId: string): Promise<StoredConnection | undefined>;
   close(): Promise<void>;
@@ -60,6 +63,7 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     ...(options.hooks ? { hooks: options.hooks } : {}),
   });
   let sync: SyncService | undefined;
+  let subscriptions: SubscriptionService | undefined;
   const tokenServices = new Map<string, TokenService>(
     served.map((vendor) => [
       vendor.id,
@@ -73,7 +77,12 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
         leases: backends.leases,
         rateLimiter: backends.rateLimiter,
         clock,
-        afterConnect: (userId) => sync!.connected(vendor.id, userId),
+        // A failed subscription fails the connection (no data would arrive); a failed backfill enqueue is healed by the schedule.
+        afterConnect: async (userId) => {
+          await subscriptions!.userConnected(vendor.id, userId);
+          await sync!.connected(vendor.id, userId).catch(() => undefined);
+        },
+        beforeRevoke: (userId) => subscriptions!.userRevoking(vendor.id, userId),
       }),
     ]),
   );
@@ -83,12 +92,20 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     return service;
   };
   sync = createSyncService({ vendors: served, credentials, tokenService: tokenServiceOf, backends, clock });
+  subscriptions = createSubscriptionService({
+    vendors: served,
+    credentials,
+    tokenService: tokenServiceOf,
+    connection: (vendorId, userId) => backends.tokenStore.get(vendorId, userId),
+    clock,
+  });
 
   return {
     vendors: served,
     backends,
     vendor: tokenServiceOf,
     sync,
+    subscriptions,
     verifyAndParse: (vendorId, request) => webhooks.verifyAndParse(vendorId, request),
     handshake: (vendorId, request) => webhooks.handshake(vendorId, request),
     forgetDelivery: (replayKey) => webhooks.forgetDelivery(replayKey),

@@ -115,6 +115,19 @@ export type Pagination =
  * @minItems 1
  */
 export type StreamNames = [string, ...string[]];
+/**
+ * The subscriptions that should exist, one per item; an item's fields fill {item.<field>}.
+ *
+ * @minItems 1
+ */
+export type SubscriptionItems = [
+  {
+    [k: string]: string;
+  },
+  ...{
+    [k: string]: string;
+  }[]
+];
 
 /**
  * One cloud wearable vendor: OAuth 2.0, API and rate limits, webhook verification, handshakes, event mappings and pull streams. Credentials never live here: `settings` names them and they come from the environment.
@@ -140,6 +153,7 @@ export interface VendorManifest {
   api: Api;
   webhooks?: Webhooks;
   sync?: Sync;
+  subscriptions?: Subscriptions;
 }
 export interface Lifecycle {
   status: "active" | "deprecated" | "retired";
@@ -604,4 +618,110 @@ export interface StreamRequest {
  */
 export interface StringMap3 {
   [k: string]: string;
+}
+/**
+ * Webhook subscriptions the vendor needs before it sends anything. See docs/subscriptions.md.
+ */
+export interface Subscriptions {
+  /**
+   * App-level subscriptions (Oura), authenticated with app credentials, reconciled by `synheart-connector subscriptions sync` and renewed by the schedule.
+   */
+  app?: {
+    headers: StringMap4;
+    items: SubscriptionItems;
+    /**
+     * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+     */
+    key: string;
+    list: {
+      request: SubscriptionCall;
+      /**
+       * JSONata over the list response selecting the subscriptions.
+       */
+      records: string;
+      /**
+       * JSONata over one subscription giving the same key as `key` gives its item.
+       */
+      key: string;
+      /**
+       * JSONata over one subscription giving its id ({subscription.id}).
+       */
+      id: string;
+      /**
+       * JSONata over one subscription giving its expiry (ISO 8601 or epoch seconds).
+       */
+      expiresAt?: string;
+    };
+    create: SubscriptionCall;
+    renew?: {
+      request: SubscriptionCall;
+      /**
+       * Renew when the subscription expires within this long.
+       */
+      beforeExpirySeconds: number;
+    };
+    delete?: SubscriptionCall1;
+  };
+  /**
+   * Per-user subscriptions (Withings notify), made with the user's token when the user connects and removed before revocation.
+   */
+  user?: {
+    items: SubscriptionItems;
+    create: SubscriptionCall;
+    delete: SubscriptionCall;
+  };
+}
+/**
+ * App authentication headers (Oura: x-client-id, x-client-secret); Templates.
+ */
+export interface StringMap4 {
+  [k: string]: string;
+}
+/**
+ * A declared API call under api.baseUrl. Templates may use {clientId}, {clientSecret}, {settings.<name>}, {item.<field>}, {subscription.id}, and for per-user calls {userId} and {vendorUserId}.
+ */
+export interface SubscriptionCall {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: Template;
+  query?: StringMap;
+  form?: StringMap5;
+  /**
+   * JSON body; string values are Templates.
+   */
+  json?: {};
+  /**
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+  /**
+   * JSONata over a 2xx body that is true on success (Withings: status = 0).
+   */
+  success?: string;
+}
+/**
+ * Form-encoded body (Withings notify).
+ */
+export interface StringMap5 {
+  [k: string]: string;
+}
+/**
+ * A declared API call under api.baseUrl. Templates may use {clientId}, {clientSecret}, {settings.<name>}, {item.<field>}, {subscription.id}, and for per-user calls {userId} and {vendorUserId}.
+ */
+export interface SubscriptionCall1 {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: Template;
+  query?: StringMap;
+  form?: StringMap5;
+  /**
+   * JSON body; string values are Templates.
+   */
+  json?: {};
+  /**
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+  /**
+   * JSONata over a 2xx body that is true on success (Withings: status = 0).
+   */
+  success?: string;
 }

@@ -38,8 +38,10 @@ export interface TokenServiceOptions {
   readonly defaultSkewSeconds?: number;
   /** Retry and rate-limit settings of the vendor API clients this service makes. */
   readonly api?: Partial<Omit<VendorApiClientOptions, "vendor" | "credentials" | "tokens" | "rateLimiter" | "userId">>;
-  /** Called after a connection is stored (engine/sync starts the backfill). Its failure does not fail the exchange. */
+  /** Called after a connection is stored (per-user subscriptions, the backfill). Its failure fails the exchange. */
   readonly afterConnect?: (userId: string) => Promise<void>;
+  /** Called with the tokens still stored, before revocation (per-user subscriptions). Its failure is ignored. */
+  readonly beforeRevoke?: (userId: string) => Promise<void>;
 }
 
 export interface ExchangeCodeParameters {
@@ -170,7 +172,7 @@ export class TokenService {
       await performApiCall(api(), call, lookup, vendor);
     }
     const record = await this.write(userId, result.tokens, { vendorUserId, status: "active" }, "replace");
-    await this.options.afterConnect?.(userId).catch(() => undefined);
+    await this.options.afterConnect?.(userId);
     return { userId, vendorUserId, tokens: result.tokens, connection: stateOf(record, result.tokens) };
   }
 
@@ -194,6 +196,7 @@ export class TokenService {
   async revokeTokens(userId: string): Promise<RevokeResult> {
     const record = await this.options.tokenStore.get(this.vendorId, userId);
     if (!record) return { revokedAtVendor: false, vendorRevocation: { outcome: "not_connected" }, deleted: false };
+    await this.options.beforeRevoke?.(userId).catch(() => undefined);
     let vendorRevocation: VendorRevocation = { outcome: "failed", code: "decryption_failed", reason: "tokens could not be opened" };
     try {
       const tokens = await this.open(record);

@@ -1,5 +1,6 @@
 import { sleep } from "../clock.js";
 import type { LeaseManager } from "../ports/lease.js";
+import type { SubscriptionChange, SubscriptionService } from "../subscriptions/subscription-service.js";
 import type { SyncService } from "./sync-service.js";
 
 /** The lease every scheduler instance takes for a tick: one tick at a time across a fleet. */
@@ -10,21 +11,30 @@ export interface ScheduledSyncResult {
   readonly ran: boolean;
   /** Runs started (poll, reconciliation, missed backfills). */
   readonly started: number;
+  /** App-level subscriptions created or renewed. */
+  readonly subscriptions?: readonly SubscriptionChange[];
 }
 
 /**
- * One tick of the sync schedule: starts the poll and reconciliation runs that are due, under a lease, so two processes
+ * One tick of the sync schedule: starts the poll and reconciliation runs that are due and creates or renews app-level
+ * webhook subscriptions (renewal before expiry), under a lease, so two processes
  * (or two overlapping scheduled invocations on AWS) never run the schedule at once. What is due is read from the
  * stream checkpoints, so a tick that runs again soon after starts nothing twice.
  */
 export async function runScheduledSync(
-  engine: { readonly sync: Pick<SyncService, "startDueRuns">; readonly backends: { readonly leases: LeaseManager } },
+  engine: {
+    readonly sync: Pick<SyncService, "startDueRuns">;
+    readonly subscriptions?: Pick<SubscriptionService, "syncApp">;
+    readonly backends: { readonly leases: LeaseManager };
+  },
   options: { readonly leaseMs?: number } = {},
 ): Promise<ScheduledSyncResult> {
   const lease = await engine.backends.leases.tryAcquire(SYNC_SCHEDULE_LEASE, options.leaseMs ?? 5 * 60_000);
   if (!lease) return { ran: false, started: 0 };
   try {
-    return { ran: true, started: await engine.sync.startDueRuns() };
+    const started = await engine.sync.startDueRuns();
+    const subscriptions = engine.subscriptions ? await engine.subscriptions.syncApp() : [];
+    return { ran: true, started, ...(subscriptions.length > 0 ? { subscriptions } : {}) };
   } finally {
     await engine.backends.leases.release(lease).catch(() => undefined);
   }
