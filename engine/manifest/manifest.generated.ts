@@ -661,6 +661,10 @@ export interface Subscriptions {
       beforeExpirySeconds: number;
     };
     delete?: SubscriptionCall1;
+    /**
+     * A setting that turns these subscriptions on: without a value for it they are not made (an operator opts in by setting it, e.g. the public webhook URL).
+     */
+    enabledBy?: string;
   };
   /**
    * Per-user subscriptions (Withings notify), made with the user's token when the user connects and removed before revocation.
@@ -669,6 +673,10 @@ export interface Subscriptions {
     items: SubscriptionItems;
     create: SubscriptionCall;
     delete: SubscriptionCall;
+    /**
+     * A setting that turns these subscriptions on: without a value for it they are not made (an operator opts in by setting it, e.g. the public webhook URL).
+     */
+    enabledBy?: string;
   };
 }
 /**

@@ -1,5 +1,5 @@
 import type { ApiCall, VendorManifest } from "./manifest.generated.js";
-import { checkSync } from "./sync-checks.js";
+import { checkSubscriptions, checkSync } from "./sync-checks.js";
 import { compileExpression } from "./expressions.js";
 import { placeholdersOf } from "./template.js";
 
@@ -89,6 +89,9 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
 
   // sync
   if (manifest.sync) findings.push(...checkSync(manifest.sync, { expression, template, templatesInObject, apiCallPlaceholders: API_CALL }));
+  if (manifest.subscriptions) {
+    findings.push(...checkSubscriptions(manifest.subscriptions, declaredSettings, { expression, template, templatesInObject, apiCallPlaceholders: API_CALL }));
+  }
   if (!webhooks && !manifest.sync) {
     findings.push({ path: [], severity: "error", message: "a vendor needs webhooks or sync streams: without either no data can arrive" });
   }

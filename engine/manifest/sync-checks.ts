@@ -1,4 +1,4 @@
-import type { Sync } from "./manifest.generated.js";
+import type { SubscriptionCall, Subscriptions, Sync } from "./manifest.generated.js";
 
 type Path = (string | number)[];
 
@@ -48,6 +48,42 @@ export function checkSync(sync: Sync, tools: SyncCheckTools): Finding[] {
     sync[use]?.streams?.forEach((name, i) => {
       if (!names.has(name)) findings.push({ path: ["sync", use, "streams", i], severity: "error", message: `no stream named "${name}"` });
     });
+  }
+  return findings;
+}
+
+/** Checks of `subscriptions`: expressions compile, placeholders exist, `enabledBy` names a declared setting. */
+export function checkSubscriptions(subscriptions: Subscriptions, declaredSettings: ReadonlySet<string>, tools: SyncCheckTools): Finding[] {
+  const findings: Finding[] = [];
+  const allowed = [...tools.apiCallPlaceholders, "clientSecret", "item.*", "subscription.id"];
+  const call = (value: SubscriptionCall | undefined, path: Path) => {
+    if (!value) return;
+    tools.template(value.path, [...path, "path"], allowed);
+    tools.templatesInObject(value.query, [...path, "query"], allowed);
+    tools.templatesInObject(value.form, [...path, "form"], allowed);
+    tools.templatesInObject(value.json, [...path, "json"], allowed);
+    tools.expression(value.success, [...path, "success"]);
+  };
+  const enabledBy = (setting: string | undefined, path: Path) => {
+    if (setting !== undefined && !declaredSettings.has(setting)) findings.push({ path, severity: "error", message: `setting "${setting}" is not declared in "settings"` });
+  };
+  const { app, user } = subscriptions;
+  if (app) {
+    const path: Path = ["subscriptions", "app"];
+    enabledBy(app.enabledBy, [...path, "enabledBy"]);
+    tools.templatesInObject(app.headers, [...path, "headers"], ["clientId", "clientSecret", "settings.*"]);
+    tools.template(app.key, [...path, "key"], ["item.*"]);
+    call(app.list.request, [...path, "list", "request"]);
+    for (const field of ["records", "key", "id", "expiresAt"] as const) tools.expression(app.list[field], [...path, "list", field]);
+    call(app.create, [...path, "create"]);
+    call(app.renew?.request, [...path, "renew", "request"]);
+    call(app.delete, [...path, "delete"]);
+  }
+  if (user) {
+    const path: Path = ["subscriptions", "user"];
+    enabledBy(user.enabledBy, [...path, "enabledBy"]);
+    call(user.create, [...path, "create"]);
+    call(user.delete, [...path, "delete"]);
   }
   return findings;
 }

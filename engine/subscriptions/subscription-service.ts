@@ -50,6 +50,8 @@ export interface SubscriptionService {
   userConnected(vendorId: string, userId: string): Promise<void>;
   /** Before the tokens are revoked and deleted: the user's subscriptions are removed with the user's token. */
   userRevoking(vendorId: string, userId: string): Promise<void>;
+  /** Served vendors with app-level subscriptions turned on. */
+  readonly appVendorIds: readonly string[];
 }
 
 export function createSubscriptionService(options: SubscriptionServiceOptions): SubscriptionService {
@@ -112,9 +114,15 @@ export function createSubscriptionService(options: SubscriptionServiceOptions): 
     return changes;
   };
 
+  const enabled = (vendorId: string, setting: string | undefined) => {
+    if (setting === undefined) return true;
+    const value = options.credentials[vendorId]?.settings[setting];
+    return value !== undefined && value.length > 0;
+  };
+
   const userCalls = async (vendorId: string, userId: string, which: "create" | "delete") => {
     const user = byId.get(vendorId)?.manifest.subscriptions?.user;
-    if (!user) return;
+    if (!user || !enabled(vendorId, user.enabledBy)) return;
     const connection = await options.connection(vendorId, userId);
     if (!connection) return;
     const client = options.tokenService(vendorId).api(userId);
@@ -125,11 +133,13 @@ export function createSubscriptionService(options: SubscriptionServiceOptions): 
   };
 
   return {
+    appVendorIds: [...byId.values()].filter((vendor) => vendor.manifest.subscriptions?.app && enabled(vendor.id, vendor.manifest.subscriptions.app.enabledBy)).map((vendor) => vendor.id),
     async syncApp(sync = {}) {
       const changes: SubscriptionChange[] = [];
       for (const vendorId of sync.vendors ?? [...byId.keys()]) {
         const vendor = byId.get(vendorId);
         const app = vendor?.manifest.subscriptions?.app;
+        if (vendor && app && !enabled(vendorId, app.enabledBy)) continue;
         if (!vendor || !app) {
           if (sync.vendors) throw new ConnectorError("not_supported", `${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)} declares no app-level subscriptions (or is not served)`);
           continue;

@@ -13,6 +13,8 @@ export interface ScheduledSyncResult {
   readonly started: number;
   /** App-level subscriptions created or renewed. */
   readonly subscriptions?: readonly SubscriptionChange[];
+  /** Vendors whose subscription sync failed this tick (retried at the next). */
+  readonly subscriptionErrors?: readonly { readonly vendor: string; readonly error: unknown }[];
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ScheduledSyncResult {
 export async function runScheduledSync(
   engine: {
     readonly sync: Pick<SyncService, "startDueRuns">;
-    readonly subscriptions?: Pick<SubscriptionService, "syncApp">;
+    readonly subscriptions?: Pick<SubscriptionService, "syncApp" | "appVendorIds">;
     readonly backends: { readonly leases: LeaseManager };
   },
   options: { readonly leaseMs?: number } = {},
@@ -33,8 +35,22 @@ export async function runScheduledSync(
   if (!lease) return { ran: false, started: 0 };
   try {
     const started = await engine.sync.startDueRuns();
-    const subscriptions = engine.subscriptions ? await engine.subscriptions.syncApp() : [];
-    return { ran: true, started, ...(subscriptions.length > 0 ? { subscriptions } : {}) };
+    const subscriptions: SubscriptionChange[] = [];
+    const subscriptionErrors: { vendor: string; error: unknown }[] = [];
+    // One vendor's failing subscription API must not hold up another's renewals.
+    for (const vendor of engine.subscriptions?.appVendorIds ?? []) {
+      try {
+        subscriptions.push(...(await engine.subscriptions!.syncApp({ vendors: [vendor] })));
+      } catch (error) {
+        subscriptionErrors.push({ vendor, error });
+      }
+    }
+    return {
+      ran: true,
+      started,
+      ...(subscriptions.length > 0 ? { subscriptions } : {}),
+      ...(subscriptionErrors.length > 0 ? { subscriptionErrors } : {}),
+    };
   } finally {
     await engine.backends.leases.release(lease).catch(() => undefined);
   }
