@@ -30,6 +30,8 @@ const ENV: Record<string, string> = {
   SYNHEART_WITHINGS_CLIENT_ID: "withings-client",
   SYNHEART_WITHINGS_CLIENT_SECRET: "withings-secret",
   SYNHEART_WITHINGS_NOTIFY_IP_RANGES: "127.0.0.1/32",
+  SYNHEART_DEXCOM_CLIENT_ID: "dexcom-client",
+  SYNHEART_DEXCOM_CLIENT_SECRET: "dexcom-secret",
   SYNHEART_FITBIT_CLIENT_ID: "fitbit-client",
   SYNHEART_FITBIT_CLIENT_SECRET: "fitbit-secret",
   SYNHEART_FITBIT_VERIFY_CODE: "fitbit-verify-code",
@@ -105,7 +107,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
   });
 
   it("serves every shipped vendor and the sandbox", () => {
-    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["fitbit", "garmin", "oura", "polar", "sandbox", "suunto", "whoop", "withings"]);
+    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["dexcom", "fitbit", "garmin", "oura", "polar", "sandbox", "suunto", "whoop", "withings"]);
     expect(server.unconfigured).toEqual([]);
   });
 
