@@ -19,11 +19,12 @@ const commands: Record<string, { run: Command; usage: string }> = {
   serve: {
     run: async (io, args) => (await import("./commands/serve.js")).serveCommand(io, args),
     usage:
-      "serve [--port 8787] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the connector locally (embedded store, queue and worker); --sandbox --demo shows the whole flow",
+      "serve [--port 8787] [--backend embedded|aws] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the HTTP server and the worker (embedded SQLite, or AWS); --sandbox --demo shows the whole flow",
   },
   build: {
     run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),
-    usage: "build [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]\n      validate manifests and bundle a Lambda HTTP handler with them embedded",
+    usage:
+      "build [--target http|worker|all] [--sink ./sink.js] [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]\n      validate manifests and bundle the Lambda HTTP handler and/or the SQS worker with them embedded",
   },
   "init-aws": {
     run: initAwsCommand,

@@ -94,4 +94,6 @@ export interface JobQueue {
   extendVisibility(receipt: string, visibilityTimeoutMs: number): Promise<void>;
   /** Give the job back for another try after `delayMs` (its receive count stays). */
   release(receipt: string, delayMs?: number): Promise<void>;
+  /** Readiness: one cheap call that reaches the queue. Throws ConnectorError("backend_unavailable") when it cannot answer. */
+  ping(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from "../../clock.js";
 import type { StreamCheckpoint, SyncState, SyncStateStore } from "../../ports/sync-state-store.js";
 import { checkpointConflict } from "./memory-sync-state-store.js";
-import { guard, writeTransaction, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, sqliteConnection, writeTransaction, type SqliteDatabase } from "./sqlite-database.js";
 
 interface CheckpointRow {
   vendor: string;
@@ -18,10 +18,11 @@ export class SqliteSyncStateStore implements SyncStateStore {
   private readonly clock: Clock;
 
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly database: SqliteDatabase,
     options: { clock?: Clock } = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    const db = sqliteConnection(this.database);
     this.statements = {
       get: db.prepare<[string, string, string], CheckpointRow>(
         `SELECT vendor, user_id, stream, version, state, updated_at FROM sync_checkpoints WHERE vendor = ? AND user_id = ? AND stream = ?`,
@@ -81,7 +82,7 @@ export class SqliteSyncStateStore implements SyncStateStore {
 
   async markDelivered(vendor: string, userId: string, stream: string, recordIds: readonly string[], expiresAt: number): Promise<void> {
     if (recordIds.length === 0) return;
-    writeTransaction(this.db, () => {
+    writeTransaction(this.database, () => {
       for (const id of recordIds) this.statements.mark.run(vendor, userId, stream, id, expiresAt);
     });
   }

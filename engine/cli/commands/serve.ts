@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { backendKindFromEnvironment, parseBackendKind } from "../../handlers/lambda-backends.js";
 import { startLocalServer, type LocalServer } from "../../handlers/local-server.js";
 import { silentLogger } from "../../handlers/request-log.js";
 import type { EventDelivery } from "../../queue/index.js";
@@ -8,10 +9,11 @@ import { runSandboxDemo } from "../../sandbox/demo.js";
 import { UsageError, type CliIo } from "../io.js";
 
 export const SERVE_USAGE =
-  "serve [--port 8787] [--host 127.0.0.1] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]";
+  "serve [--port 8787] [--host 127.0.0.1] [--backend embedded|aws] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]";
 
 /**
- * `serve`: the connector on one machine (HTTP server, embedded store and queue, worker in the same process).
+ * `serve`: the connector in one process (HTTP server and worker) on the embedded backends (SQLite, local keys) or on
+ * AWS (`--backend aws`, or SYNHEART_BACKEND=aws, or SYNHEART_DYNAMODB_TABLE set: DynamoDB, SQS, KMS).
  * `--sandbox` adds a local fake vendor; `--demo` runs the whole flow against it, prints each step and exits.
  */
 export async function serveCommand(io: CliIo, args: readonly string[], signals: AbortSignal = shutdownSignal()): Promise<number> {
@@ -26,6 +28,7 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
       "allow-retired": { type: "boolean", default: false },
       "env-file": { type: "string", default: ".env" },
       data: { type: "string", default: ".synheart" },
+      backend: { type: "string" },
     },
     allowPositionals: false,
   });
@@ -33,11 +36,15 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
   const sandbox = values.sandbox || values.demo;
   const env = withEnvFile(io.env, resolve(io.cwd, values["env-file"]));
+  const backend = values.backend === undefined ? (backendKindFromEnvironment(env) ?? "embedded") : parseBackendKind(values.backend, "--backend");
+  if (backend === "memory") throw new UsageError("--backend must be embedded or aws");
+  if (backend === "aws") exportAwsSdkVariables(env, io.env);
 
   const deliveries: ((delivery: EventDelivery) => void)[] = [];
   const server = await startLocalServer({
     port,
     host: values.host,
+    backend,
     vendorPaths: (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path)),
     sandbox,
     allowRetired: values["allow-retired"],
@@ -82,8 +89,9 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
 function printBanner(io: CliIo, server: LocalServer, dataDirectory: string): void {
   const { origin } = server;
   io.out(`Synheart Cloud Connector listening on ${origin}`);
-  io.out(`  store and queue: ${join(dataDirectory, "connector.db")} (SQLite); delivered events: ${join(dataDirectory, "deliveries.jsonl")}`);
-  io.out(`  health: ${origin}/healthz`);
+  const store = server.backend === "aws" ? "DynamoDB, SQS and KMS (AWS)" : `${join(dataDirectory, "connector.db")} (SQLite)`;
+  io.out(`  store and queue: ${store}; delivered events: ${join(dataDirectory, "deliveries.jsonl")}`);
+  io.out(`  health: ${origin}/healthz (liveness), ${origin}/readyz (store and queue reachable)`);
   io.out("");
   if (server.configured.length === 0) io.out("No vendor is configured yet (see below, or try --sandbox).");
   else io.out("Configured vendors:");
@@ -136,6 +144,17 @@ export function parseEnvFile(text: string): Record<string, string> {
     values[match[1]!] = value;
   }
   return values;
+}
+
+/**
+ * The AWS SDK reads its own variables (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...) from the process environment;
+ * those given only in the .env file are copied there, so the file works for them too. Real variables still win.
+ */
+function exportAwsSdkVariables(env: Readonly<Record<string, string | undefined>>, real: Readonly<Record<string, string | undefined>>): void {
+  if (real !== process.env) return; // an embedding caller passed its own environment: leave the process alone
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith("AWS_") && value !== undefined && process.env[name] === undefined) process.env[name] = value;
+  }
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
