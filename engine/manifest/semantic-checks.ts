@@ -82,86 +82,84 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
 
   // api
   templatesInObject(api.headers, ["api", "headers"], ["clientId", "settings.*"]);
+
   const bySetting = api.baseUrlBySetting;
   if (bySetting && !declaredSettings.has(bySetting.setting)) {
     findings.push({ path: ["api", "baseUrlBySetting", "setting"], severity: "error", message: `setting "${bySetting.setting}" is not declared in "settings"` });
   }
 
-  // sync
-  if (manifest.sync) findings.push(...checkSync(manifest.sync, { expression, template, templatesInObject, apiCallPlaceholders: API_CALL }));
-  if (manifest.subscriptions) {
-    findings.push(...checkSubscriptions(manifest.subscriptions, declaredSettings, { expression, template, templatesInObject, apiCallPlaceholders: API_CALL }));
-  }
-  if (!webhooks && !manifest.sync) {
-    findings.push({ path: [], severity: "error", message: "a vendor needs webhooks or sync streams: without either no data can arrive" });
+  // sync and subscriptions
+  const tools = { expression, template, templatesInObject, apiCallPlaceholders: API_CALL };
+  if (manifest.sync) findings.push(...checkSync(manifest.sync, tools));
+  if (manifest.subscriptions) findings.push(...checkSubscriptions(manifest.subscriptions, declaredSettings, tools));
+  if (!webhooks) {
+    if (!manifest.sync) findings.push({ path: [], severity: "error", message: "a vendor needs webhooks or sync streams: without either no data can arrive" });
+    return findings;
   }
 
   // webhooks
-  if (webhooks) {
-    const signature = webhooks.signature;
-    const signaturePath = ["webhooks", "signature"];
-    if (signature.scheme === "hmac") {
-      template(signature.key, [...signaturePath, "key"], CREDENTIALS);
-      template(signature.signedContent, [...signaturePath, "signedContent"], REQUEST);
-      const signed = safePlaceholders(signature.signedContent);
-      if (!signed.includes("body")) {
-        findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "signedContent must include {body}: a signature that does not cover the body protects nothing" });
-      }
-      if (signed.includes("timestamp") && !signature.timestamp) {
-        findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{timestamp} is signed but signature.timestamp does not say which header carries it" });
-      }
-      if (signed.includes("id") && !signature.id) {
-        findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{id} is signed but signature.id does not say which header carries it" });
-      }
-    } else if (signature.scheme === "shared-secret") {
-      template(signature.secret, [...signaturePath, "secret"], CREDENTIALS);
-    } else {
-      template(signature.trust.header?.equals, [...signaturePath, "trust", "header", "equals"], CREDENTIALS);
-      template(signature.trust.sourceIp?.allow, [...signaturePath, "trust", "sourceIp", "allow"], CREDENTIALS);
+  const signature = webhooks.signature;
+  const signaturePath = ["webhooks", "signature"];
+  if (signature.scheme === "hmac") {
+    template(signature.key, [...signaturePath, "key"], CREDENTIALS);
+    template(signature.signedContent, [...signaturePath, "signedContent"], REQUEST);
+    const signed = safePlaceholders(signature.signedContent);
+    if (!signed.includes("body")) {
+      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "signedContent must include {body}: a signature that does not cover the body protects nothing" });
     }
-    if (webhooks.replay) {
-      template(webhooks.replay.key, ["webhooks", "replay", "key"], [...REQUEST, "signature"]);
-      const usesId = safePlaceholders(webhooks.replay.key).includes("id");
-      if (usesId && !(signature.scheme === "hmac" && signature.id)) {
-        findings.push({ path: ["webhooks", "replay", "key"], severity: "error", message: "{id} needs signature.id to name the header carrying it" });
-      }
+    if (signed.includes("timestamp") && !signature.timestamp) {
+      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{timestamp} is signed but signature.timestamp does not say which header carries it" });
     }
-
-    webhooks.handshakes?.forEach((handshake, i) => {
-      const path = ["webhooks", "handshakes", i];
-      expression(handshake.when.body, [...path, "when", "body"]);
-      template(handshake.verify?.equals, [...path, "verify", "equals"], CREDENTIALS);
-      templatesInObject(handshake.respond.json, [...path, "respond", "json"], ["query.*", "headers.*"]);
-      template(handshake.respond.text, [...path, "respond", "text"], ["query.*", "headers.*"]);
-    });
-
-    const events = webhooks.events;
-    expression(events.split, ["webhooks", "events", "split"]);
-    expression(events.discriminator, ["webhooks", "events", "discriminator"]);
-    const takenBy = new Map<string, number>();
-    events.mappings.forEach((mapping, i) => {
-      const path: Path = ["webhooks", "events", "mappings", i];
-      expression(mapping.match, [...path, "match"]);
-      expression(mapping.map, [...path, "map"]);
-      if (mapping.on && !events.discriminator) {
-        findings.push({ path: [...path, "on"], severity: "error", message: "`on` needs webhooks.events.discriminator to say which field names the event" });
-      }
-      for (const value of mapping.on ?? []) {
-        const earlier = takenBy.get(value);
-        if (earlier !== undefined) {
-          findings.push({ path: [...path, "on"], severity: "error", message: `"${value}" is already taken by mapping ${earlier}` });
-        } else takenBy.set(value, i);
-      }
-      if (mapping.fetch) {
-        template(mapping.fetch.path, [...path, "fetch", "path"], EVENT);
-        template(mapping.fetch.url, [...path, "fetch", "url"], EVENT);
-        templatesInObject(mapping.fetch.query, [...path, "fetch", "query"], EVENT);
-        if (mapping.delivery === "push") {
-          findings.push({ path: [...path, "fetch"], severity: "warning", message: "fetch is ignored for delivery: push" });
-        }
-      }
-    });
+    if (signed.includes("id") && !signature.id) {
+      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{id} is signed but signature.id does not say which header carries it" });
+    }
+  } else if (signature.scheme === "shared-secret") {
+    template(signature.secret, [...signaturePath, "secret"], CREDENTIALS);
+  } else {
+    template(signature.trust.header?.equals, [...signaturePath, "trust", "header", "equals"], CREDENTIALS);
+    template(signature.trust.sourceIp?.allow, [...signaturePath, "trust", "sourceIp", "allow"], CREDENTIALS);
   }
+  if (webhooks.replay) {
+    template(webhooks.replay.key, ["webhooks", "replay", "key"], [...REQUEST, "signature"]);
+    const usesId = safePlaceholders(webhooks.replay.key).includes("id");
+    if (usesId && !(signature.scheme === "hmac" && signature.id)) {
+      findings.push({ path: ["webhooks", "replay", "key"], severity: "error", message: "{id} needs signature.id to name the header carrying it" });
+    }
+  }
+
+  webhooks.handshakes?.forEach((handshake, i) => {
+    const path = ["webhooks", "handshakes", i];
+    template(handshake.verify?.equals, [...path, "verify", "equals"], CREDENTIALS);
+    templatesInObject(handshake.respond.json, [...path, "respond", "json"], ["query.*", "headers.*"]);
+    template(handshake.respond.text, [...path, "respond", "text"], ["query.*", "headers.*"]);
+  });
+
+  const events = webhooks.events;
+  expression(events.split, ["webhooks", "events", "split"]);
+  expression(events.discriminator, ["webhooks", "events", "discriminator"]);
+  const takenBy = new Map<string, number>();
+  events.mappings.forEach((mapping, i) => {
+    const path: Path = ["webhooks", "events", "mappings", i];
+    expression(mapping.match, [...path, "match"]);
+    expression(mapping.map, [...path, "map"]);
+    if (mapping.on && !events.discriminator) {
+      findings.push({ path: [...path, "on"], severity: "error", message: "`on` needs webhooks.events.discriminator to say which field names the event" });
+    }
+    for (const value of mapping.on ?? []) {
+      const earlier = takenBy.get(value);
+      if (earlier !== undefined) {
+        findings.push({ path: [...path, "on"], severity: "error", message: `"${value}" is already taken by mapping ${earlier}` });
+      } else takenBy.set(value, i);
+    }
+    if (mapping.fetch) {
+      template(mapping.fetch.path, [...path, "fetch", "path"], EVENT);
+      template(mapping.fetch.url, [...path, "fetch", "url"], EVENT);
+      templatesInObject(mapping.fetch.query, [...path, "fetch", "query"], EVENT);
+      if (mapping.delivery === "push") {
+        findings.push({ path: [...path, "fetch"], severity: "warning", message: "fetch is ignored for delivery: push" });
+      }
+    }
+  });
 
   return findings;
 }

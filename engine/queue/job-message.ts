@@ -34,7 +34,12 @@ function checkEvent(event: Record<string, unknown>): NormalizedEvent {
   if (event.delivery === "fetch" && (!isRecord(event.fetch) || typeof event.fetch.url !== "string")) {
     throw malformed("a fetch event without fetch.url");
   }
-  return event as unknown as NormalizedEvent;
+  if (event.authenticity !== undefined && event.authenticity !== "verified" && event.authenticity !== "unverified") {
+    throw malformed("event.authenticity is neither verified nor unverified");
+  }
+  // A job enqueued before events carried authenticity: nothing says it was verified, so it is not taken as such.
+  const authenticity = event.authenticity ?? "unverified";
+  return { ...event, authenticity } as unknown as NormalizedEvent;
 }
 
 const PURPOSES = new Set(["backfill", "poll", "reconciliation", "on_demand"]);

@@ -56,7 +56,7 @@ describe("pull sync on the AWS backends (DynamoDB checkpoints and marks, SQS job
     const fresh = seedRecords(api, "aws-user", { now: NOW + DAY, days: 1, stepMinutes: 60, prefix: "late" });
     const events: NormalizedEvent[] = fresh
       .filter((_, i) => i % 3 !== 0)
-      .map((record) => ({ id: `wh-${record.id}`, vendor: SYNC_VENDOR, type: "reading.created", userId: "v-aws-user", resourceId: record.id, delivery: "push", data: record }));
+      .map((record) => ({ id: `wh-${record.id}`, vendor: SYNC_VENDOR, type: "reading.created", userId: "v-aws-user", resourceId: record.id, delivery: "push", data: record, authenticity: "verified" }));
     await harness.engine.enqueueEvent(events);
     await harness.drain();
     await harness.engine.sync.start(SYNC_VENDOR, "aws-user", { purpose: "reconciliation" });

@@ -36,6 +36,7 @@ describe("reconciliation", () => {
       resourceId: record.id,
       delivery: "push",
       data: record,
+      authenticity: "verified",
     }));
     await harness.engine.enqueueEvent(events);
     await harness.drain();
