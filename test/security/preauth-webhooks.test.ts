@@ -39,7 +39,8 @@ let definitions: VendorDefinition[];
 let connector: ConnectorServer;
 
 beforeAll(async () => {
-  definitions = await loadDefinitions(["vendors"]);
+  // Vendors that receive webhooks (Dexcom is poll-only: its webhook route does not exist).
+  definitions = (await loadDefinitions(["vendors"])).filter((definition) => definition.manifest.webhooks);
   expect(definitions.map((d) => d.id).sort()).toEqual(Object.keys(SHIPPED_CREDENTIALS).sort());
   connector = await startConnector(definitions, SHIPPED_CREDENTIALS);
 });
