@@ -20,6 +20,8 @@ export type ConnectorErrorCode =
   | "body_too_large"
   | "too_many_events"
   | "mapping_failed"
+  // records
+  | "record_invalid"
   // oauth
   | "state_invalid"
   | "state_expired"
@@ -28,6 +30,12 @@ export type ConnectorErrorCode =
   | "invalid_grant"
   | "not_connected"
   | "reauthorization_required"
+  | "browser_binding_mismatch"
+  | "connect_link_invalid"
+  | "start_not_authorized"
+  | "invalid_parameter"
+  | "rate_limited"
+  | "insecure_url"
   // storage and crypto
   | "version_conflict"
   | "decryption_failed"

@@ -48,6 +48,15 @@ export function renderReport(results, baseline) {
       ),
     );
   }
+  if (results.recordMapping) {
+    out.push("\n### Normalized records through the records mappings (expressions, ids, schema validation), target <= 1x JSON.parse of the payload");
+    out.push(
+      table(
+        ["vendor", "case", "payload bytes", "records", "records/s", "map us", "JSON.parse us", "ratio to parse", "ratio (CPU time)", "target met"],
+        results.recordMapping.cases.map((c) => [c.vendor, c.case, c.payloadBytes, c.recordsPerPayload, c.recordsPerSecond, c.mapUsPerPayload, c.parseUsPerPayload, `${c.ratioToParse}x`, `${c.ratioToParseCpu}x`, c.ratioToParseCpu <= 1 ? "yes" : "no"]),
+      ),
+    );
+  }
   if (results.tokenReads) {
     const before = new Map((baseline?.tokenReads?.results ?? []).map((r) => [r.backend, r]));
     out.push("\n### Token read path: TokenService.getUserTokens");

@@ -1,7 +1,8 @@
 import { ConnectorError } from "../errors.js";
 import { initAwsCommand } from "./commands/init-aws.js";
 import { signWebhookCommand } from "./commands/sign-webhook.js";
-import { validateCommand } from "./commands/validate.js";
+import { TEST_USAGE, testCommand } from "./commands/test.js";
+import { VALIDATE_USAGE, validateCommand } from "./commands/validate.js";
 import { vendorsCommand } from "./commands/vendors.js";
 import { verifyWebhookCommand } from "./commands/verify-webhook.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
@@ -9,17 +10,23 @@ import { processIo, UsageError, type CliIo } from "./io.js";
 type Command = (io: CliIo, args: readonly string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; usage: string }> = {
-  validate: { run: validateCommand, usage: "validate [files or folders...]          check manifests (default: vendors/)" },
+  validate: { run: validateCommand, usage: VALIDATE_USAGE },
   vendors: { run: vendorsCommand, usage: "vendors [files or folders...]           list vendors and their event types" },
   "sign-webhook": {
     run: signWebhookCommand,
-    usage: "sign-webhook <vendor> --body <file> --secret <secret> [--timestamp <t>] [--id <id>]",
+    usage:
+      "sign-webhook <vendor> --body <file> [--secret <secret>] [--setting name=value]... [--client-id <id>] [--timestamp <t>] [--id <id>]\n" +
+      "      [--private-key <pem file>] [--vendors <manifests>]...   print the headers the vendor would send (asymmetric schemes sign with --private-key)",
   },
   // serve and build pull in the HTTP handlers and esbuild: loaded only when they run.
   serve: {
     run: async (io, args) => (await import("./commands/serve.js")).serveCommand(io, args),
     usage:
       "serve [--port 8787] [--backend embedded|aws] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the HTTP server and the worker (embedded SQLite, or AWS); --sandbox --demo shows the whole flow",
+  },
+  "connect-link": {
+    run: async (io, args) => (await import("./commands/connect-link.js")).connectLinkCommand(io, args),
+    usage: "connect-link <vendor> <userId> [--ttl 3600] [--origin url] [--data .synheart]\n      print a signed link that starts a connection for the user (the key serve uses)",
   },
   build: {
     run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),
@@ -37,8 +44,13 @@ const commands: Record<string, { run: Command; usage: string }> = {
   },
   "verify-webhook": {
     run: verifyWebhookCommand,
-    usage: "verify-webhook <vendor> --headers <json file> --body <file> --secret <secret> [--now <t>] [--source-ip <ip>]",
+    usage:
+      "verify-webhook <vendor> [--headers <json file>] [--body <file>] [--secret <secret>] [--setting name=value]... [--client-id <id>]\n" +
+      "      [--method POST] [--url <path?query>] [--now <t>] [--source-ip <ip>] [--vendors <manifests>]...\n" +
+      "      run the engine's own handshake, verification (the vendor's hooks included), replay check and mapping on one\n" +
+      "      request; prints the events or the handshake answer (exit 0), or the error code and reason (exit 2)",
   },
+  test: { run: testCommand, usage: TEST_USAGE },
 };
 
 export function registerCommand(name: string, run: Command, usage: string): void {

@@ -11,8 +11,10 @@ import type { PendingAuthorizationStore } from "../ports/pending-authorization-s
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { StoredConnection, TokenStore } from "../ports/token-store.js";
 import { authorizationUrl, type AuthorizationRequest, type AuthorizationUrlParameters } from "./authorization-url.js";
+import { browserBindingMismatch, matchesBrowserBinding } from "./browser-binding.js";
 import type { VendorContext } from "./context.js";
 import { revokeAtVendor, type VendorRevocation } from "./revoke.js";
+import { hashId, securityLinesToStderr, type SecurityLogger } from "./security-log.js";
 import { SingleFlight } from "./single-flight.js";
 import { stateExpiryHint } from "./state.js";
 import { authorizationCodeGrantRequest, refreshTokenGrantRequest } from "./token-endpoint.js";
@@ -42,6 +44,8 @@ export interface TokenServiceOptions {
   readonly afterConnect?: (userId: string) => Promise<void>;
   /** Called with the tokens still stored, before revocation (per-user subscriptions). Its failure is ignored. */
   readonly beforeRevoke?: (userId: string) => Promise<void>;
+  /** Where relinks (and the revocation of the replaced grant) are logged. Default: a JSON line on stderr. */
+  readonly securityLogger?: SecurityLogger;
 }
 
 export interface ExchangeCodeParameters {
@@ -51,6 +55,8 @@ export interface ExchangeCodeParameters {
   readonly redirectUri?: string;
   /** When given (the signed-in user at the callback), must equal the user the authorization started for. */
   readonly userId?: string;
+  /** The nonce given to authorizationUrl as `browserBinding`, as the finishing browser presents it (its cookie). */
+  readonly browserBinding?: string;
 }
 
 export interface ExchangeCodeResult {
@@ -153,6 +159,10 @@ export class TokenService {
         details: { mismatch },
       });
     }
+    // Before the code is redeemed: a browser that did not start this authorization gets nothing linked.
+    if (pending.browserBindingHash !== undefined && !matchesBrowserBinding(parameters.browserBinding, pending.browserBindingHash)) {
+      throw browserBindingMismatch(vendor, parameters.browserBinding);
+    }
 
     const result = await authorizationCodeGrantRequest(this.context, {
       code: parameters.code,
@@ -171,9 +181,47 @@ export class TokenService {
     for (const call of oauthOf(this.options.vendor.manifest).afterAuthorization ?? []) {
       await performApiCall(api(), call, lookup, vendor);
     }
+    const previous = await this.options.tokenStore.get(vendor, userId);
     const record = await this.write(userId, result.tokens, { vendorUserId, status: "active" }, "replace");
+    if (previous && previous.vendorUserId !== vendorUserId) await this.revokeReplacedGrant(previous, vendorUserId);
     await this.options.afterConnect?.(userId);
     return { userId, vendorUserId, tokens: result.tokens, connection: stateOf(record, result.tokens) };
+  }
+
+  /**
+   * The user linked a different vendor account: the previous account's grant is revoked at the vendor (best effort,
+   * never thrown) so it does not live on unseen, and the change is logged.
+   */
+  private async revokeReplacedGrant(previous: StoredConnection, vendorUserId: string): Promise<void> {
+    let previousGrant = "not_opened";
+    let errorCode: string | undefined;
+    try {
+      const tokens = await this.open(previous);
+      const lookup = templateLookup(this.options.credentials, {
+        userId: previous.userId,
+        ...(previous.vendorUserId ? { vendorUserId: previous.vendorUserId } : {}),
+      });
+      const revocation = await revokeAtVendor(this.context, tokens, { lookup, api: () => this.apiWithToken(previous.userId, tokens.accessToken) });
+      previousGrant = revocation.outcome;
+      if (revocation.outcome === "failed") errorCode = revocation.code;
+    } catch (error) {
+      errorCode = isConnectorError(error) ? error.code : "decryption_failed";
+    }
+    try {
+      (this.options.securityLogger ?? securityLinesToStderr)({
+        kind: "security",
+        time: new Date(this.clock()).toISOString(),
+        event: "connection_relinked",
+        vendor: this.vendorId,
+        userHash: hashId(previous.userId),
+        ...(previous.vendorUserId ? { previousVendorUserHash: hashId(previous.vendorUserId) } : {}),
+        vendorUserHash: hashId(vendorUserId),
+        previousGrant,
+        ...(errorCode ? { errorCode } : {}),
+      });
+    } catch {
+      // a failing logger must not fail the authorization that already succeeded
+    }
   }
 
   /** The stored tokens, not refreshed. Throws not_connected, or reauthorization_required for a connection marked so. */

@@ -1,7 +1,10 @@
+import { systemClock, type Clock } from "../clock.js";
 import type { ConnectorEngine } from "../connector-engine.js";
 import { ConnectorError, isConnectorError } from "../errors.js";
 import type { Authenticity, NormalizedEvent } from "../events.js";
 import type { Job, SyncJob } from "../ports/job-queue.js";
+import { recordsOfEvent } from "../records/event-records.js";
+import type { HealthRecord } from "../records/records.generated.js";
 import { fetchEventResource, readJsonOrText, type ResponseReader } from "./resource-fetch.js";
 
 /** Where a delivery came from: a webhook, or a pull-sync stream read for one of these purposes. */
@@ -22,6 +25,8 @@ export interface EventDelivery {
    * but which resource was fetched was still named by the unverified notification.
    */
   readonly authenticity: Authenticity;
+  /** `data` as normalized health records by the manifest's `records` mappings (schema/records/); empty when none applies. */
+  readonly records: readonly HealthRecord[];
 }
 
 /** The user's code. Throwing fails the job: it is retried, then dead-lettered. Must be idempotent (at-least-once). */
@@ -49,6 +54,8 @@ export type JobProcessor = (job: Job) => Promise<JobOutcome>;
 export interface JobProcessorOptions {
   /** Turns the vendor's response into `data`. Default: parsed JSON, else the text, undefined when empty. */
   readonly readResponse?: ResponseReader;
+  /** Stamps records' `fetchedAt`. */
+  readonly clock?: Clock;
   /** Runs pull-sync jobs and hears of webhook deliveries (engine/sync). Without it a sync job fails (not_supported). */
   readonly sync?: SyncJobHandler;
 }
@@ -77,6 +84,7 @@ export function createJobProcessor(
   options: JobProcessorOptions = {},
 ): JobProcessor {
   const readResponse = options.readResponse ?? readJsonOrText;
+  const clock = options.clock ?? systemClock;
   const sync = options.sync ?? engine.sync;
   return async (job) => {
     if (job.kind === "sync") {
@@ -103,10 +111,12 @@ export function createJobProcessor(
         throw error;
       }
     }
+    // A mapping that gives an invalid record throws: the job is retried, then dead-lettered, never half-delivered.
+    const records = await recordsOfEvent(engine.vendors, event, data, clock());
     try {
       // A job stored before events carried authenticity says nothing: it is not taken as verified.
       const authenticity = event.authenticity === "verified" ? "verified" : "unverified";
-      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, source: "webhook", authenticity });
+      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, source: "webhook", authenticity, records });
     } catch (error) {
       throw new SinkError(event, error);
     }

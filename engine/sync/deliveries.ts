@@ -35,7 +35,7 @@ export function recordDelivery(context: RecordContext, recordId: string, record:
     // Read from the vendor's API with the user's token over TLS: the vendor said it, nobody else could.
     authenticity: "verified",
   };
-  return { event, data: record, userId: context.userId, source: context.purpose, stream: context.stream.name, authenticity: "verified" };
+  return { event, data: record, userId: context.userId, source: context.purpose, stream: context.stream.name, authenticity: "verified", records: [] };
 }
 
 /** The delivery that says a historical run of a stream has read (or asked for) everything in its range. */
@@ -58,7 +58,7 @@ export function completionDelivery(context: RecordContext, runId: string, run: R
     data,
     authenticity: "verified",
   };
-  return { event, data, userId: context.userId, source: context.purpose, stream: context.stream.name, authenticity: "verified" };
+  return { event, data, userId: context.userId, source: context.purpose, stream: context.stream.name, authenticity: "verified", records: [] };
 }
 
 function stableId(vendor: string, stream: string, recordId: string): string {

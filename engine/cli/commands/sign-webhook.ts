@@ -18,6 +18,7 @@ export async function signWebhookCommand(io: CliIo, args: readonly string[]): Pr
       "client-id": { type: "string" },
       setting: { type: "string", multiple: true },
       vendors: { type: "string", multiple: true },
+      "private-key": { type: "string" },
     },
   });
   if (!values.body) throw new UsageError("--body <file> is required");
@@ -27,6 +28,8 @@ export async function signWebhookCommand(io: CliIo, args: readonly string[]): Pr
   const headers = signWebhook(vendor, credentials, body, {
     ...(values.timestamp !== undefined ? { timestamp: values.timestamp } : {}),
     ...(values.id !== undefined ? { id: values.id } : {}),
+    // Asymmetric schemes: a test key of your own (PEM file); the engine is then given its public half.
+    ...(values["private-key"] !== undefined ? { privateKey: await readFile(values["private-key"], "utf8") } : {}),
   });
   io.out(JSON.stringify(headers, null, 2));
   return 0;
