@@ -121,7 +121,7 @@ describe("declared webhook subscriptions", () => {
     try {
       const file = join(directory.path, "subs.yaml");
       writeFileSync(file, JSON.stringify(subscribingVendor(api.url).manifest));
-      const env = { SYNHEART_SUBS_CLIENT_ID: "app-id", SYNHEART_SUBS_CLIENT_SECRET: "app-secret-value", SYNHEART_SUBS_WEBHOOK_URL: "https://connector.example/webhooks/subs", SYNHEART_SUBS_VERIFICATION_TOKEN: "vt-123" };
+      const env = { SYNHEART_SUBS_CLIENT_ID: "app-id", SYNHEART_SUBS_CLIENT_SECRET: "app-secret-value", SYNHEART_SUBS_WEBHOOK_URL: "https://connector.example/webhooks/subs", SYNHEART_SUBS_VERIFICATION_TOKEN: "vt-123", SYNHEART_ALLOW_INSECURE_HTTP: "1" };
       const cli = async (...argv: string[]) => {
         const out: string[] = [];
         const io: CliIo = { out: (line) => out.push(line), err: (line) => out.push(line), env, cwd: directory.path };

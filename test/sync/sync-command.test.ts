@@ -13,7 +13,7 @@ describe("synheart-connector sync", () => {
   let api: RecordsApi;
   let directory: TempDirectory;
   let manifest: string;
-  const env = { SYNHEART_SYNC_TEST_CLIENT_ID: "sync-client", SYNHEART_SYNC_TEST_CLIENT_SECRET: "sync-secret" };
+  const env = { SYNHEART_SYNC_TEST_CLIENT_ID: "sync-client", SYNHEART_SYNC_TEST_CLIENT_SECRET: "sync-secret", SYNHEART_ALLOW_INSECURE_HTTP: "1" };
 
   beforeAll(async () => {
     api = await startRecordsApi();
