@@ -9,7 +9,7 @@ import { cpus, loadavg, totalmem, platform, release } from "node:os";
 import { join } from "node:path";
 import { buildPlainPackage, buildScenarios, repoRoot } from "./lib/build.mjs";
 import { buildLambdaBundle, lambdaTarget, lambdaWorkerTarget, measureColdStart, prepareColdTargets } from "./lib/cold-start.mjs";
-import { runHttpLoad } from "./lib/http-load.mjs";
+import { runHttpComparison } from "./lib/http-load.mjs";
 import { startMoto } from "./lib/moto.mjs";
 import { printReport } from "./lib/report.mjs";
 
@@ -80,11 +80,12 @@ try {
     const lambda = await buildLambdaBundle({ plainDir: plain.dir, repoRoot });
     if (!lambda) log("no `synheart-connector build` yet: Lambda bundle skipped");
     const extraTargets = lambda ? [lambdaTarget(lambda, repoRoot), lambdaWorkerTarget(lambda, repoRoot)].filter(Boolean) : [];
-    results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.5 } };
+    results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.0 } };
   }
   if (wants("http")) {
-    log("HTTP ingest with autocannon (node:http + fetch handler, embedded SQLite)");
-    results.httpIngest = await runHttpLoad(bundles["http-server"], { connections: 32, amount: quick ? 3000 : 10_000, repoRoot });
+    log("HTTP ingest with autocannon: the engine (node:http + fetch handler, embedded SQLite) against the floor, alternating");
+    const floor = join(repoRoot, "bench", "floor", "http-floor.mjs");
+    results.httpIngest = await runHttpComparison(bundles["http-server"], floor, { rounds: quick ? 2 : 3, connections: 32, amount: quick ? 3000 : 10_000, repoRoot });
   }
   if (wants("ratelimit")) {
     log("rate limiter across worker processes (SQLite, DynamoDB)");

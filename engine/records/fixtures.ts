@@ -4,7 +4,7 @@
  * and compares; the CLI's fixture runner and test/records/ both use it.
  */
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
 import { loadVendors } from "../manifest/loader.js";
@@ -48,7 +48,7 @@ interface RecordFixtureFile {
 
 export async function runRecordFixtures(file: string): Promise<RecordFixtureReport> {
   const fixture = parse(await readFile(file, "utf8")) as RecordFixtureFile;
-  const manifestFile = join(dirname(file), fixture.manifest ?? `../${fixture.vendor}.yaml`);
+  const manifestFile = resolve(dirname(file), fixture.manifest ?? `../${fixture.vendor}.yaml`);
   const { vendors } = await loadVendors([manifestFile], { allowRetired: true });
   const mapper = new RecordMapper(vendors[0]!.manifest);
   const results: RecordFixtureResult[] = [];

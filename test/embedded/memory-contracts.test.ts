@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createKeyring, LocalKeyEncryptor, type LocalKey } from "../../engine/backends/embedded/local-key-encryptor.js";
+import { MemoryIngestStore } from "../../engine/backends/embedded/memory-ingest-store.js";
 import { MemoryJobQueue } from "../../engine/backends/embedded/memory-job-queue.js";
 import { MemoryLeaseManager } from "../../engine/backends/embedded/memory-lease-manager.js";
 import { MemoryPendingAuthorizationStore } from "../../engine/backends/embedded/memory-pending-authorization-store.js";
@@ -9,6 +10,7 @@ import { MemorySyncStateStore } from "../../engine/backends/embedded/memory-sync
 import { MemoryTokenStore } from "../../engine/backends/embedded/memory-token-store.js";
 import {
   describeEncryptorContract,
+  describeIngestStoreContract,
   describeJobQueueContract,
   describeLeaseManagerContract,
   describePendingAuthorizationStoreContract,
@@ -52,6 +54,12 @@ describeJobQueueContract("memory", async () => {
   const time = fakeClock();
   const queue = new MemoryJobQueue({ clock: time.clock, maxReceives: MAX_RECEIVES });
   return { subject: queue, ...time, maxReceives: MAX_RECEIVES, deadLetters: () => queue.listDeadLetters() };
+});
+
+describeIngestStoreContract("memory", async () => {
+  const time = fakeClock();
+  const queue = new MemoryJobQueue({ clock: time.clock });
+  return { subject: new MemoryIngestStore(new MemoryReplayCache({ clock: time.clock }), queue), queue, ...time };
 });
 
 describeEncryptorContract("local keys (in memory keyring)", async () => {

@@ -6,6 +6,7 @@ import type { Backends } from "../../ports/backends.js";
 import type { Encryptor } from "../../ports/encryptor.js";
 import { BatchingRateLimiter } from "./batching-rate-limiter.js";
 import type { DataKeyCacheLimits } from "./data-key-cache.js";
+import { DynamoDbIngestStore } from "./dynamodb-ingest-store.js";
 import { DynamoDbLeaseManager } from "./dynamodb-lease-manager.js";
 import { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
 import { DynamoDbRateLimiter } from "./dynamodb-rate-limiter.js";
@@ -33,6 +34,8 @@ export interface AwsBackendsConfig {
   /** Above 1, each process takes this many rate-limit tokens per DynamoDB call and hands them out locally. */
   readonly rateLimitBatchSize?: number;
   readonly rateLimitReserveMaxAgeMs?: number;
+  /** How long a delivery being stored holds its replay key before a retry may store it again. Default 30 s. */
+  readonly ingestClaimSeconds?: number;
 }
 
 /** `close()` destroys the clients this factory created (not the ones passed in). */
@@ -55,7 +58,7 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
   let encryptor = config.encryptor;
   if (!encryptor) {
     if (!config.kmsKeyId) throw new TypeError("createAwsBackends needs kmsKeyId (or an encryptor)");
-    const kms = config.clients?.kms ?? own(new (await loadKmsSdk()).KMSClient(region));
+    const kms = config.clients?.kms ?? lazyKmsClient(region, own);
     encryptor = new KmsEnvelopeEncryptor({
       client: kms,
       keyId: config.kmsKeyId,
@@ -76,13 +79,15 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
         })
       : sharedRateLimiter;
 
+  const jobQueue = new SqsJobQueue({ client: sqs, queueUrl: config.queueUrl, ...clock });
   return {
     tokenStore: new DynamoDbTokenStore(table),
     pendingAuthorizations: new DynamoDbPendingAuthorizationStore(table),
     replayCache: new DynamoDbReplayCache(table),
     leases: new DynamoDbLeaseManager(table),
     rateLimiter,
-    jobQueue: new SqsJobQueue({ client: sqs, queueUrl: config.queueUrl, ...clock }),
+    jobQueue,
+    ingest: new DynamoDbIngestStore({ ...table, jobQueue, ...(config.ingestClaimSeconds !== undefined ? { claimSeconds: config.ingestClaimSeconds } : {}) }),
     encryptor,
     syncState: new DynamoDbSyncStateStore(table),
     close: async () => {
@@ -92,8 +97,18 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
 }
 
 /**
+ * A KMS client made on its first call: the webhook path never seals or opens tokens, so a cold start that only
+ * ingests deliveries does not load the KMS SDK.
+ */
+function lazyKmsClient(region: { region?: string }, own: <T extends { destroy(): void }>(client: T) => T): KMSClient {
+  let client: Promise<KMSClient> | undefined;
+  const real = () => (client ??= loadKmsSdk().then(({ KMSClient: Client }) => own(new Client(region))));
+  return { send: async (command: Parameters<KMSClient["send"]>[0]) => (await real()).send(command) } as unknown as KMSClient;
+}
+
+/**
  * Reads the AWS backend settings from the environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL,
- * SYNHEART_KMS_KEY_ID (all required) and SYNHEART_RATE_LIMIT_BATCH.
+ * SYNHEART_KMS_KEY_ID (all required), SYNHEART_RATE_LIMIT_BATCH and SYNHEART_INGEST_CLAIM_SECONDS.
  * Region, credentials and endpoints stay the SDK's own variables (AWS_REGION, AWS_ENDPOINT_URL, ...).
  */
 export function awsBackendsConfigFromEnv(
@@ -108,10 +123,15 @@ export function awsBackendsConfigFromEnv(
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) {
     throw new TypeError("SYNHEART_RATE_LIMIT_BATCH must be a whole number of at least 1");
   }
+  const claim = env.SYNHEART_INGEST_CLAIM_SECONDS ? Number(env.SYNHEART_INGEST_CLAIM_SECONDS) : undefined;
+  if (claim !== undefined && !(Number.isInteger(claim) && claim >= 1)) {
+    throw new TypeError("SYNHEART_INGEST_CLAIM_SECONDS must be a whole number of at least 1");
+  }
   return {
     tableName: required("SYNHEART_DYNAMODB_TABLE"),
     queueUrl: required("SYNHEART_SQS_QUEUE_URL"),
     kmsKeyId: required("SYNHEART_KMS_KEY_ID"),
     ...(batch !== undefined ? { rateLimitBatchSize: batch } : {}),
+    ...(claim !== undefined ? { ingestClaimSeconds: claim } : {}),
   };
 }

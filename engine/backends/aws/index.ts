@@ -10,6 +10,8 @@ export { DynamoDbTokenStore } from "./dynamodb-token-store.js";
 export { DynamoDbSyncStateStore } from "./dynamodb-sync-state-store.js";
 export { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
 export { DynamoDbReplayCache } from "./dynamodb-replay-cache.js";
+export { DynamoDbIngestStore } from "./dynamodb-ingest-store.js";
+export type { DynamoDbIngestStoreOptions } from "./dynamodb-ingest-store.js";
 export { DynamoDbLeaseManager } from "./dynamodb-lease-manager.js";
 export type { DynamoDbLeaseManagerOptions } from "./dynamodb-lease-manager.js";
 export { DynamoDbRateLimiter } from "./dynamodb-rate-limiter.js";
