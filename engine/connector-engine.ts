@@ -18,10 +18,12 @@ import type { Backends } from "./ports/backends.js";
 import type { AdmitResult, IngestDelivery } from "./ports/ingest-store.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
+import { createSubscriptionService, type SubscriptionService } from "./subscriptions/subscription-service.js";
+import { createSyncService, type SyncService } from "./sync/sync-service.js";
 import { linkUser, unlinkUser, type LinkedUser } from "./connections/linked-users.js";
 import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
 
-type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock">;
+type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock" | "afterConnect" | "beforeRevoke">;
 
 export interface ConnectorEngineOptions {
   readonly vendors: readonly VendorDefinition[];
@@ -63,6 +65,10 @@ export interface ConnectorEngine {
   /** After a failed enqueue: let the vendor's retry of this delivery through. */
   forgetDelivery(replayKey: string): Promise<void>;
   enqueueEvent(events: NormalizedEvent | readonly NormalizedEvent[]): Promise<EnqueueResult>;
+  /** Pull sync (vendors with `sync` streams): backfill, poll, reconciliation and on-demand runs, status per stream. */
+  readonly sync: SyncService;
+  /** Declared webhook subscriptions: app-level sync and renewal, per-user ones on connect and revoke. */
+  readonly subscriptions: SubscriptionService;
   /**
    * For a vendor without OAuth (an aggregator's widget connects the user): link the vendor's user reference to our
    * user, so that deliveries naming it are delivered to that user, without a token.
@@ -102,6 +108,8 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.webhookKeyFetch ? { fetch: options.webhookKeyFetch } : {}),
   });
+  let sync: SyncService | undefined;
+  let subscriptions: SubscriptionService | undefined;
   const tokenServices = new Map<string, TokenService>(
     served.map((vendor) => [
       vendor.id,
@@ -115,9 +123,28 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
         leases: backends.leases,
         rateLimiter: backends.rateLimiter,
         clock,
+        // A failed subscription fails the connection (no data would arrive); a failed backfill enqueue is healed by the schedule.
+        afterConnect: async (userId) => {
+          await subscriptions!.userConnected(vendor.id, userId);
+          await sync!.connected(vendor.id, userId).catch(() => undefined);
+        },
+        beforeRevoke: (userId) => subscriptions!.userRevoking(vendor.id, userId),
       }),
     ]),
   );
+  const tokenServiceOf = (vendorId: string): TokenService => {
+    const service = tokenServices.get(vendorId);
+    if (!service) throw unknownVendor(vendorId);
+    return service;
+  };
+  sync = createSyncService({ vendors: served, credentials, tokenService: tokenServiceOf, backends, clock });
+  subscriptions = createSubscriptionService({
+    vendors: served,
+    credentials,
+    tokenService: tokenServiceOf,
+    connection: (vendorId, userId) => backends.tokenStore.get(vendorId, userId),
+    clock,
+  });
 
   const servedVendor = (vendorId: string): VendorDefinition => {
     const found = served.find((vendor) => vendor.id === vendorId);
@@ -140,6 +167,8 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
       return createConnectLink(linkKeys, request, clock());
     },
     verifyConnectLink: (vendorId, token) => verifyConnectLink(linkKeys, token, { vendor: vendorId, now: clock() }),
+    sync,
+    subscriptions,
     verifyAndParse: (vendorId, request) => webhooks.verifyAndParse(vendorId, request),
     verifyDelivery: (vendorId, request) => webhooks.verify(vendorId, request),
     admitDelivery: (delivery) => backends.ingest.admit(delivery),

@@ -44,8 +44,10 @@ export type { BearerTokenSource, VendorApiClientOptions } from "./api/client.js"
 export type * from "./ports/index.js";
 
 export { createJobProcessor, createWorker, processAvailableJobs, SinkError } from "./queue/index.js";
-export type { EventSink, JobOutcome, JobProcessor, Worker, WorkerOptions } from "./queue/index.js";
+export type { DeliverySource, EventDelivery, EventSink, JobOutcome, JobProcessor, Worker, WorkerOptions } from "./queue/index.js";
 export { receiveWebhook } from "./webhooks/ingest.js";
+export { createSyncService, runScheduledSync, startSyncScheduler, SYNC_COMPLETED_EVENT_TYPE } from "./sync/index.js";
+export type { RunStatus, StartSyncOptions, StreamStatus, SyncService, ScheduledSyncResult, SyncScheduler } from "./sync/index.js";
 
 export { RecordMapper, recordMapperOf, recordsOfEvent, recordsOfStream, recordId, RECORD_TYPES, runRecordFixtures } from "./records/index.js";
 export type { HealthRecord, RecordContext, RecordSource, RecordType, RecordFixtureReport } from "./records/index.js";

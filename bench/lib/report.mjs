@@ -111,6 +111,16 @@ export function renderReport(results, baseline) {
       ),
     );
   }
+  if (results.syncBackfill) {
+    const r = results.syncBackfill;
+    out.push("\n### Backfill through the rate limiter against a vendor API enforcing the limit (aim: >= 95% utilisation, 0 429s)");
+    out.push(
+      table(
+        ["limiter", "limit/s", "days", "window jobs at once", "seconds", "records", "records/s", "requests/s", "utilisation", "429s"],
+        [[r.limiter, r.limitPerSecond, r.days, r.concurrency, r.seconds, `${r.records}/${r.expectedRecords}`, r.recordsPerSecond, r.achievedPerSecond, `${(r.utilisation * 100).toFixed(1)}%`, r.tooManyRequests]],
+      ),
+    );
+  }
   return out.join("\n");
 }
 

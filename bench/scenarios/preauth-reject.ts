@@ -88,7 +88,7 @@ for (const { name, fixture, body, forgedTrust } of cases) {
   const definition = vendors.find((vendor) => vendor.id === fixture.id)!;
   const engine = createConnectorEngine({ vendors: [definition], backends: createMemoryBackends(), credentials: { [fixture.id]: fixture.credentials } });
   const handler = createFetchHandler(engine, { logger: silent });
-  const signature = definition.manifest.webhooks.signature;
+  const signature = definition.manifest.webhooks!.signature;
   // Well-formed but wrong: signed with another secret and a current timestamp, so the HMAC over the body is computed
   // (the costliest rejection); the unsigned vendors get no trust header and a source address outside the allow-list.
   const wrongSecrets = { clientId: "attacker", clientSecret: "attacker-secret", settings: Object.fromEntries(Object.keys(fixture.credentials.settings).map((name) => [name, ["attacker-secret"]])) };

@@ -58,7 +58,7 @@ const results: Record<string, unknown>[] = [];
 for (const fixture of vendorFixtures) {
   if (only && !only.includes(fixture.id)) continue;
   const definition = vendors.find((vendor) => vendor.id === fixture.id)!;
-  const { webhooks } = definition.manifest;
+  const webhooks = definition.manifest.webhooks!;
   const signature = webhooks.signature;
   const sample = samplePayload(fixture);
   const deliveries = Array.from({ length: N }, (_, i) => {

@@ -22,7 +22,7 @@ interface Prepared {
 }
 
 function floorKey(definition: VendorDefinition, fixture: VendorFixture): { algorithm: string; key: Buffer; encoding: "hex" | "base64" } {
-  const signature = definition.manifest.webhooks.signature;
+  const signature = definition.manifest.webhooks!.signature;
   if (signature.scheme !== "hmac") {
     // Unsigned vendors (trusted by header or source IP): the floor is still an HMAC-SHA256 of the same body.
     return { algorithm: "sha256", key: Buffer.from(fixture.credentials.clientSecret), encoding: "hex" };
@@ -41,7 +41,7 @@ function prepare(definition: VendorDefinition, fixture: VendorFixture, offset: n
   const sample = samplePayload(fixture);
   const requests: WebhookRequest[] = [];
   const bodies: Buffer[] = [];
-  const timestampUnit = definition.manifest.webhooks.signature.scheme === "hmac" ? definition.manifest.webhooks.signature.timestamp?.unit : undefined;
+  const timestampUnit = definition.manifest.webhooks!.signature.scheme === "hmac" ? definition.manifest.webhooks!.signature.timestamp?.unit : undefined;
   for (let i = 0; i < count; i++) {
     const body = Buffer.from(variantBody(fixture, sample, offset + i));
     // Within tolerance, spread over the last few seconds as real deliveries would be.
@@ -147,7 +147,7 @@ for (const fixture of vendorFixtures) {
   const { engine, hmac } = picked;
   results.push({
     vendor: fixture.id,
-    scheme: definition.manifest.webhooks.signature.scheme,
+    scheme: definition.manifest.webhooks!.signature.scheme,
     bodyBytes: Buffer.byteLength(samplePayload(fixture)),
     eventsPerDelivery,
     deliveriesPerSecond: engine.perSecond,

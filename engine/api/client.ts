@@ -6,6 +6,7 @@ import { templateLookup, type VendorCredentials } from "../manifest/credentials.
 import { renderTemplate, type TemplateValue } from "../manifest/template.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
+import { resolveApiBaseUrl } from "./base-url.js";
 import { describeCause, safeCause, withoutUrlSecrets } from "../safe-cause.js";
 import { acquireCapacity, bucketsToPause, rateLimitBuckets } from "./rate-limit-gate.js";
 import { readRateLimitSignal } from "./rate-limit-headers.js";
@@ -73,7 +74,7 @@ export function createVendorApiClient(options: VendorApiClientOptions): KyInstan
   const fetchThroughLimits = vendorFetch(options);
   return lazyKyInstance(async () =>
     (await loadKy()).create({
-      prefixUrl: api.baseUrl,
+      prefixUrl: resolveApiBaseUrl(vendor.manifest, credentials),
       headers,
       retry: 0,
       timeout: false,

@@ -37,6 +37,11 @@ const commands: Record<string, { run: Command; usage: string }> = {
     run: initAwsCommand,
     usage: "init-aws --table <name> [--queue <name>] [--max-receives <n>] [--kms-alias <alias>]   create the AWS resources",
   },
+  sync: { run: async (io, args) => (await import("./commands/sync.js")).syncCommand(io, args), usage: "sync <vendor> <userId> [--since 30d] [--stream <name>] [--status]   read a user's streams now, or show sync status" },
+  subscriptions: {
+    run: async (io, args) => (await import("./commands/subscriptions.js")).subscriptionsCommand(io, args),
+    usage: "subscriptions sync [--dry-run] [--prune] [--vendor <id>]   create and renew the vendors' app-level webhook subscriptions",
+  },
   "verify-webhook": {
     run: verifyWebhookCommand,
     usage:

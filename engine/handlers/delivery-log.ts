@@ -21,13 +21,13 @@ export interface JobLogEntry {
 export type JobLogger = (entry: JobLogEntry) => void;
 
 export function jobLogEntry(report: JobReport): JobLogEntry {
-  const { event } = report.received.job;
+  const { job } = report.received;
   const base = {
     kind: "job" as const,
     time: new Date().toISOString(),
-    vendor: event.vendor,
-    eventType: event.type,
-    eventId: event.id,
+    vendor: job.kind === "sync" ? job.task.vendor : job.event.vendor,
+    eventType: job.kind === "sync" ? `${job.task.kind}:${job.task.kind === "sync-window" ? job.task.stream : job.task.purpose}` : job.event.type,
+    eventId: job.kind === "sync" ? `${job.task.runId}${job.task.kind === "sync-window" ? `#${job.task.index}` : ""}` : job.event.id,
     receiveCount: report.received.receiveCount,
     latencyMs: Math.round(report.durationMs * 100) / 100,
   };
@@ -46,7 +46,7 @@ export function jobLogEntry(report: JobReport): JobLogEntry {
  */
 export async function appendDeliveryLine(file: string, delivery: EventDelivery): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const line = { deliveredAt: new Date().toISOString(), userId: delivery.userId, event: delivery.event, data: delivery.data, ...(delivery.records.length > 0 ? { records: delivery.records } : {}) };
+  const line = { deliveredAt: new Date().toISOString(), userId: delivery.userId, source: delivery.source, ...(delivery.stream ? { stream: delivery.stream } : {}), event: delivery.event, data: delivery.data, ...(delivery.records.length > 0 ? { records: delivery.records } : {}) };
   // Health data: owner only. The mode applies when the file is created; the local server tightens an existing one.
   await appendFile(file, JSON.stringify(line) + "\n", { encoding: "utf8", mode: 0o600 });
 }

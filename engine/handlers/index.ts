@@ -19,6 +19,7 @@ export type { SinkModule } from "./lambda-worker-bundle.js";
 export { backendsFromEnvironment } from "./lambda-backends.js";
 export { lazyEngine } from "./lazy-engine.js";
 export type { EngineSource } from "./lazy-engine.js";
+export { createScheduledSyncHandler } from "./lambda-scheduled.js";
 export { startLocalServer } from "./local-server.js";
 export type { LocalServer, LocalServerOptions, UnconfiguredVendor } from "./local-server.js";
 export { adminOrLoopback, requireAdminToken } from "./local-authorization.js";

@@ -4,6 +4,7 @@ import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { EventSink } from "../queue/job-processor.js";
 import { backendsFromEnvironment } from "./lambda-backends.js";
 import { createSqsHandler, type SqsHandler, type SqsHandlerOptions, type SqsRecordReport } from "./lambda-sqs.js";
+import { createScheduledSyncHandler } from "./lambda-scheduled.js";
 import { lazyEngine } from "./lazy-engine.js";
 
 /** What `build --target worker --sink <module>` accepts: a module whose default (or `sink`) export is the sink. */
@@ -25,6 +26,11 @@ export function createBundledSqsHandler(definitions: readonly VendorDefinition[]
     handler ??= createSqsHandler(await getHandler(), sink, { onReport: logFailedRecord, ...options });
     return handler(event, context);
   };
+}
+
+/** The pull-sync schedule's tick for EventBridge Scheduler (`worker.scheduled`; docs/aws/connector.cloudformation.yaml). */
+export function createBundledScheduledHandler(definitions: readonly VendorDefinition[]): ReturnType<typeof createScheduledSyncHandler> {
+  return createScheduledSyncHandler(async () => createConnectorEngine({ vendors: definitions, backends: await backendsFromEnvironment() }));
 }
 
 function sinkFrom(module: SinkModule): EventSink {

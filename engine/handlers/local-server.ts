@@ -11,6 +11,7 @@ import { loadManifestFiles } from "../manifest/loader.js";
 import { formatProblem } from "../manifest/problems.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { Backends } from "../ports/backends.js";
+import { startSyncScheduler } from "../sync/scheduler.js";
 import { createJobProcessor, createWorker, type EventDelivery, type JobReport, type Worker } from "../queue/index.js";
 import { generateSandboxCredentials, loadSandboxDefinition } from "../sandbox/sandbox-manifest.js";
 import { SandboxVendor } from "../sandbox/sandbox-vendor.js";
@@ -54,6 +55,8 @@ export interface LocalServerOptions {
   readonly workerWaitMs?: number;
   /** Run no worker (jobs stay in the queue). */
   readonly worker?: boolean;
+  /** How often the pull-sync schedule ticks (polls, reconciliation) beside the worker. Default 60 s. */
+  readonly syncScheduleIntervalMs?: number;
   readonly handler?: Omit<FetchHandlerOptions, "logger">;
 }
 
@@ -186,6 +189,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     });
     worker.start();
   }
+  const scheduler = options.worker ?? true ? startSyncScheduler(engine, { intervalMs: options.syncScheduleIntervalMs ?? 60_000 }) : undefined;
 
   return {
     origin,
@@ -202,6 +206,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       return engine.connectLink({ vendor: vendorId, userId, ttlSeconds, baseUrl: env.SYNHEART_PUBLIC_URL ?? origin }).url!;
     },
     async close() {
+      await scheduler?.stop();
       await worker?.stop();
       await closeServer();
       await engine.close();

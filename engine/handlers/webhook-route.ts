@@ -33,7 +33,7 @@ export async function answerWebhook(
   readBody: (limitBytes: number) => Promise<Uint8Array>,
   limitOverride: number | undefined,
 ): Promise<WebhookRouteAnswer> {
-  const manifestLimit = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks.maxBodyBytes;
+  const manifestLimit = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks?.maxBodyBytes;
   let rawBody: Uint8Array;
   try {
     rawBody = await readBody(limitOverride ?? manifestLimit ?? DEFAULT_MAX_BODY_BYTES);

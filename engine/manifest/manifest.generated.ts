@@ -81,9 +81,56 @@ export type EventMapping = {
   delivery: "push" | "fetch";
   fetch?: ResourceFetch;
 };
+export type Pagination =
+  | {
+      type: "token";
+      /**
+       * JSONata over the response body giving the next token.
+       */
+      next: string;
+      /**
+       * Query (or form) parameter carrying the token.
+       */
+      param: string;
+    }
+  | {
+      type: "page";
+      param: string;
+      startAt?: number;
+      size: number;
+      sizeParam?: string;
+    }
+  | {
+      type: "offset";
+      param: string;
+      size: number;
+      sizeParam?: string;
+    }
+  | {
+      type: "link";
+    };
+/**
+ * Default: every stream.
+ *
+ * @minItems 1
+ */
+export type StreamNames = [string, ...string[]];
+/**
+ * The subscriptions that should exist, one per item; an item's fields fill {item.<field>}.
+ *
+ * @minItems 1
+ */
+export type SubscriptionItems = [
+  {
+    [k: string]: string;
+  },
+  ...{
+    [k: string]: string;
+  }[]
+];
 
 /**
- * One cloud wearable vendor: OAuth 2.0, API and rate limits, webhook verification, handshakes and event mappings. Credentials never live here: `settings` names them and they come from the environment.
+ * One cloud wearable vendor: OAuth 2.0, API and rate limits, webhook verification, handshakes, event mappings and pull streams. Credentials never live here: `settings` names them and they come from the environment.
  */
 export interface VendorManifest {
   /**
@@ -104,11 +151,13 @@ export interface VendorManifest {
   };
   oauth?: OAuth;
   api: Api;
-  webhooks: Webhooks;
+  webhooks?: Webhooks;
   /**
    * JSONata mappings from the data of events (the fetched resource of a fetch event, the pushed data of a push event) and of pull streams to normalized health records (schema/records/). Several mappings may take one event; each gives any number of records.
    */
   records?: RecordMapping[];
+  sync?: Sync;
+  subscriptions?: Subscriptions;
 }
 export interface Lifecycle {
   status: "active" | "deprecated" | "retired";
@@ -243,6 +292,18 @@ export interface Api {
   allowedHosts?: string[];
   headers?: StringMap2;
   rateLimits?: RateLimits;
+  /**
+   * The API host chosen by a setting (Dexcom: US, EU and JP hosts). The setting's value must be one of the keys; `baseUrl` is the one used when the setting is not set. Every URL listed here is an allowed API host.
+   */
+  baseUrlBySetting?: {
+    /**
+     * Name of a declared setting.
+     */
+    setting: string;
+    urls: {
+      [k: string]: string;
+    };
+  };
 }
 /**
  * Static headers on every API call; values are Templates (Suunto: {settings.subscriptionKey}).
@@ -280,6 +341,9 @@ export interface RateLimits {
     usage?: string;
   };
 }
+/**
+ * Absent for a vendor that pushes nothing (poll-only, e.g. Dexcom): its data comes from `sync` streams.
+ */
 export interface Webhooks {
   /**
    * How the body is encoded.
@@ -606,4 +670,224 @@ export interface RecordMapping {
    * JSONata expression over the data giving one record draft, an array of them, or nothing. A draft is a record of schema/records/ without `id` and `provenance`: it names `type` and `vendorRecordId` and may name `device` and `source`; the engine adds the id and the provenance and validates the record. `$event` is the event (type, userId, resourceId, occurredAt). Helpers: $quantity(value, unit) gives {value, unit} or nothing for a missing value, $convert(value, from, to) with UCUM units, $kjToKcal, $msToS, $decimal(value, exponent), $glucoseMgdl(value, unit), $utc, $offsetOf, $offsetFromSeconds, $offsetFromMinutes, $offsetAt(instant, timeZone), $localToUtc(local, offset), $fromSeconds, $durationSeconds (ISO 8601), $series(start, intervalSeconds, values), $clockSeries(start, samplesByLocalClock), $sport(name).
    */
   map: string;
+}
+/**
+ * Pull streams and their uses: backfill on connect, polling, reconciliation. See docs/sync.md.
+ */
+export interface Sync {
+  /**
+   * @minItems 1
+   */
+  streams: [Stream, ...Stream[]];
+  /**
+   * On connect, read this many days back (on a reconnect only the gap since the stream's checkpoint).
+   */
+  backfill?: {
+    days: number;
+    streams?: StreamNames;
+  };
+  /**
+   * Read from each stream's checkpoint to now on a schedule (vendors without webhooks).
+   */
+  poll?: {
+    everySeconds: number;
+    streams?: StreamNames;
+  };
+  /**
+   * Re-read a trailing window on a schedule and deliver only records not delivered before (dropped webhooks).
+   */
+  reconciliation?: {
+    everySeconds: number;
+    windowSeconds: number;
+    streams?: StreamNames;
+  };
+}
+export interface Stream {
+  /**
+   * Stream name: in checkpoints, deliveries (`stream`) and the CLI.
+   */
+  name: string;
+  /**
+   * pull: the response holds the records. request: the call asks the vendor to push the window's data later as webhooks (Garmin backfill); each window is asked for once and remembered.
+   */
+  mode?: "pull" | "request";
+  request: StreamRequest;
+  /**
+   * JSONata over the response body selecting the records (an array, or one record). Required for mode pull.
+   */
+  records?: string;
+  /**
+   * JSONata over one record giving its stable id: the de-duplication key, and the resourceId of the webhook events listed in `webhookEvents`.
+   */
+  recordId?: string;
+  /**
+   * JSONata over one record giving its time (ISO 8601 or epoch seconds): the incremental cursor, and `occurredAt` of the delivery.
+   */
+  cursor?: string;
+  /**
+   * `event.type` of delivered records. Default: the stream name.
+   */
+  eventType?: string;
+  /**
+   * Webhook event types carrying this stream's records (resourceId = recordId): a webhook delivery counts as delivered, so reconciliation sends only what the webhooks missed.
+   */
+  webhookEvents?: string[];
+  pagination?: Pagination;
+  /**
+   * Work is cut into windows of at most this size, one queue job each.
+   */
+  window: {
+    maxSeconds: number;
+  };
+  /**
+   * Incremental reads (poll, reconnect) start this long before the checkpoint, for late-arriving records.
+   */
+  lookbackSeconds?: number;
+  /**
+   * Pages read per window at most (a guard against a vendor that never stops paginating).
+   */
+  maxPages?: number;
+}
+/**
+ * One request per window (and page). Templates may use {window.start}, {window.end}, {userId}, {vendorUserId}, {clientId} and {settings.<name>}.
+ */
+export interface StreamRequest {
+  method: "GET" | "POST";
+  path: Template;
+  query?: StringMap;
+  form?: StringMap4;
+  /**
+   * How {window.start} and {window.end} are written: iso (2024-05-01T00:00:00.000Z), iso-seconds (…T00:00:00Z), iso-local (…T00:00:00, UTC without a zone: Dexcom), date (2024-05-01), epoch-seconds, epoch-milliseconds.
+   */
+  timeFormat?: "iso" | "iso-seconds" | "iso-local" | "date" | "epoch-seconds" | "epoch-milliseconds";
+  /**
+   * Statuses that count as success. Default: any 2xx. For mode request, e.g. [202, 409] (Garmin: 409 = this window was already requested).
+   *
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+  /**
+   * JSONata over a 2xx body that is true on success (Withings: status = 0). A false one is a vendor error.
+   */
+  success?: string;
+}
+/**
+ * Form-encoded body (Withings' services take POST forms).
+ */
+export interface StringMap4 {
+  [k: string]: string;
+}
+/**
+ * Webhook subscriptions the vendor needs before it sends anything. See docs/subscriptions.md.
+ */
+export interface Subscriptions {
+  /**
+   * App-level subscriptions (Oura), authenticated with app credentials, reconciled by `synheart-connector subscriptions sync` and renewed by the schedule.
+   */
+  app?: {
+    headers: StringMap5;
+    items: SubscriptionItems;
+    /**
+     * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+     */
+    key: string;
+    list: {
+      request: SubscriptionCall;
+      /**
+       * JSONata over the list response selecting the subscriptions.
+       */
+      records: string;
+      /**
+       * JSONata over one subscription giving the same key as `key` gives its item.
+       */
+      key: string;
+      /**
+       * JSONata over one subscription giving its id ({subscription.id}).
+       */
+      id: string;
+      /**
+       * JSONata over one subscription giving its expiry (ISO 8601 or epoch seconds).
+       */
+      expiresAt?: string;
+    };
+    create: SubscriptionCall;
+    renew?: {
+      request: SubscriptionCall;
+      /**
+       * Renew when the subscription expires within this long.
+       */
+      beforeExpirySeconds: number;
+    };
+    delete?: SubscriptionCall1;
+    /**
+     * A setting that turns these subscriptions on: without a value for it they are not made (an operator opts in by setting it, e.g. the public webhook URL).
+     */
+    enabledBy?: string;
+  };
+  /**
+   * Per-user subscriptions (Withings notify), made with the user's token when the user connects and removed before revocation.
+   */
+  user?: {
+    items: SubscriptionItems;
+    create: SubscriptionCall;
+    delete: SubscriptionCall;
+    /**
+     * A setting that turns these subscriptions on: without a value for it they are not made (an operator opts in by setting it, e.g. the public webhook URL).
+     */
+    enabledBy?: string;
+  };
+}
+/**
+ * App authentication headers (Oura: x-client-id, x-client-secret); Templates.
+ */
+export interface StringMap5 {
+  [k: string]: string;
+}
+/**
+ * A declared API call under api.baseUrl. Templates may use {clientId}, {clientSecret}, {settings.<name>}, {item.<field>}, {subscription.id}, and for per-user calls {userId} and {vendorUserId}.
+ */
+export interface SubscriptionCall {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: Template;
+  query?: StringMap;
+  form?: StringMap6;
+  /**
+   * JSON body; string values are Templates.
+   */
+  json?: {};
+  /**
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+  /**
+   * JSONata over a 2xx body that is true on success (Withings: status = 0).
+   */
+  success?: string;
+}
+/**
+ * Form-encoded body (Withings notify).
+ */
+export interface StringMap6 {
+  [k: string]: string;
+}
+/**
+ * A declared API call under api.baseUrl. Templates may use {clientId}, {clientSecret}, {settings.<name>}, {item.<field>}, {subscription.id}, and for per-user calls {userId} and {vendorUserId}.
+ */
+export interface SubscriptionCall1 {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: Template;
+  query?: StringMap;
+  form?: StringMap6;
+  /**
+   * JSON body; string values are Templates.
+   */
+  json?: {};
+  /**
+   * @minItems 1
+   */
+  acceptStatus?: [HttpStatus, ...HttpStatus[]];
+  /**
+   * JSONata over a 2xx body that is true on success (Withings: status = 0).
+   */
+  success?: string;
 }

@@ -40,6 +40,10 @@ export interface TokenServiceOptions {
   readonly defaultSkewSeconds?: number;
   /** Retry and rate-limit settings of the vendor API clients this service makes. */
   readonly api?: Partial<Omit<VendorApiClientOptions, "vendor" | "credentials" | "tokens" | "rateLimiter" | "userId">>;
+  /** Called after a connection is stored (per-user subscriptions, the backfill). Its failure fails the exchange. */
+  readonly afterConnect?: (userId: string) => Promise<void>;
+  /** Called with the tokens still stored, before revocation (per-user subscriptions). Its failure is ignored. */
+  readonly beforeRevoke?: (userId: string) => Promise<void>;
   /** Where relinks (and the revocation of the replaced grant) are logged. Default: a JSON line on stderr. */
   readonly securityLogger?: SecurityLogger;
 }
@@ -180,6 +184,7 @@ export class TokenService {
     const previous = await this.options.tokenStore.get(vendor, userId);
     const record = await this.write(userId, result.tokens, { vendorUserId, status: "active" }, "replace");
     if (previous && previous.vendorUserId !== vendorUserId) await this.revokeReplacedGrant(previous, vendorUserId);
+    await this.options.afterConnect?.(userId);
     return { userId, vendorUserId, tokens: result.tokens, connection: stateOf(record, result.tokens) };
   }
 
@@ -239,6 +244,7 @@ export class TokenService {
   async revokeTokens(userId: string): Promise<RevokeResult> {
     const record = await this.options.tokenStore.get(this.vendorId, userId);
     if (!record) return { revokedAtVendor: false, vendorRevocation: { outcome: "not_connected" }, deleted: false };
+    await this.options.beforeRevoke?.(userId).catch(() => undefined);
     let vendorRevocation: VendorRevocation = { outcome: "failed", code: "decryption_failed", reason: "tokens could not be opened" };
     try {
       const tokens = await this.open(record);

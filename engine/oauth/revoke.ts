@@ -1,4 +1,5 @@
 import { loadKy } from "../api/lazy-ky.js";
+import { resolveApiBaseUrl } from "../api/base-url.js";
 import { oauthOf } from "../manifest/vendor-definition.js";
 import type { KyInstance } from "ky";
 import type { ConnectorErrorCode } from "../errors.js";
@@ -40,7 +41,7 @@ export async function revokeAtVendor(
       const body = new URLSearchParams({ token, token_type_hint: hint });
       const headers = new Headers({ accept: "application/json" });
       applyClientAuthentication(oauthOf(vendor.manifest).clientAuth, credentials, headers, body);
-      const url = revoke.url ?? new URL(renderTemplate(revoke.path ?? "", options.lookup).replace(/^\/+/, ""), withSlash(vendor.manifest.api.baseUrl)).toString();
+      const url = revoke.url ?? new URL(renderTemplate(revoke.path ?? "", options.lookup).replace(/^\/+/, ""), withSlash(resolveApiBaseUrl(vendor.manifest, credentials))).toString();
       response = await ky(url, {
         method: revoke.method,
         ...(revoke.method === "GET" ? { searchParams: body } : { body }),

@@ -5,6 +5,7 @@ import type { LeaseManager } from "./lease.js";
 import type { PendingAuthorizationStore } from "./pending-authorization-store.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { ReplayCache } from "./replay-cache.js";
+import type { SyncStateStore } from "./sync-state-store.js";
 import type { TokenStore } from "./token-store.js";
 
 /** One implementation of every port: embedded (one machine) or AWS (a fleet). */
@@ -18,5 +19,7 @@ export interface Backends {
   /** Replay key and jobs of a delivery as one step, on the replay cache's keys and the job queue above. */
   readonly ingest: IngestStore;
   readonly encryptor: Encryptor;
+  /** Pull-sync checkpoints and delivered-record marks, in the same store as the tokens. */
+  readonly syncState: SyncStateStore;
   close(): Promise<void>;
 }

@@ -1,8 +1,59 @@
 import type { NormalizedEvent } from "../events.js";
 
 export interface EventJob {
+  readonly kind?: "event";
   readonly event: NormalizedEvent;
   readonly enqueuedAt: number;
+}
+
+/** Why a pull sync runs; also the `source` its records carry to the sink. */
+export type SyncPurpose = "backfill" | "poll" | "reconciliation" | "on_demand";
+
+/** Cut a sync run of one user into windows (per stream) and enqueue one window task each. */
+export interface SyncPlanTask {
+  readonly kind: "sync-plan";
+  readonly vendor: string;
+  /** Our user id. */
+  readonly userId: string;
+  readonly purpose: SyncPurpose;
+  /** Stable per run: a re-delivered plan finds its run and does not start another. */
+  readonly runId: string;
+  /** Default: the streams the purpose declares. */
+  readonly streams?: readonly string[];
+  /** Epoch ms to read from (on demand `--since`); default from the purpose and the checkpoint. */
+  readonly since?: number;
+  /** Epoch ms the run reads up to; fixed when the run is asked for. */
+  readonly until: number;
+}
+
+/** Read (or, for request streams, ask for) one time window of one stream. */
+export interface SyncWindowTask {
+  readonly kind: "sync-window";
+  readonly vendor: string;
+  readonly userId: string;
+  readonly stream: string;
+  readonly purpose: SyncPurpose;
+  readonly runId: string;
+  readonly index: number;
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+}
+
+export type SyncTask = SyncPlanTask | SyncWindowTask;
+
+export interface SyncJob {
+  readonly kind: "sync";
+  readonly task: SyncTask;
+  readonly enqueuedAt: number;
+}
+
+/** What the queue carries: webhook events and pull-sync tasks. */
+export type Job = EventJob | SyncJob;
+
+export function isSyncJob(job: Job): job is SyncJob {
+  return job.kind === "sync";
 }
 
 export interface EnqueueFailure {
@@ -17,7 +68,7 @@ export interface EnqueueResult {
 }
 
 export interface ReceivedJob {
-  readonly job: EventJob;
+  readonly job: Job;
   /** Opaque handle for ack / extend / release of this delivery. */
   readonly receipt: string;
   /** 1 on first delivery. */
@@ -35,6 +86,8 @@ export interface ReceiveOptions {
 /** At-least-once job queue with visibility timeouts and dead-lettering after `maxReceives` deliveries. */
 export interface JobQueue {
   enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult>;
+  /** Stores every task or throws (backend_unavailable); tasks are idempotent, so a retry after a partial failure is safe. */
+  enqueueSync(tasks: readonly SyncTask[]): Promise<void>;
   receive(options?: ReceiveOptions): Promise<ReceivedJob[]>;
   /** The job is done; delete it. */
   ack(receipt: string): Promise<void>;

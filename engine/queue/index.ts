@@ -1,5 +1,5 @@
 export { createJobProcessor, SinkError } from "./job-processor.js";
-export type { EventDelivery, EventSink, JobOutcome, JobProcessor, JobProcessorOptions, SkipReason } from "./job-processor.js";
+export type { DeliverySource, SyncJobHandler, EventDelivery, EventSink, JobOutcome, JobProcessor, JobProcessorOptions, SkipReason } from "./job-processor.js";
 export { fetchEventResource, readJsonOrText } from "./resource-fetch.js";
 export type { FetchedResource, ResponseReader } from "./resource-fetch.js";
 export { createWorker } from "./worker.js";

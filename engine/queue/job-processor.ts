@@ -1,11 +1,14 @@
 import { systemClock, type Clock } from "../clock.js";
 import type { ConnectorEngine } from "../connector-engine.js";
-import { isConnectorError, type ConnectorError } from "../errors.js";
+import { ConnectorError, isConnectorError } from "../errors.js";
 import type { Authenticity, NormalizedEvent } from "../events.js";
-import type { EventJob } from "../ports/job-queue.js";
+import type { Job, SyncJob } from "../ports/job-queue.js";
 import { recordsOfEvent } from "../records/event-records.js";
 import type { HealthRecord } from "../records/records.generated.js";
 import { fetchEventResource, readJsonOrText, type ResponseReader } from "./resource-fetch.js";
+
+/** Where a delivery came from: a webhook, or a pull-sync stream read for one of these purposes. */
+export type DeliverySource = "webhook" | "backfill" | "poll" | "reconciliation" | "on_demand";
 
 /** What the user's sink receives: the event, its resource (fetched or pushed) and our user id. */
 export interface EventDelivery {
@@ -13,6 +16,9 @@ export interface EventDelivery {
   readonly data: unknown;
   /** Our user id (the connection's), not the vendor's. */
   readonly userId: string;
+  readonly source: DeliverySource;
+  /** The sync stream the record was read from (absent for webhooks). */
+  readonly stream?: string;
   /**
    * The event's `authenticity`, passed on from the webhook: `unverified` when the vendor signs nothing, so anyone
    * could have sent the notification. For a fetch event `data` comes from the vendor's API with the user's token,
@@ -40,20 +46,31 @@ export type JobOutcome =
   /** The vendor said the resource no longer exists (one of the event's goneStatuses). The sink is not called. */
   | { readonly status: "gone"; readonly userId: string; readonly httpStatus: number }
   /** No connection for the vendor's user, or one that needs the user to authorize again. The sink is not called. */
-  | { readonly status: "skipped"; readonly reason: SkipReason; readonly userId?: string };
+  | { readonly status: "skipped"; readonly reason: SkipReason; readonly userId?: string }
+  /** A pull-sync task ran: `delivered` records reached the sink (0 for a plan, a request window or a re-read window). */
+  | { readonly status: "synced"; readonly userId: string; readonly delivered: number };
 
 /**
  * Processes one job. Throws for retryable failures: a SinkError, vendor_api_error (5xx after the client's retries),
  * rate_limit_timeout, backend_unavailable; also for jobs no retry can fix (unknown_vendor, fetch_not_allowed), which
  * thereby end in the dead letters for someone to look at.
  */
-export type JobProcessor = (job: EventJob) => Promise<JobOutcome>;
+export type JobProcessor = (job: Job) => Promise<JobOutcome>;
 
 export interface JobProcessorOptions {
   /** Turns the vendor's response into `data`. Default: parsed JSON, else the text, undefined when empty. */
   readonly readResponse?: ResponseReader;
   /** Stamps records' `fetchedAt`. */
   readonly clock?: Clock;
+  /** Runs pull-sync jobs and hears of webhook deliveries (engine/sync). Without it a sync job fails (not_supported). */
+  readonly sync?: SyncJobHandler;
+}
+
+/** The part of engine/sync the job processor calls. */
+export interface SyncJobHandler {
+  run(job: SyncJob, sink: EventSink): Promise<JobOutcome>;
+  /** A webhook event reached the sink: its record counts as delivered for the streams it belongs to. */
+  webhookDelivered(event: NormalizedEvent, userId: string): Promise<void>;
 }
 
 /** The sink threw; `cause` is what it threw. */
@@ -68,13 +85,19 @@ export class SinkError extends Error {
 }
 
 export function createJobProcessor(
-  engine: Pick<ConnectorEngine, "vendors" | "vendor" | "connectionOfVendorUser">,
+  engine: Pick<ConnectorEngine, "vendors" | "vendor" | "connectionOfVendorUser"> & { readonly sync?: SyncJobHandler },
   sink: EventSink,
   options: JobProcessorOptions = {},
 ): JobProcessor {
   const readResponse = options.readResponse ?? readJsonOrText;
   const clock = options.clock ?? systemClock;
-  return async ({ event }) => {
+  const sync = options.sync ?? engine.sync;
+  return async (job) => {
+    if (job.kind === "sync") {
+      if (!sync) throw new ConnectorError("not_supported", "a sync job reached a processor without sync");
+      return sync.run(job, sink);
+    }
+    const { event } = job;
     engine.vendor(event.vendor); // unknown_vendor for a vendor this engine does not serve: a configuration error, retried
     const connection = event.userId ? await engine.connectionOfVendorUser(event.vendor, event.userId) : undefined;
     if (!connection) return { status: "skipped", reason: "not_connected" };
@@ -98,10 +121,12 @@ export function createJobProcessor(
     try {
       // A job stored before events carried authenticity says nothing: it is not taken as verified.
       const authenticity = event.authenticity === "verified" ? "verified" : "unverified";
-      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity, records, ...(recordError ? { recordError } : {}) });
+      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, source: "webhook", authenticity, records, ...(recordError ? { recordError } : {}) });
     } catch (error) {
       throw new SinkError(event, error);
     }
+    // Delivered already: failing the job now would deliver it again. Unmarked, reconciliation may send it once more.
+    await sync?.webhookDelivered(event, userId).catch(() => undefined);
     return { status: "delivered", userId };
   };
 }

@@ -2,6 +2,7 @@ import type { ConnectorEngine } from "../connector-engine.js";
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent, ResourceFetch } from "../events.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import { allowedApiHosts } from "../api/base-url.js";
 
 export type FetchedResource = { readonly gone: false; readonly data: unknown } | { readonly gone: true; readonly httpStatus: number };
 
@@ -55,7 +56,7 @@ export async function fetchEventResource(
 function allowedFetchUrl(vendor: VendorDefinition | undefined, vendorId: string, fetch: ResourceFetch): URL {
   if (!vendor) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
   const baseUrl = new URL(vendor.manifest.api.baseUrl);
-  const allowedHosts = new Set(vendor.manifest.api.allowedHosts ?? [baseUrl.host]);
+  const allowedHosts = new Set(allowedApiHosts(vendor.manifest.api));
   let url: URL;
   try {
     url = new URL(fetch.url);

@@ -6,7 +6,7 @@ import type { EventMapping, VendorManifest } from "../manifest/manifest.generate
 import type { VendorCredentials } from "../manifest/credentials.js";
 import { compileFetchPlan, type FetchPlan } from "./fetch-plan.js";
 import { toIsoTime } from "../iso-time.js";
-import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { webhooksOf, type DeepReadonly } from "../manifest/vendor-definition.js";
 
 type Mapping = DeepReadonly<EventMapping>;
 
@@ -51,9 +51,9 @@ export class EventMapper {
     private readonly manifest: DeepReadonly<VendorManifest>,
     credentials: VendorCredentials,
   ) {
-    this.maxEvents = manifest.webhooks.maxEventsPerDelivery ?? DEFAULT_MAX_EVENTS_PER_DELIVERY;
-    this.authenticity = manifest.webhooks.signature.scheme === "none" ? "unverified" : "verified";
-    for (const mapping of manifest.webhooks.events.mappings) {
+    this.maxEvents = webhooksOf(manifest).maxEventsPerDelivery ?? DEFAULT_MAX_EVENTS_PER_DELIVERY;
+    this.authenticity = webhooksOf(manifest).signature.scheme === "none" ? "unverified" : "verified";
+    for (const mapping of webhooksOf(manifest).events.mappings) {
       const route: Route = { mapping, fetch: compileFetchPlan(mapping, manifest, credentials) };
       this.routes.push(route);
       if (mapping.on) for (const name of mapping.on) this.routesByName.set(name, [route]);
@@ -87,7 +87,7 @@ export class EventMapper {
 
   /** Compiles every expression of the vendor once; true when each has a fast path. */
   private compileFastPaths(): boolean {
-    const { events } = this.manifest.webhooks;
+    const { events } = webhooksOf(this.manifest);
     let everyFast = true;
     const fastPathOf = (source: string | undefined): FastPath | undefined => {
       const fastPath = source === undefined ? undefined : compileExpression(source).fastPath;
@@ -123,7 +123,7 @@ export class EventMapper {
   }
 
   private async mapAsync(body: unknown, deliveryId: string): Promise<MappingOutcome> {
-    const spec = this.manifest.webhooks.events;
+    const spec = webhooksOf(this.manifest).events;
     const items = spec.split ? this.capped(asList(await this.evaluate(spec.split, body, "split"))) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
@@ -143,7 +143,7 @@ export class EventMapper {
 
   /** An item no mapping takes: counted as ignored, or a rejection when the manifest says so. */
   private unmatched(): number {
-    if (this.manifest.webhooks.events.unmatched === "reject") {
+    if (webhooksOf(this.manifest).events.unmatched === "reject") {
       throw new ConnectorError("mapping_failed", "no mapping takes this event", { vendor: this.manifest.id });
     }
     return 1;
@@ -151,7 +151,7 @@ export class EventMapper {
 
   /** Synchronous when the discriminator is a plain field read (the common case): no promise per event. */
   private routesFor(item: unknown): readonly Route[] | Promise<readonly Route[]> {
-    const discriminator = this.manifest.webhooks.events.discriminator;
+    const discriminator = webhooksOf(this.manifest).events.discriminator;
     if (discriminator) {
       const names = this.evaluate(discriminator, item, "discriminator");
       if (names instanceof Promise) return names.then((resolved) => this.lookUp(resolved) ?? this.matchAsync(item));
@@ -222,7 +222,7 @@ export class EventMapper {
     }
     const fields = raw as Record<string, unknown>;
     // With events.userHeader the user comes from a header, filled in once the delivery's events are mapped.
-    const userId = scalarString(fields.userId) ?? (this.manifest.webhooks.events.userHeader ? "" : undefined);
+    const userId = scalarString(fields.userId) ?? (webhooksOf(this.manifest).events.userHeader ? "" : undefined);
     if (userId === undefined) throw new ConnectorError("mapping_failed", `mapping ${type} gave no userId`, { vendor });
     const data = fields.data === undefined ? item : fields.data;
     const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data, authenticity: this.authenticity };

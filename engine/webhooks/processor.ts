@@ -4,7 +4,7 @@ import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent } from "../events.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import type { VendorHooks } from "../manifest/hooks.js";
-import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import { webhooksOf, type VendorDefinition } from "../manifest/vendor-definition.js";
 import type { ReplayCache } from "../ports/replay-cache.js";
 import { parseBody } from "./body.js";
 import { sha256 } from "./digest.js";
@@ -64,7 +64,7 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
   const plans = new Map<string, VendorPlan>();
   for (const definition of options.vendors) {
     const credentials = options.credentials[definition.id];
-    if (credentials) plans.set(definition.id, planFor(definition, credentials, options.hooks?.[definition.id], options.fetch));
+    if (credentials && definition.manifest.webhooks) plans.set(definition.id, planFor(definition, credentials, options.hooks?.[definition.id], options.fetch));
   }
 
   const planOf = (vendorId: string): VendorPlan => {
@@ -104,7 +104,7 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
         const answer = await hooks.handshake(hookRequest, { vendor: definition, credentials });
         if (answer) return answer;
       }
-      const { webhooks } = definition.manifest;
+      const webhooks = webhooksOf(definition.manifest);
       if (!webhooks.handshakes?.length) return undefined;
       return answerHandshake(vendorId, webhooks.handshakes, webhooks.body, credentials, request, header, query);
     },
@@ -121,7 +121,7 @@ function planFor(definition: VendorDefinition, credentials: VendorCredentials, h
 }
 
 function schemeFor(definition: VendorDefinition, credentials: VendorCredentials, fetchFn?: typeof fetch): VendorPlan["scheme"] {
-  const signature = definition.manifest.webhooks.signature;
+  const signature = webhooksOf(definition.manifest).signature;
   if (signature.scheme === "hmac") return new HmacScheme(definition.id, signature, credentials);
   if (signature.scheme === "asymmetric") return new AsymmetricScheme(definition.id, signature, credentials, fetchFn);
   if (signature.scheme === "shared-secret") return new SharedSecretScheme(definition.id, signature, credentials);
@@ -134,7 +134,7 @@ function schemeFor(definition: VendorDefinition, credentials: VendorCredentials,
  */
 function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number): VerifiedWebhook | Promise<VerifiedWebhook> {
   const { manifest, id: vendor } = plan.definition;
-  const { webhooks } = manifest;
+  const webhooks = webhooksOf(manifest);
   const body = bodyBytes(request.rawBody);
   const maxBytes = webhooks.maxBodyBytes ?? 1_048_576;
   if (body.byteLength > maxBytes) {
@@ -147,7 +147,7 @@ function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number)
 }
 
 function parseAndMap(plan: VendorPlan, header: HeaderReader, body: Buffer, delivery: Authenticated): VerifiedWebhook | Promise<VerifiedWebhook> {
-  const { webhooks } = plan.definition.manifest;
+  const webhooks = webhooksOf(plan.definition.manifest);
   const parsed = parseBody(body, webhooks.body, plan.definition.id);
   if (plan.scheme instanceof UnsignedScheme) plan.scheme.verifyBody(parsed);
   const deliveryId = sha256(body, "hex").slice(0, 32);
@@ -164,7 +164,7 @@ function parseAndMap(plan: VendorPlan, header: HeaderReader, body: Buffer, deliv
 
 /** events.userHeader: the vendor names the user in a header (an aggregator's user reference), for every event. */
 function withHeaderUser(plan: VendorPlan, outcome: MappingOutcome, header: HeaderReader): MappingOutcome {
-  const name = plan.definition.manifest.webhooks.events.userHeader;
+  const name = webhooksOf(plan.definition.manifest).events.userHeader;
   if (!name || outcome.events.length === 0) return outcome;
   const userId = header(name)?.trim();
   if (!userId || userId.length > 256) {
@@ -178,14 +178,14 @@ function verified(plan: VendorPlan, mapped: MappingOutcome, parts: DeliveryParts
   const outcome = withHeaderUser(plan, mapped, parts.header);
   const { ignoredItems } = outcome;
   const events = outcome.events; // unsigned vendors' events already say authenticity: "unverified" (EventMapper)
-  const replay = plan.definition.manifest.webhooks.replay;
+  const replay = webhooksOf(plan.definition.manifest).replay;
   if (!replay) return { ok: true, vendor, events, ignoredItems };
   return { ok: true, vendor, events, ignoredItems, replayKey: replayKey(vendor, replay.key, parts) };
 }
 
 /** The replay check, last: only a delivery that would be accepted is remembered. */
 function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache, rejected: (error: unknown) => RejectedWebhook): Promise<WebhookResult> {
-  const replay = plan.definition.manifest.webhooks.replay;
+  const replay = webhooksOf(plan.definition.manifest).replay;
   if (!replay || webhook.replayKey === undefined) return Promise.resolve(webhook);
   return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then(
     (first) => (first ? webhook : rejected(new ConnectorError("replayed", "this delivery was already received", { vendor: webhook.vendor }))),
@@ -247,7 +247,7 @@ export function signWebhook(
 ): Record<string, string> {
   const scheme = schemeFor(definition, credentials);
   if (scheme instanceof SharedSecretScheme) {
-    const spec = definition.manifest.webhooks.signature;
+    const spec = webhooksOf(definition.manifest).signature;
     return spec.scheme === "shared-secret" ? { [spec.header]: scheme.sign() } : {};
   }
   if (scheme instanceof UnsignedScheme) return scheme.sign();

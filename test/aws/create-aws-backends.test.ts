@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsBackendsConfigFromEnv, createAwsBackends } from "../../engine/backends/aws/index.js";
 import { initAws } from "../../engine/backends/aws/init-aws.js";
@@ -56,7 +57,7 @@ describe("createAwsBackends", () => {
       expect((await backends.rateLimiter.take("whoop:app", [{ limit: 10, periodSeconds: 60 }])).granted).toBe(true);
       const event = { id: "e1", vendor: "whoop", type: "t", userId: "v1", delivery: "push" as const, data: null, authenticity: "verified" as const };
       expect(await backends.jobQueue.enqueue([event])).toEqual({ enqueued: ["e1"], failed: [] });
-      expect((await backends.jobQueue.receive({ waitMs: 1_000 }))[0]?.job.event).toEqual(event);
+      expect(eventOf((await backends.jobQueue.receive({ waitMs: 1_000 }))[0]?.job)).toEqual(event);
     } finally {
       await backends.close();
     }

@@ -5,12 +5,14 @@ import { DynamoDbPendingAuthorizationStore } from "../../engine/backends/aws/dyn
 import { DynamoDbRateLimiter } from "../../engine/backends/aws/dynamodb-rate-limiter.js";
 import { DynamoDbReplayCache } from "../../engine/backends/aws/dynamodb-replay-cache.js";
 import type { DynamoDbTableOptions } from "../../engine/backends/aws/dynamodb-table.js";
+import { DynamoDbSyncStateStore } from "../../engine/backends/aws/dynamodb-sync-state-store.js";
 import { DynamoDbTokenStore } from "../../engine/backends/aws/dynamodb-token-store.js";
 import {
   describeLeaseManagerContract,
   describePendingAuthorizationStoreContract,
   describeRateLimiterContract,
   describeReplayCacheContract,
+  describeSyncStateStoreContract,
   describeTokenStoreContract,
 } from "../contracts/index.js";
 import { fakeClock } from "../embedded/fake-clock.js";
@@ -18,6 +20,10 @@ import { fakeClock } from "../embedded/fake-clock.js";
 /** `table` is read when each test runs, after the suite's beforeAll has created the table. */
 export function describeDynamoDbContracts(name: string, table: () => DynamoDbTableOptions): void {
   describeTokenStoreContract(name, async () => ({ subject: new DynamoDbTokenStore(table()) }));
+  describeSyncStateStoreContract(name, async () => {
+    const time = fakeClock();
+    return { subject: new DynamoDbSyncStateStore({ ...table(), clock: time.clock }), ...time };
+  });
 
   // DynamoDB never evaluates time itself (expiry is in the condition, from our clock), so a fake clock is faithful.
   describePendingAuthorizationStoreContract(name, async () => {

@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 // SIGKILL under load on the AWS backend (DynamoDB idempotency records + SQS, on moto): a server process takes signed
 // deliveries and is killed -9 mid-run, leaving `in_progress` records behind; a second process takes the vendor's
 // retries (503 with Retry-After while a claim is live, stored once it has expired). Every delivery acknowledged by
@@ -37,7 +38,7 @@ async function drainQueue(): Promise<string[]> {
     const output = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }));
     const messages = output.Messages ?? [];
     if (messages.length === 0) empty++;
-    for (const message of messages) ids.push(decodeJobMessage(message.Body ?? "").event.resourceId ?? "");
+    for (const message of messages) ids.push(eventOf(decodeJobMessage(message.Body ?? "")).resourceId ?? "");
     if (messages.length > 0) {
       await clients.sqs.send(
         new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),

@@ -86,3 +86,15 @@ it("webhook → HTTP bundle → SQS → worker bundle → the user's sink, with 
   expect(delivered).toHaveLength(1);
   expect(delivered[0]).toMatchObject({ userId: "our-user-7", event: { vendor: "garmin", type: "activity.updated", userId: "garmin_user_123" } });
 }, 60_000);
+
+it("the worker bundle's scheduled export ticks the pull-sync schedule: the connected Garmin user's backfill, then nothing", async () => {
+  const tick = (bundle: string) =>
+    run(process.execPath, ["--input-type=module", "-e", `const { scheduled } = await import(process.argv[1]); console.log("RESULT " + JSON.stringify(await scheduled()));`, join(out.path, bundle)], { env }).then(
+      ({ stdout }) => JSON.parse(stdout.split("\n").find((line) => line.startsWith("RESULT "))!.slice(7)) as unknown,
+    );
+  expect(await tick("worker.mjs")).toEqual({ ran: true, started: 1 });
+  const queued = await newSqsClient().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+  expect(queued.Messages?.map((message) => JSON.parse(message.Body!) as { task?: { kind: string; purpose: string } }).map((body) => body.task)).toEqual([
+    expect.objectContaining({ kind: "sync-plan", purpose: "backfill" }),
+  ]);
+}, 60_000);

@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initAws } from "../../engine/backends/aws/init-aws.js";
@@ -97,7 +98,7 @@ describe("SQS job queue", () => {
     expect(await queue.receive()).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const [second] = await queue.receive({ waitMs: 2_000 });
-    expect(second?.job.event).toEqual(queued);
+    expect(eventOf(second?.job)).toEqual(queued);
     expect(second?.receiveCount).toBe(2);
   });
 
@@ -130,7 +131,7 @@ describe("SQS job queue", () => {
     for (let attempt = 0; attempt < 10 && received.length < 4; attempt++) {
       const batch = await queue.receive({ maxJobs: 10 });
       for (const job of batch) {
-        received.push(job.job.event.id);
+        received.push(eventOf(job.job).id);
         await queue.ack(job.receipt);
       }
     }

@@ -6,4 +6,5 @@ export { describeLeaseManagerContract } from "./lease-manager.contract.js";
 export { describeRateLimiterContract } from "./rate-limiter.contract.js";
 export { describeJobQueueContract, type JobQueueHarnessExtras } from "./job-queue.contract.js";
 export { describeEncryptorContract, type EncryptorHarnessExtras } from "./encryptor.contract.js";
+export { describeSyncStateStoreContract } from "./sync-state-store.contract.js";
 export { describeIngestStoreContract, type IngestStoreHarnessExtras } from "./ingest-store.contract.js";

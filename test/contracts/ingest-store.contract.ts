@@ -1,3 +1,4 @@
+import { eventOf } from "./support.js";
 import { describe, expect, it } from "vitest";
 import type { NormalizedEvent } from "../../engine/events.js";
 import type { AdmitResult, IngestDelivery, IngestFaultHook, IngestStep, IngestStore } from "../../engine/ports/ingest-store.js";
@@ -51,7 +52,7 @@ export function describeIngestStoreContract(backendName: string, makeSubject: Ha
         const jobs = await harness().queue.receive({ maxJobs: 10, visibilityTimeoutMs: 3_600_000 });
         if (jobs.length === 0) empty++;
         for (const received of jobs) {
-          seen.push(received.job.event.id);
+          seen.push(eventOf(received.job).id);
           await harness().queue.ack(received.receipt);
         }
       }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { NormalizedEvent } from "../../engine/events.js";
-import type { EventJob, JobQueue, ReceivedJob } from "../../engine/ports/job-queue.js";
-import { testTimeOf, uniqueName, useHarness, type HarnessFactory } from "./support.js";
+import type { Job, JobQueue, ReceivedJob } from "../../engine/ports/job-queue.js";
+import { eventOf, testTimeOf, uniqueName, useHarness, type HarnessFactory } from "./support.js";
 
 export interface JobQueueHarnessExtras {
   /** Deliveries after which the backend dead-letters a job (as configured on it). */
   readonly maxReceives: number;
   /** Reads the dead-letter store, when the backend can show it. */
-  readonly deadLetters?: () => Promise<readonly EventJob[]>;
+  readonly deadLetters?: () => Promise<readonly Job[]>;
   /**
    * Visibility timeout used by tests that let a delivery lapse in real time
    * (SQS counts whole seconds, so it would say 1000). Default 200 ms. Ignored with a controllable clock.
@@ -31,7 +31,7 @@ function event(overrides: Partial<NormalizedEvent> = {}): NormalizedEvent {
   };
 }
 
-const eventIds = (jobs: readonly ReceivedJob[]) => jobs.map((received) => received.job.event.id);
+const eventIds = (jobs: readonly ReceivedJob[]) => jobs.map((received) => eventOf(received.job).id);
 
 export function describeJobQueueContract(
   backendName: string,
@@ -82,7 +82,7 @@ export function describeJobQueueContract(
       const before = time().now();
       await queue().enqueue([queued]);
       const received = await receiveOne();
-      expect(received.job.event).toEqual(queued);
+      expect(eventOf(received.job)).toEqual(queued);
       expect(received.job.enqueuedAt).toBeGreaterThanOrEqual(before - 1_000);
       expect(received.job.enqueuedAt).toBeLessThanOrEqual(time().now() + 1_000);
       expect(received.receiveCount).toBe(1);
@@ -98,7 +98,7 @@ export function describeJobQueueContract(
       await queue().enqueue([queued]);
       await expect(queue().ping()).resolves.toBeUndefined();
       const received = await receiveOne();
-      expect(received.job.event).toEqual(queued);
+      expect(eventOf(received.job)).toEqual(queued);
       expect(received.receiveCount).toBe(1);
       await queue().ack(received.receipt);
       await queue().ping();
@@ -133,7 +133,7 @@ export function describeJobQueueContract(
       const first = await receiveOne(visibilityMs());
       await clock.pass(visibilityMs() + 100);
       const second = await receiveOne();
-      expect(second.job.event).toEqual(queued);
+      expect(eventOf(second.job)).toEqual(queued);
       expect(second.receiveCount).toBe(2);
       expect(second.receipt).not.toBe(first.receipt);
       await queue().ack(second.receipt);
@@ -158,7 +158,7 @@ export function describeJobQueueContract(
       const received = await receiveOne();
       await queue().release(received.receipt);
       const again = await receiveOne();
-      expect(again.job.event.id).toBe(received.job.event.id);
+      expect(eventOf(again.job).id).toBe(eventOf(received.job).id);
       expect(again.receiveCount).toBe(2);
     });
 
@@ -179,14 +179,14 @@ export function describeJobQueueContract(
       await queue().enqueue([queued]);
       for (let delivery = 1; delivery <= maxReceives; delivery += 1) {
         const received = await receiveOne();
-        expect(received.job.event.id).toBe(queued.id);
+        expect(eventOf(received.job).id).toBe(queued.id);
         expect(received.receiveCount).toBe(delivery);
         await queue().release(received.receipt);
       }
       await expectEmpty();
-      if (deadLetters) expect((await deadLetters()).map((job) => job.event)).toEqual([queued]);
+      if (deadLetters) expect((await deadLetters()).map((job) => eventOf(job))).toEqual([queued]);
       await queue().enqueue([bystander]);
-      expect((await receiveOne()).job.event.id).toBe(bystander.id);
+      expect(eventOf((await receiveOne()).job).id).toBe(bystander.id);
     });
 
     it("never delivers one job to two concurrent receivers", async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, expect } from "vitest";
 import { isConnectorError, type ConnectorErrorCode } from "../../engine/errors.js";
+import type { NormalizedEvent } from "../../engine/events.js";
+import type { Job } from "../../engine/ports/job-queue.js";
 
 /**
  * What a backend factory hands a contract suite. A fresh, isolated subject is made for every test
@@ -86,4 +88,10 @@ export function fulfilledValues<T>(results: readonly PromiseSettledResult<T>[]):
 
 export function rejectionReasons(results: readonly PromiseSettledResult<unknown>[]): unknown[] {
   return results.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
+}
+
+/** The event of a queued job; fails the test for a sync job. */
+export function eventOf(job: Job | undefined): NormalizedEvent {
+  if (!job || job.kind === "sync") throw new Error("expected an event job");
+  return job.event;
 }

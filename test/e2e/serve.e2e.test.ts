@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/index.js";
@@ -31,6 +32,8 @@ const ENV: Record<string, string> = {
   SYNHEART_WITHINGS_CLIENT_ID: "withings-client",
   SYNHEART_WITHINGS_CLIENT_SECRET: "withings-secret",
   SYNHEART_WITHINGS_NOTIFY_IP_RANGES: "127.0.0.1/32",
+  SYNHEART_DEXCOM_CLIENT_ID: "dexcom-client",
+  SYNHEART_DEXCOM_CLIENT_SECRET: "dexcom-secret",
   SYNHEART_FITBIT_CLIENT_ID: "fitbit-client",
   SYNHEART_FITBIT_CLIENT_SECRET: "fitbit-secret",
   SYNHEART_FITBIT_VERIFY_CODE: "fitbit-verify-code",
@@ -81,6 +84,7 @@ function switchableBackends(directory: string): { backends: Backends; setQueueDo
     ...real,
     jobQueue: {
       enqueue: (events) => (down ? Promise.reject(new Error("SQLITE_BUSY: database is locked")) : jobQueue.enqueue(events)),
+      enqueueSync: (tasks) => jobQueue.enqueueSync(tasks),
       receive: (options) => jobQueue.receive(options),
       ack: (receipt) => jobQueue.ack(receipt),
       extendVisibility: (receipt, ms) => jobQueue.extendVisibility(receipt, ms),
@@ -126,7 +130,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
   });
 
   it("serves every shipped vendor and the sandbox", () => {
-    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["fitbit", "garmin", "google-health", "oura", "polar", "sandbox", "strava", "suunto", "terra", "whoop", "withings"]);
+    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["dexcom", "fitbit", "garmin", "google-health", "oura", "polar", "sandbox", "strava", "suunto", "terra", "whoop", "withings"]);
     expect(server.unconfigured).toEqual([]);
   });
 
@@ -203,8 +207,8 @@ describe("serve over real HTTP on 127.0.0.1", () => {
     const credentials = () => credentialsFromEnv(definition().manifest, ENV)!;
     const sample = () => readFileSync(new URL(`../fixtures/payloads/${SAMPLES[vendorId]!.file}`, import.meta.url));
     const headersFor = (body: Uint8Array | string, as = credentials()) => ({ "content-type": SAMPLES[vendorId]!.contentType, ...signWebhook(definition(), as, body) });
-    const jobsOf = () => jobs.filter((report) => report.received.job.event.vendor === vendorId).length;
-    const responses = () => ({ accepted: 200, replayed: 409, invalidSignature: 401, ...definition().manifest.webhooks.responses });
+    const jobsOf = () => jobs.filter((report) => eventOf(report.received.job).vendor === vendorId).length;
+    const responses = () => ({ accepted: 200, replayed: 409, invalidSignature: 401, ...definition().manifest.webhooks!.responses });
 
     it("accepts a valid delivery, enqueues its events once, and answers a replay without enqueuing again", async () => {
       const body = sample();
@@ -213,7 +217,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
       expect(first.status).toBe(responses().accepted);
       const processed = await eventually(() => (jobsOf() > 0 ? jobsOf() : undefined), 5000, `${vendorId} jobs`);
       // No user is connected for these vendor users: each job ends skipped (not_connected), which is still processed.
-      expect(jobs.filter((r) => r.received.job.event.vendor === vendorId).every((r) => r.result === "completed")).toBe(true);
+      expect(jobs.filter((r) => eventOf(r.received.job).vendor === vendorId).every((r) => r.result === "completed")).toBe(true);
 
       const replay = await rawRequest(url(), { headers, body });
       expect(replay.status).toBe(responses().replayed);
@@ -240,7 +244,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
     });
 
     it("refuses a body over the limit with 413 before reading it", async () => {
-      const limit = definition().manifest.webhooks.maxBodyBytes ?? 1_048_576;
+      const limit = definition().manifest.webhooks!.maxBodyBytes ?? 1_048_576;
       const body = Buffer.alloc(limit + 1, 0x20);
       const response = await rawRequest(url(), { headers: { "content-type": "application/json", "content-length": String(body.byteLength) }, body });
       expect(response.status).toBe(413);

@@ -6,6 +6,7 @@ import { MemoryLeaseManager } from "../../engine/backends/embedded/memory-lease-
 import { MemoryPendingAuthorizationStore } from "../../engine/backends/embedded/memory-pending-authorization-store.js";
 import { MemoryRateLimiter } from "../../engine/backends/embedded/memory-rate-limiter.js";
 import { MemoryReplayCache } from "../../engine/backends/embedded/memory-replay-cache.js";
+import { MemorySyncStateStore } from "../../engine/backends/embedded/memory-sync-state-store.js";
 import { MemoryTokenStore } from "../../engine/backends/embedded/memory-token-store.js";
 import {
   describeEncryptorContract,
@@ -15,6 +16,7 @@ import {
   describePendingAuthorizationStoreContract,
   describeRateLimiterContract,
   describeReplayCacheContract,
+  describeSyncStateStoreContract,
   describeTokenStoreContract,
 } from "../contracts/index.js";
 import { fakeClock } from "./fake-clock.js";
@@ -22,6 +24,11 @@ import { fakeClock } from "./fake-clock.js";
 const MAX_RECEIVES = 3;
 
 describeTokenStoreContract("memory", async () => ({ subject: new MemoryTokenStore() }));
+
+describeSyncStateStoreContract("memory", async () => {
+  const time = fakeClock();
+  return { subject: new MemorySyncStateStore({ clock: time.clock }), ...time };
+});
 
 describePendingAuthorizationStoreContract("memory", async () => {
   const time = fakeClock();

@@ -10,6 +10,7 @@ import {
   describePendingAuthorizationStoreContract,
   describeRateLimiterContract,
   describeReplayCacheContract,
+  describeSyncStateStoreContract,
   describeTokenStoreContract,
 } from "../contracts/index.js";
 import type { IngestFaultHook } from "../../engine/ports/ingest-store.js";
@@ -45,6 +46,11 @@ function openBackends() {
 describeTokenStoreContract("sqlite", async () => {
   const { backends, cleanup } = openBackends();
   return { subject: backends.tokenStore, cleanup };
+});
+
+describeSyncStateStoreContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.syncState, now: time.now, advance: time.advance, cleanup };
 });
 
 describePendingAuthorizationStoreContract("sqlite", async () => {

@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -71,7 +72,7 @@ describe("embedded SQLite database", () => {
       const opened = await second.encryptor.open(stored!.sealedTokens, { vendor: "garmin", userId: "u1" });
       expect(new TextDecoder().decode(opened)).toBe("tokens");
       const [received] = await second.jobQueue.receive();
-      expect(received?.job.event).toEqual(event);
+      expect(eventOf(received?.job)).toEqual(event);
     } finally {
       await second.close();
     }

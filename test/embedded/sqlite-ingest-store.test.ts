@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 // What the contract suite cannot see from outside: the SQLite ingest store commits durably (synchronous = FULL for
 // its transaction only) and deliveries arriving together share one transaction (group commit).
 import { join } from "node:path";
@@ -58,7 +59,7 @@ describe("SqliteIngestStore", () => {
     const { store, queue } = open(() => {});
     const answers = await Promise.all([event("first"), event("second")].map((one) => store.admit({ events: [one], replay: { key: "same", ttlSeconds: 60 } })));
     expect(answers.map((answer) => answer.status)).toEqual(["stored", "replayed"]);
-    expect((await queue.receive({ maxJobs: 10 })).map((job) => job.job.event.id)).toEqual(["first"]);
+    expect((await queue.receive({ maxJobs: 10 })).map((job) => eventOf(job.job).id)).toEqual(["first"]);
   });
 
   it("answers failed, and stores nothing, when the database is gone", async () => {

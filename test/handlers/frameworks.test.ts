@@ -2,6 +2,7 @@
 // express.json()), Fastify (a plugin under a prefix) and plain node:http, each over real HTTP on 127.0.0.1: a signed
 // webhook is verified from the raw bytes and enqueued, OAuth start builds the redirect URI under the mount path, and
 // the client address is taken the same way everywhere (socket peer; X-Forwarded-For only with trustProxy).
+import { eventOf } from "../contracts/support.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve as honoServe } from "@hono/node-server";
@@ -104,7 +105,7 @@ describe.each(Object.entries(frameworks))("%s", (_name, start) => {
     const delivered = await fetch(`${server.origin}/connector/webhooks/whoop`, { method: "POST", headers: { ...(await signedWhoop()), "x-forwarded-for": "198.51.100.7" }, body: whoopSample() });
     expect(delivered.status).toBe(200);
     const jobs = await engine.backends.jobQueue.receive({ maxJobs: 10 });
-    expect(jobs.map((job) => job.job.event.vendor)).toEqual(["whoop"]);
+    expect(jobs.map((job) => eventOf(job.job).vendor)).toEqual(["whoop"]);
 
     const tampered = await fetch(`${server.origin}/connector/webhooks/whoop`, { method: "POST", headers: await signedWhoop(), body: whoopSample().toString().replace("}", ', "x": 1}') });
     expect(tampered.status).toBe(401);

@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 // The node:http adapter answers webhook POSTs on a fast route (no web Request/Response) and everything else through
 // the fetch handler. Both share one pipeline: every case here goes over real HTTP to both and must get the same
 // status, body, log line and stored jobs.
@@ -77,7 +78,7 @@ describe("webhook POSTs: the node:http fast route and the fetch route answer ali
     return a;
   }
 
-  const jobsOf = async (side: Side) => (await side.engine.backends.jobQueue.receive({ maxJobs: 100 })).map((job) => job.job.event);
+  const jobsOf = async (side: Side) => (await side.engine.backends.jobQueue.receive({ maxJobs: 100 })).map((job) => eventOf(job.job));
 
   it("a signed delivery is accepted and stored once; its replay is refused; both logged alike", async () => {
     const body = whoopSample();

@@ -10,7 +10,8 @@ async function shippedExpressions(): Promise<string[]> {
   const { vendors } = await loadManifestFiles(["vendors"], { allowRetired: true });
   const found = new Set<string>();
   for (const { manifest } of vendors) {
-    const events = manifest.webhooks.events;
+    const events = manifest.webhooks?.events;
+    if (!events) continue;
     for (const source of [events.split, events.discriminator, ...events.mappings.flatMap((m) => [m.map, m.match])]) {
       if (source) found.add(source);
     }

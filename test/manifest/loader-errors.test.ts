@@ -114,6 +114,6 @@ describe("lifecycle", () => {
 
 it("loaded definitions are frozen", () => {
   const [vendor] = loadManifestText(whoop, "whoop.yaml").vendors;
-  expect(Object.isFrozen(vendor!.manifest.webhooks.events.mappings[0])).toBe(true);
+  expect(Object.isFrozen(vendor!.manifest.webhooks!.events.mappings[0])).toBe(true);
   expect(vendor!.manifest.oauth!.scopeSeparator).toBe(" ");
 });

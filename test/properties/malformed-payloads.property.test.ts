@@ -82,7 +82,7 @@ function graft(root: unknown, pick: number, value: unknown): unknown {
 describe.each(cases)("mappings on malformed payloads: $file ($payload)", (c) => {
   const verify = async (body: string) => {
     const definition = await loadDefinition(c.file);
-    const unit = definition.manifest.webhooks.signature.scheme === "hmac" ? definition.manifest.webhooks.signature.timestamp?.unit : undefined;
+    const unit = definition.manifest.webhooks!.signature.scheme === "hmac" ? definition.manifest.webhooks!.signature.timestamp?.unit : undefined;
     const headers = { ...c.headers, ...signWebhook(definition, c.credentials, body, { timestamp: unit === "ms" ? NOW : NOW / 1000, now: NOW }) };
     return processorFor(definition, c.credentials).verifyAndParse(definition.id, { headers, rawBody: body, ...(c.sourceIp ? { sourceIp: c.sourceIp } : {}) });
   };

@@ -12,7 +12,7 @@ const word = fc.stringMatching(/^[A-Za-z0-9_-]{1,24}$/);
 describe.each(hmacVendors)("HMAC signatures: $file", (vendor) => {
   const setup = async () => {
     const definition = await loadDefinition(vendor.file);
-    const signature = definition.manifest.webhooks.signature;
+    const signature = definition.manifest.webhooks!.signature;
     if (signature.scheme !== "hmac") throw new Error("not an HMAC manifest");
     const unit = signature.timestamp?.unit;
     const tolerance = signature.timestamp?.toleranceSeconds ?? 0;

@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { describe, expect, it } from "vitest";
 import { ConnectorError, isConnectorError } from "../../engine/errors.js";
 import { decodeJobMessage, encodeJobMessage, retryDelayMs } from "../../engine/queue/index.js";
@@ -29,6 +30,30 @@ describe("job message codec", () => {
   });
 });
 
+describe("sync job messages", () => {
+  const window = { kind: "sync-window", vendor: "whoop", userId: "u1", stream: "sleep", purpose: "backfill", runId: "backfill-1-ab", index: 2, from: 1_000, to: 2_000 } as const;
+  const plan = { kind: "sync-plan", vendor: "whoop", userId: "u1", purpose: "poll", runId: "poll-1-ab", until: 5_000, streams: ["sleep"] } as const;
+
+  it("round-trips plan and window tasks", () => {
+    for (const task of [window, plan]) {
+      const job = { kind: "sync" as const, task, enqueuedAt: 7 };
+      expect(decodeJobMessage(encodeJobMessage(job))).toEqual(job);
+    }
+  });
+
+  it.each([
+    ["unknown kind", { ...window, kind: "sync-everything" }],
+    ["unknown purpose", { ...window, purpose: "exfiltrate" }],
+    ["empty window", { ...window, to: 1_000 }],
+    ["negative index", { ...window, index: -1 }],
+    ["no user", { ...window, userId: "" }],
+    ["streams not names", { ...plan, streams: [1] }],
+    ["until not a time", { ...plan, until: "soon" }],
+  ])("refuses a sync task that is not one (%s)", (_name, task) => {
+    expect(() => decodeJobMessage(JSON.stringify({ kind: "sync", task, enqueuedAt: 1 }))).toThrow(ConnectorError);
+  });
+});
+
 describe("retry delay", () => {
   it("doubles with the receive count, with jitter, up to the cap", () => {
     for (let receiveCount = 1; receiveCount <= 12; receiveCount++) {
@@ -46,8 +71,8 @@ describe("retry delay", () => {
 
   it("a job enqueued before events carried authenticity is read as unverified, never as verified", () => {
     const { authenticity: _dropped, ...legacy } = pushEvent("v-1");
-    expect(decodeJobMessage(JSON.stringify({ event: legacy, enqueuedAt: 1 })).event.authenticity).toBe("unverified");
+    expect(eventOf(decodeJobMessage(JSON.stringify({ event: legacy, enqueuedAt: 1 }))).authenticity).toBe("unverified");
     const unverified = { ...pushEvent("v-1"), authenticity: "unverified" as const };
-    expect(decodeJobMessage(encodeJobMessage({ event: unverified, enqueuedAt: 1 })).event).toEqual(unverified);
+    expect(eventOf(decodeJobMessage(encodeJobMessage({ event: unverified, enqueuedAt: 1 })))).toEqual(unverified);
   });
 });

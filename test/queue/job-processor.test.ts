@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import { createConnectorEngine, type ConnectorEngine } from "../../engine/connector-engine.js";
@@ -64,7 +65,7 @@ describe("job processor: ping-style events", () => {
     await engine.enqueueEvent(event);
     const result = await drain();
     expect(result).toMatchObject({ delivered: 1, failed: 0 });
-    expect(delivered).toEqual([{ event, userId: USER, data: { id: "s-1", score: 87, owner: VENDOR_USER }, authenticity: "verified", records: [] }]);
+    expect(delivered).toEqual([{ event, userId: USER, source: "webhook", data: { id: "s-1", score: 87, owner: VENDOR_USER }, authenticity: "verified", records: [] }]);
     const token = (await engine.vendor(QUEUE_VENDOR).getUserTokens(USER)).accessToken;
     expect(api.requests).toEqual([{ method: "GET", path: "/v1/sleep/s-1", authorization: `Bearer ${token}`, status: 200 }]);
     await expectQueueEmpty();
@@ -145,7 +146,7 @@ describe("job processor: push-style events and users", () => {
     const event = pushEvent(VENDOR_USER, { score: 93 });
     await engine.enqueueEvent(event);
     expect(await drain()).toMatchObject({ delivered: 1 });
-    expect(delivered).toEqual([{ event, data: { score: 93 }, userId: USER, authenticity: "verified", records: [] }]);
+    expect(delivered).toEqual([{ event, data: { score: 93 }, userId: USER, source: "webhook", authenticity: "verified", records: [] }]);
     expect(api.requests).toEqual([]);
     await expectQueueEmpty();
   });
@@ -185,7 +186,7 @@ describe("job processor: push-style events and users", () => {
     expect(result.reports.map((report) => report.received.receiveCount)).toEqual([1, 2, 3]);
     const failure = result.reports[0];
     expect(failure?.result === "failed" && failure.error).toBeInstanceOf(SinkError);
-    expect((await backends.jobQueue.listDeadLetters()).map((job) => job.event.id)).toContain(event.id);
+    expect((await backends.jobQueue.listDeadLetters()).map((job) => eventOf(job).id)).toContain(event.id);
     await expectQueueEmpty();
   });
 

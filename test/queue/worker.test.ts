@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import { MemoryJobQueue } from "../../engine/backends/embedded/memory-job-queue.js";
@@ -159,6 +160,7 @@ describe("worker", () => {
     let outages = 3;
     const flaky: JobQueue = {
       enqueue: (batch) => queue.enqueue(batch),
+      enqueueSync: (tasks) => queue.enqueueSync(tasks),
       receive: async (options) => {
         if (outages-- > 0) throw new ConnectorError("backend_unavailable", "SQS ReceiveMessage failed");
         return queue.receive(options);
@@ -176,8 +178,8 @@ describe("worker", () => {
         waitMs: 20,
         receiveErrorDelayMs: 20,
         onQueueError: (_error, operation) => queueErrors.push(operation),
-        process: async ({ event }) => {
-          seen.push(event.id);
+        process: async (job) => {
+          seen.push(eventOf(job).id);
           return delivered;
         },
       }),

@@ -1,3 +1,4 @@
+import { eventOf } from "../contracts/support.js";
 // Vendors that sign nothing: anyone who knows the public trust value (Garmin's client id is in every authorization
 // redirect) can send a delivery. It must not flood the store, and its events must say they are unverified.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -144,7 +145,7 @@ describe("events say whether the vendor authenticated them", () => {
     expect((await rawRequest(`${connector.origin}/webhooks/suunto`, { headers: signed, body: suuntoBody })).status).toBe(200);
 
     const jobs = await queuedJobs(connector.backends);
-    const byVendor = jobs.map(({ job }) => [job.event.vendor, job.event.delivery, job.event.authenticity]);
+    const byVendor = jobs.map(({ job }) => [eventOf(job).vendor, eventOf(job).delivery, eventOf(job).authenticity]);
     expect(byVendor.sort()).toEqual([
       ["garmin", "fetch", "unverified"],
       ["garmin", "push", "unverified"],
@@ -159,7 +160,7 @@ describe("events say whether the vendor authenticated them", () => {
     const processor = createJobProcessor(connector.engine, (delivery) => {
       delivered.push(delivery);
     });
-    const pushOnly = async (job: Parameters<typeof processor>[0]) => (job.event.delivery === "push" ? processor(job) : ({ status: "skipped", reason: "not_connected" } as const));
+    const pushOnly = async (job: Parameters<typeof processor>[0]) => (eventOf(job).delivery === "push" ? processor(job) : ({ status: "skipped", reason: "not_connected" } as const));
     await processAvailableJobs(connector.backends.jobQueue, pushOnly, { retry: { baseMs: 0 } });
     expect(delivered.map((d) => [d.userId, d.authenticity, d.event.authenticity]).sort()).toEqual([
       ["our-user-g", "unverified", "unverified"],

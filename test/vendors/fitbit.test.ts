@@ -92,7 +92,7 @@ describe("Fitbit subscription notifications", () => {
   });
 
   it("says which statuses Fitbit wants: 204 accepted, 404 on a bad signature", () => {
-    expect(definition.manifest.webhooks.responses).toMatchObject({ accepted: 204, invalidSignature: 404, replayed: 204 });
+    expect(definition.manifest.webhooks!.responses).toMatchObject({ accepted: 204, invalidSignature: 404, replayed: 204 });
   });
 
   it("round trip: signWebhook gives the header Fitbit sends", () => {

@@ -11,6 +11,7 @@ import { DynamoDbLeaseManager } from "./dynamodb-lease-manager.js";
 import { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
 import { DynamoDbRateLimiter } from "./dynamodb-rate-limiter.js";
 import { DynamoDbReplayCache } from "./dynamodb-replay-cache.js";
+import { DynamoDbSyncStateStore } from "./dynamodb-sync-state-store.js";
 import { DynamoDbTokenStore } from "./dynamodb-token-store.js";
 import { KmsEnvelopeEncryptor } from "./kms-envelope-encryptor.js";
 import { loadDynamoDbSdk, loadKmsSdk, loadSqsSdk } from "./sdk.js";
@@ -88,6 +89,7 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
     jobQueue,
     ingest: new DynamoDbIngestStore({ ...table, jobQueue, ...(config.ingestClaimSeconds !== undefined ? { claimSeconds: config.ingestClaimSeconds } : {}) }),
     encryptor,
+    syncState: new DynamoDbSyncStateStore(table),
     close: async () => {
       for (const client of created) client.destroy();
     },

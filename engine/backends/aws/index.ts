@@ -7,6 +7,7 @@ export type { InitAwsOptions, InitAwsResult } from "./init-aws.js";
 export { ensureTable } from "./ensure-table.js";
 export type { EnsureTableOptions, EnsureTableResult } from "./ensure-table.js";
 export { DynamoDbTokenStore } from "./dynamodb-token-store.js";
+export { DynamoDbSyncStateStore } from "./dynamodb-sync-state-store.js";
 export { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
 export { DynamoDbReplayCache } from "./dynamodb-replay-cache.js";
 export { DynamoDbIngestStore } from "./dynamodb-ingest-store.js";

@@ -5,12 +5,13 @@ import type { NormalizedEvent } from "../../events.js";
 import type {
   EnqueueFailure,
   EnqueueResult,
-  EventJob,
+  Job,
   JobQueue,
+  SyncTask,
   ReceiveOptions,
   ReceivedJob,
 } from "../../ports/job-queue.js";
-import { decodeJobMessage, encodeJobMessage } from "../../queue/job-message.js";
+import { checkSyncTask, decodeJobMessage, encodeJobMessage, syncJob } from "../../queue/job-message.js";
 import { awsCall, awsErrorName, backendUnavailable, isAwsError, isTransientAwsError } from "./aws-errors.js";
 import { loadSqsSdk } from "./sdk.js";
 import { defaultMaxBatchBytes, maxEntriesPerBatch, splitIntoBatches } from "./sqs-batches.js";
@@ -84,6 +85,36 @@ export class SqsJobQueue implements JobQueue {
       enqueued: sent.sort((a, b) => a.index - b.index).map((entry) => entry.event.id),
       failed: failed.sort((a, b) => a.index - b.index).map(({ event, reason }) => ({ event, reason })),
     };
+  }
+
+  async enqueueSync(tasks: readonly SyncTask[]): Promise<void> {
+    const { SendMessageBatchCommand } = await loadSqsSdk();
+    const enqueuedAt = this.clock();
+    const entries: SendMessageBatchRequestEntry[] = tasks.map((task, index) => {
+      const body = encodeJobMessage(syncJob(checkSyncTask(task), enqueuedAt));
+      return {
+        Id: `s${index}`,
+        MessageBody: body,
+        MessageAttributes: { kind: { DataType: "String", StringValue: task.kind }, vendor: { DataType: "String", StringValue: task.vendor } },
+        ...(this.fifo ? { MessageGroupId: sha256Hex(`sync\u0000${task.vendor}\u0000${task.userId}`), MessageDeduplicationId: sha256Hex(body) } : {}),
+      };
+    });
+    for (let start = 0; start < entries.length; start += maxEntriesPerBatch) {
+      let pending = entries.slice(start, start + maxEntriesPerBatch);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= this.maxSendAttempts) throw backendUnavailable("SQS", "SendMessageBatch", new Error("sync tasks not sent"));
+        if (attempt > 0) await sleep(Math.random() * this.retryBaseDelayMs * 2 ** (attempt - 1));
+        const batch = pending;
+        const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch })).catch((error: unknown) => {
+          if (isTransientAwsError(error)) return undefined;
+          throw backendUnavailable("SQS", "SendMessageBatch", error);
+        });
+        if (!output) continue;
+        const failed = new Set((output.Failed ?? []).map((failure) => failure.Id));
+        const answered = new Set([...(output.Successful ?? []).map((success) => success.Id), ...failed]);
+        pending = batch.filter((entry) => failed.has(entry.Id) || !answered.has(entry.Id));
+      }
+    }
   }
 
   /** GetQueueAttributes (the queue's ARN): no message is touched, and it fails when the queue or the service is not there. */
@@ -254,7 +285,7 @@ function messageBytes(entry: SendMessageBatchRequestEntry): number {
 }
 
 /** The shared codec (also used by the Lambda SQS handler); undefined for a body that is not a job. */
-function parseJob(body: string | undefined): EventJob | undefined {
+function parseJob(body: string | undefined): Job | undefined {
   if (!body) return undefined;
   try {
     return decodeJobMessage(body);

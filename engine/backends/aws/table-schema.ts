@@ -30,6 +30,16 @@ export const keys = {
   replay: (key: string) => ({ pk: `REPLAY#${keyPart(key)}`, sk: "REPLAY" }),
   lease: (key: string) => ({ pk: `LEASE#${keyPart(key)}`, sk: "LEASE" }),
   rateBucket: (key: string) => ({ pk: `RATE#${keyPart(key)}`, sk: "RATE" }),
+  /** A user's sync checkpoints share one partition, so one Query lists them. */
+  syncCheckpoint: (vendor: string, userId: string, stream: string) => ({
+    pk: `SYNC#${keyPart(vendor)}#${keyPart(userId)}`,
+    sk: `STREAM#${keyPart(stream)}`,
+  }),
+  syncCheckpointsOf: (vendor: string, userId: string) => `SYNC#${keyPart(vendor)}#${keyPart(userId)}`,
+  syncDelivered: (vendor: string, userId: string, stream: string, recordId: string) => ({
+    pk: `SYNCREC#${keyPart(vendor)}#${keyPart(userId)}#${keyPart(stream)}#${keyPart(recordId)}`,
+    sk: "SYNCREC",
+  }),
 };
 
 export function vendorUserPrefix(vendorUserId: string): string {

@@ -12,6 +12,7 @@ import { SqliteLeaseManager } from "./sqlite-lease-manager.js";
 import { SqlitePendingAuthorizationStore } from "./sqlite-pending-authorization-store.js";
 import { SqliteRateLimiter } from "./sqlite-rate-limiter.js";
 import { SqliteReplayCache } from "./sqlite-replay-cache.js";
+import { SqliteSyncStateStore } from "./sqlite-sync-state-store.js";
 import { SqliteTokenStore } from "./sqlite-token-store.js";
 
 
@@ -47,6 +48,7 @@ export function createEmbeddedBackends(options: EmbeddedBackendsOptions = {}): B
     jobQueue,
     ingest: new SqliteIngestStore(db, replayCache, jobQueue, { clock, ...(options.ingestFaultHook ? { faultHook: options.ingestFaultHook } : {}) }),
     encryptor: new LocalKeyEncryptor(keyring),
+    syncState: new SqliteSyncStateStore(db, { clock }),
     close: async () => {
       db.close();
     },

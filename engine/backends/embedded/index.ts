@@ -9,6 +9,8 @@ export { SqliteJobQueue, type SqliteJobQueueOptions } from "./sqlite-job-queue.j
 export { SqliteIngestStore, type SqliteIngestStoreOptions } from "./sqlite-ingest-store.js";
 export { MemoryIngestStore } from "./memory-ingest-store.js";
 export { MemoryTokenStore } from "./memory-token-store.js";
+export { MemorySyncStateStore } from "./memory-sync-state-store.js";
+export { SqliteSyncStateStore } from "./sqlite-sync-state-store.js";
 export { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
 export { MemoryReplayCache } from "./memory-replay-cache.js";
 export { MemoryLeaseManager } from "./memory-lease-manager.js";

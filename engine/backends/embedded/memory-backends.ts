@@ -8,6 +8,7 @@ import { MemoryLeaseManager } from "./memory-lease-manager.js";
 import { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
 import { MemoryRateLimiter } from "./memory-rate-limiter.js";
 import { MemoryReplayCache } from "./memory-replay-cache.js";
+import { MemorySyncStateStore } from "./memory-sync-state-store.js";
 import { MemoryTokenStore } from "./memory-token-store.js";
 
 // Its own module, apart from the SQLite backends: a bundle that only needs memory ports must not pull in a native addon.
@@ -33,6 +34,7 @@ export function createMemoryBackends(options: MemoryBackendsOptions = {}): Backe
     jobQueue,
     ingest: new MemoryIngestStore(replayCache, jobQueue),
     encryptor: new LocalKeyEncryptor(options.keyring ?? createKeyring([{ id: "memory", key: randomBytes(KEY_BYTES) }])),
+    syncState: new MemorySyncStateStore({ clock }),
     close: async () => {},
   };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { NormalizedEvent } from "../../events.js";
-import type { EnqueueResult, EventJob, JobQueue, ReceivedJob, ReceiveOptions } from "../../ports/job-queue.js";
+import type { EnqueueResult, Job, JobQueue, ReceivedJob, ReceiveOptions, SyncTask } from "../../ports/job-queue.js";
+import { checkSyncTask, syncJob } from "../../queue/job-message.js";
 import {
   DEFAULT_MAX_RECEIVES,
   DEFAULT_VISIBILITY_TIMEOUT_MS,
@@ -14,7 +15,7 @@ import { longPoll } from "./long-poll.js";
 
 interface QueuedJob {
   readonly id: string;
-  readonly job: EventJob;
+  readonly job: Job;
   visibleAt: number;
   receiveCount: number;
   deliveryToken: string | undefined;
@@ -28,7 +29,7 @@ export interface MemoryJobQueueOptions {
 
 export class MemoryJobQueue implements JobQueue {
   private readonly jobs: QueuedJob[] = [];
-  private readonly deadLetters: EventJob[] = [];
+  private readonly deadLetters: Job[] = [];
   private readonly listeners = new Set<() => void>();
   private readonly clock: Clock;
   private readonly maxReceives: number;
@@ -60,6 +61,14 @@ export class MemoryJobQueue implements JobQueue {
     if (events.length > 0) for (const listener of [...this.listeners]) listener();
   }
 
+  async enqueueSync(tasks: readonly SyncTask[]): Promise<void> {
+    const now = this.clock();
+    for (const task of tasks) {
+      this.jobs.push({ id: randomUUID(), job: syncJob(structuredClone(checkSyncTask(task)), now), visibleAt: now, receiveCount: 0, deliveryToken: undefined });
+    }
+    if (tasks.length > 0) for (const listener of [...this.listeners]) listener();
+  }
+
   receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {
     return longPoll(() => this.deliver(options), options.waitMs, {
       wake: (listener) => {
@@ -87,7 +96,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   /** Jobs that were delivered `maxReceives` times without being acknowledged. */
-  async listDeadLetters(): Promise<EventJob[]> {
+  async listDeadLetters(): Promise<Job[]> {
     return this.deadLetters.map((job) => structuredClone(job));
   }
 

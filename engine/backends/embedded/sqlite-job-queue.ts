@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { NormalizedEvent } from "../../events.js";
-import type { EnqueueResult, EventJob, JobQueue, ReceivedJob, ReceiveOptions } from "../../ports/job-queue.js";
+import type { EnqueueResult, Job, JobQueue, ReceivedJob, ReceiveOptions, SyncTask } from "../../ports/job-queue.js";
+import { checkSyncTask, syncJob } from "../../queue/job-message.js";
 import {
   DEFAULT_MAX_RECEIVES,
   DEFAULT_VISIBILITY_TIMEOUT_MS,
@@ -89,6 +90,16 @@ export class SqliteJobQueue implements JobQueue {
     return { enqueued: events.map((event) => event.id), failed: [] };
   }
 
+  /** A sync task is stored in the `event` column as `{"kind":"sync","task":...}`; an event never has a top-level kind. */
+  async enqueueSync(tasks: readonly SyncTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const rows = tasks.map((task) => JSON.stringify({ kind: "sync", task: checkSyncTask(task) }));
+    writeTransaction(this.db, () => {
+      const now = this.clock();
+      for (const row of rows) this.statements.insert.run(randomUUID(), row, now, now);
+    });
+  }
+
   /** The inserts of `enqueue`, as statements of the caller's transaction (the ingest store's). */
   insertJobs(events: readonly NormalizedEvent[], now: number): void {
     for (const event of events) this.statements.insert.run(randomUUID(), JSON.stringify(event), now, now);
@@ -114,11 +125,8 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   /** Jobs that were delivered `maxReceives` times without being acknowledged. */
-  async listDeadLetters(): Promise<EventJob[]> {
-    return guard(() => this.statements.deadLetters.all()).map((row) => ({
-      event: JSON.parse(row.event) as NormalizedEvent,
-      enqueuedAt: row.enqueued_at,
-    }));
+  async listDeadLetters(): Promise<Job[]> {
+    return guard(() => this.statements.deadLetters.all()).map((row) => jobOfRow(row.event, row.enqueued_at));
   }
 
   private deliver(options: ReceiveOptions): ReceivedJob[] {
@@ -141,7 +149,7 @@ export class SqliteJobQueue implements JobQueue {
           const deliveryToken = newDeliveryToken();
           this.statements.deliver.run(deliveryToken, now + visibilityTimeoutMs, row.id);
           delivered.push({
-            job: { event: JSON.parse(row.event) as NormalizedEvent, enqueuedAt: row.enqueued_at },
+            job: jobOfRow(row.event, row.enqueued_at),
             receipt: encodeReceipt({ jobId: row.id, deliveryToken }),
             receiveCount: row.receive_count + 1,
           });
@@ -150,4 +158,10 @@ export class SqliteJobQueue implements JobQueue {
       }
     });
   }
+}
+
+function jobOfRow(stored: string, enqueuedAt: number): Job {
+  const parsed = JSON.parse(stored) as { kind?: unknown; task?: unknown };
+  if (parsed.kind === "sync") return syncJob(parsed.task as SyncTask, enqueuedAt);
+  return { event: parsed as NormalizedEvent, enqueuedAt };
 }

@@ -65,4 +65,25 @@ export const MIGRATIONS: readonly string[] = [
     dead_lettered_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE sync_checkpoints (
+    vendor TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (vendor, user_id, stream)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sync_delivered (
+    vendor TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (vendor, user_id, stream, record_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX sync_delivered_by_expiry ON sync_delivered (expires_at);
+  `,
 ];

@@ -34,13 +34,15 @@ const TARGETS: Record<"http" | "worker", BuildTarget> = {
   worker: {
     file: "worker.mjs",
     entry: (sink) => [
-      `import { createBundledSqsHandler } from ${JSON.stringify(sourceModule("handlers/lambda-worker-bundle"))};`,
+      `import { createBundledScheduledHandler, createBundledSqsHandler } from ${JSON.stringify(sourceModule("handlers/lambda-worker-bundle"))};`,
       `import definitions from "./manifests.json" with { type: "json" };`,
       `import * as sinkModule from ${JSON.stringify(sink)};`,
       `export const handler = createBundledSqsHandler(definitions, sinkModule);`,
+      `export const scheduled = createBundledScheduledHandler(definitions);`,
     ],
     describe: [
       "handler: worker.handler (SQS event source mapping with FunctionResponseTypes: [ReportBatchItemFailures]), runtime nodejs20.x or later",
+      "pull-sync schedule: worker.scheduled, invoked by EventBridge Scheduler (SyncScheduleFunctionArn in docs/aws/connector.cloudformation.yaml)",
       "environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID, SYNHEART_<VENDOR>_CLIENT_ID / _CLIENT_SECRET / settings",
     ],
   },

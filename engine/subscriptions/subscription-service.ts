@@ -1,0 +1,154 @@
+import ky, { type KyInstance } from "ky";
+import { resolveApiBaseUrl } from "../api/base-url.js";
+import type { Clock } from "../clock.js";
+import { ConnectorError } from "../errors.js";
+import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
+import { evaluateExpression } from "../manifest/expressions.js";
+import type { Subscriptions } from "../manifest/manifest.generated.js";
+import { renderTemplate, type TemplateValue } from "../manifest/template.js";
+import type { DeepReadonly, VendorDefinition } from "../manifest/vendor-definition.js";
+import type { TokenService } from "../oauth/connections.js";
+import type { StoredConnection } from "../ports/token-store.js";
+import { parseRecordTime } from "../sync/time-format.js";
+import { performSubscriptionCall } from "./subscription-call.js";
+
+type AppSubscriptions = NonNullable<DeepReadonly<Subscriptions>["app"]>;
+type Item = Readonly<Record<string, string>>;
+
+/** One change `subscriptions sync` made (or, with dryRun, would make). */
+export interface SubscriptionChange {
+  readonly vendor: string;
+  readonly action: "create" | "renew" | "delete";
+  readonly key: string;
+  readonly id?: string;
+  readonly expiresAt?: string;
+}
+
+export interface SubscriptionSyncOptions {
+  /** Only report what would change. */
+  readonly dryRun?: boolean;
+  /** Also delete the vendor's subscriptions that no item asks for (needs `delete` in the manifest). */
+  readonly prune?: boolean;
+  /** Default: every served vendor with app-level subscriptions. */
+  readonly vendors?: readonly string[];
+}
+
+export interface SubscriptionServiceOptions {
+  readonly vendors: readonly VendorDefinition[];
+  readonly credentials: Readonly<Record<string, VendorCredentials>>;
+  readonly tokenService: (vendorId: string) => TokenService;
+  readonly connection: (vendorId: string, userId: string) => Promise<StoredConnection | undefined>;
+  readonly clock: Clock;
+  /** Timeout of one app-level call. Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Declared webhook subscriptions: app-level ones reconciled and renewed, per-user ones made on connect and removed on revoke. */
+export interface SubscriptionService {
+  /** Idempotent: creates the missing app-level subscriptions, renews those about to expire, prunes when asked. */
+  syncApp(options?: SubscriptionSyncOptions): Promise<SubscriptionChange[]>;
+  userConnected(vendorId: string, userId: string): Promise<void>;
+  /** Before the tokens are revoked and deleted: the user's subscriptions are removed with the user's token. */
+  userRevoking(vendorId: string, userId: string): Promise<void>;
+  /** Served vendors with app-level subscriptions turned on. */
+  readonly appVendorIds: readonly string[];
+}
+
+export function createSubscriptionService(options: SubscriptionServiceOptions): SubscriptionService {
+  const { clock } = options;
+  const byId = new Map(options.vendors.filter((vendor) => vendor.manifest.subscriptions).map((vendor) => [vendor.id, vendor]));
+
+  const lookupFor = (vendorId: string, values: Record<string, TemplateValue>, item?: Item) => {
+    const itemValues: Record<string, TemplateValue> = {};
+    for (const [name, value] of Object.entries(item ?? {})) itemValues[`item.${name}`] = value;
+    return templateLookup(options.credentials[vendorId]!, { ...values, ...itemValues });
+  };
+
+  const appClient = (vendor: VendorDefinition, app: AppSubscriptions): KyInstance => {
+    const lookup = lookupFor(vendor.id, {});
+    const headers: Record<string, string> = {};
+    for (const [name, template] of Object.entries(app.headers)) headers[name] = renderTemplate(template, lookup);
+    return ky.create({ prefixUrl: resolveApiBaseUrl(vendor.manifest, options.credentials[vendor.id]!), headers, retry: 0, timeout: options.timeoutMs ?? 30_000 });
+  };
+
+  const syncVendor = async (vendor: VendorDefinition, app: AppSubscriptions, sync: SubscriptionSyncOptions): Promise<SubscriptionChange[]> => {
+    const client = appClient(vendor, app);
+    const listed = await performSubscriptionCall(client, app.list.request, lookupFor(vendor.id, {}), vendor.id, "list subscriptions");
+    const selected = await evaluateExpression(app.list.records, listed);
+    const existing = new Map<string, { id: string; expiresAt: number | undefined }>();
+    for (const subscription of selected === undefined ? [] : Array.isArray(selected) ? selected : [selected]) {
+      const key = await evaluateExpression(app.list.key, subscription);
+      const id = await evaluateExpression(app.list.id, subscription);
+      if (typeof key !== "string" || (typeof id !== "string" && typeof id !== "number")) continue;
+      const expiresAt = app.list.expiresAt === undefined ? undefined : parseRecordTime(await evaluateExpression(app.list.expiresAt, subscription));
+      existing.set(key, { id: String(id), expiresAt });
+    }
+    const changes: SubscriptionChange[] = [];
+    const wanted = new Set<string>();
+    const now = clock();
+    for (const item of app.items) {
+      const lookup = lookupFor(vendor.id, {}, item);
+      const key = renderTemplate(app.key, lookup);
+      wanted.add(key);
+      const found = existing.get(key);
+      if (!found) {
+        changes.push({ vendor: vendor.id, action: "create", key });
+        if (!sync.dryRun) await performSubscriptionCall(client, app.create, lookup, vendor.id, `create subscription ${key}`);
+        continue;
+      }
+      if (app.renew && found.expiresAt !== undefined && found.expiresAt - now <= app.renew.beforeExpirySeconds * 1000) {
+        changes.push({ vendor: vendor.id, action: "renew", key, id: found.id, expiresAt: new Date(found.expiresAt).toISOString() });
+        if (!sync.dryRun) {
+          await performSubscriptionCall(client, app.renew.request, lookupFor(vendor.id, { "subscription.id": found.id }, item), vendor.id, `renew subscription ${key}`);
+        }
+      }
+    }
+    if (sync.prune) {
+      if (!app.delete) throw new ConnectorError("not_supported", `${vendor.id} declares no subscription delete call`, { vendor: vendor.id });
+      for (const [key, found] of existing) {
+        if (wanted.has(key)) continue;
+        changes.push({ vendor: vendor.id, action: "delete", key, id: found.id });
+        if (!sync.dryRun) await performSubscriptionCall(client, app.delete, lookupFor(vendor.id, { "subscription.id": found.id }), vendor.id, `delete subscription ${key}`);
+      }
+    }
+    return changes;
+  };
+
+  const enabled = (vendorId: string, setting: string | undefined) => {
+    if (setting === undefined) return true;
+    const value = options.credentials[vendorId]?.settings[setting];
+    return value !== undefined && value.length > 0;
+  };
+
+  const userCalls = async (vendorId: string, userId: string, which: "create" | "delete") => {
+    const user = byId.get(vendorId)?.manifest.subscriptions?.user;
+    if (!user || !enabled(vendorId, user.enabledBy)) return;
+    const connection = await options.connection(vendorId, userId);
+    if (!connection) return;
+    const client = options.tokenService(vendorId).api(userId);
+    for (const item of user.items) {
+      const lookup = lookupFor(vendorId, { userId, ...(connection.vendorUserId ? { vendorUserId: connection.vendorUserId } : {}) }, item);
+      await performSubscriptionCall(client, user[which], lookup, vendorId, `${which} user subscription`);
+    }
+  };
+
+  return {
+    appVendorIds: [...byId.values()].filter((vendor) => vendor.manifest.subscriptions?.app && enabled(vendor.id, vendor.manifest.subscriptions.app.enabledBy)).map((vendor) => vendor.id),
+    async syncApp(sync = {}) {
+      const changes: SubscriptionChange[] = [];
+      for (const vendorId of sync.vendors ?? [...byId.keys()]) {
+        const vendor = byId.get(vendorId);
+        const app = vendor?.manifest.subscriptions?.app;
+        if (vendor && app && !enabled(vendorId, app.enabledBy)) continue;
+        if (!vendor || !app) {
+          if (sync.vendors) throw new ConnectorError("not_supported", `${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)} declares no app-level subscriptions (or is not served)`);
+          continue;
+        }
+        changes.push(...(await syncVendor(vendor, app, sync)));
+      }
+      return changes;
+    },
+    userConnected: (vendorId, userId) => userCalls(vendorId, userId, "create"),
+    userRevoking: (vendorId, userId) => userCalls(vendorId, userId, "delete"),
+  };
+}

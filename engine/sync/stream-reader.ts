@@ -1,0 +1,145 @@
+import type { KyInstance } from "ky";
+import { ConnectorError } from "../errors.js";
+import { evaluateExpression } from "../manifest/expressions.js";
+import type { Stream } from "../manifest/manifest.generated.js";
+import { renderTemplate, type TemplateLookup } from "../manifest/template.js";
+import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { nextLink } from "./link-header.js";
+
+export interface WindowReadContext {
+  readonly vendor: string;
+  readonly stream: DeepReadonly<Stream>;
+  /** Bound to the vendor's API base URL: rate limits, bearer token, refresh on 401. */
+  readonly client: KyInstance;
+  /** Template values: credentials, {userId}, {vendorUserId}, {window.start}, {window.end}. */
+  readonly lookup: TemplateLookup;
+  /** Hosts a Link header's next URL may point at (a vendor response must not send the user's token elsewhere). */
+  readonly allowedHosts: ReadonlySet<string>;
+  /** The API base URL the client is bound to: relative links resolve against it, and its scheme is the only one allowed. */
+  readonly baseUrl: string;
+  readonly signal?: AbortSignal;
+}
+
+/** One page: its records (already selected) and the raw response status. */
+export interface Page {
+  readonly records: readonly unknown[];
+  readonly status: number;
+}
+
+/**
+ * Reads one window of a pull stream page by page, as the manifest declares: the request template, then the next page
+ * by token, page number, offset or Link header, until the vendor says there is no more (or maxPages, an error).
+ */
+export async function* readWindowPages(context: WindowReadContext): AsyncGenerator<Page> {
+  const { stream, vendor } = context;
+  const request = stream.request;
+  const pagination = stream.pagination;
+  const maxPages = stream.maxPages ?? 1000;
+  const path = renderTemplate(request.path, context.lookup).replace(/^\/+/, "");
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.form ?? request.query ?? {})) params[name] = renderTemplate(value, context.lookup);
+  const query: Record<string, string> = {};
+  if (request.form) for (const [name, value] of Object.entries(request.query ?? {})) query[name] = renderTemplate(value, context.lookup);
+
+  if (pagination?.type === "page") params[pagination.param] = String(pagination.startAt ?? 1);
+  if (pagination?.type === "offset") params[pagination.param] = "0";
+  if ((pagination?.type === "page" || pagination?.type === "offset") && pagination.sizeParam) params[pagination.sizeParam] = String(pagination.size);
+
+  let linkUrl: string | undefined;
+  let previousToken: string | undefined;
+  for (let page = 1; ; page++) {
+    if (page > maxPages) {
+      throw new ConnectorError("vendor_api_error", `${vendor}: stream ${stream.name} went past maxPages (${maxPages}) in one window`, { vendor });
+    }
+    const response = await send(context, path, params, query, linkUrl);
+    const body = await readBody(response);
+    await checkResponse(context, response.status, body);
+    const records = await selectRecords(stream, body);
+    yield { records, status: response.status };
+
+    if (!pagination) return;
+    switch (pagination.type) {
+      case "token": {
+        const next = await evaluateExpression(pagination.next, body);
+        if (next === undefined || next === null || next === "" || next === false) return;
+        const token = String(next);
+        if (token === previousToken) throw new ConnectorError("vendor_api_error", `${vendor}: stream ${stream.name} repeated its next-page token`, { vendor });
+        previousToken = token;
+        params[pagination.param] = token;
+        break;
+      }
+      case "page":
+        if (records.length < pagination.size) return;
+        params[pagination.param] = String(Number(params[pagination.param]) + 1);
+        break;
+      case "offset":
+        if (records.length < pagination.size) return;
+        params[pagination.param] = String(Number(params[pagination.param]) + records.length);
+        break;
+      case "link": {
+        const next = nextLink(response.headers.get("link"));
+        if (!next) return;
+        linkUrl = allowedNextUrl(context, next, linkUrl);
+        break;
+      }
+    }
+  }
+}
+
+async function send(context: WindowReadContext, path: string, params: Record<string, string>, query: Record<string, string>, linkUrl: string | undefined): Promise<Response> {
+  const { request } = context.stream;
+  const common = { method: request.method, throwHttpErrors: false, ...(context.signal ? { signal: context.signal } : {}) } as const;
+  // The next URL of a Link header carries its own query; the client is bound to the base URL, so an empty prefix.
+  if (linkUrl) return context.client(linkUrl, { ...common, prefixUrl: "" });
+  if (request.form) return context.client(path, { ...common, searchParams: query, body: new URLSearchParams(params) });
+  return context.client(path, { ...common, searchParams: params });
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Status outside acceptStatus (default 2xx), or a 2xx whose `success` expression is not true (Withings' status). */
+async function checkResponse(context: WindowReadContext, status: number, body: unknown): Promise<void> {
+  const { request, name } = context.stream;
+  const accepted = request.acceptStatus ? request.acceptStatus.includes(status) : status >= 200 && status < 300;
+  if (!accepted) {
+    throw new ConnectorError("vendor_api_error", `${context.vendor}: stream ${name} answered ${status}`, { vendor: context.vendor, details: { status, stream: name } });
+  }
+  if (request.success !== undefined && status >= 200 && status < 300 && (await evaluateExpression(request.success, body)) !== true) {
+    throw new ConnectorError("vendor_api_error", `${context.vendor}: stream ${name} answered ${status} with an error in its body`, {
+      vendor: context.vendor,
+      details: { status, stream: name, envelope: true },
+    });
+  }
+}
+
+async function selectRecords(stream: DeepReadonly<Stream>, body: unknown): Promise<unknown[]> {
+  if (!stream.records || body === undefined) return [];
+  const selected = await evaluateExpression(stream.records, body);
+  if (selected === undefined || selected === null) return [];
+  return Array.isArray(selected) ? selected : [selected];
+}
+
+function allowedNextUrl(context: WindowReadContext, next: string, current: string | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(next, current ?? `${context.baseUrl.replace(/\/$/, "")}/`);
+  } catch {
+    throw new ConnectorError("fetch_not_allowed", `${context.vendor}: the next-page link is not a URL`, { vendor: context.vendor });
+  }
+  if (url.protocol !== new URL(context.baseUrl).protocol) {
+    throw new ConnectorError("fetch_not_allowed", `${context.vendor}: the next-page link changes the scheme`, { vendor: context.vendor });
+  }
+  if (!context.allowedHosts.has(url.host) || url.username || url.password) {
+    throw new ConnectorError("fetch_not_allowed", `${context.vendor}: next-page link host ${url.host} is not an allowed API host`, { vendor: context.vendor });
+  }
+  if (url.href === current) throw new ConnectorError("vendor_api_error", `${context.vendor}: the next-page link points at the same page`, { vendor: context.vendor });
+  return url.href;
+}

@@ -1,0 +1,47 @@
+import { createMemoryBackends } from "../../../engine/backends/embedded/memory-backends.js";
+import { createConnectorEngine, type ConnectorEngine } from "../../../engine/connector-engine.js";
+import type { VendorDefinition } from "../../../engine/manifest/vendor-definition.js";
+import type { Backends } from "../../../engine/ports/backends.js";
+import { createJobProcessor, processAvailableJobs, type EventDelivery } from "../../../engine/queue/index.js";
+import { storeSealedConnection } from "../../queue/support/connections.js";
+import { SYNC_CREDENTIALS, SYNC_VENDOR } from "./sync-vendor.js";
+
+/** A clock that stands still until the test moves it (the test vendor's rate limit is far above what a test sends). */
+export function movableClock(start: number) {
+  let now = start;
+  return { clock: () => now, advance: (ms: number) => void (now += ms) };
+}
+
+export interface SyncHarness {
+  readonly engine: ConnectorEngine;
+  readonly backends: Backends;
+  readonly deliveries: EventDelivery[];
+  /** Runs every visible job (plans enqueue windows, which run too) and returns how many ran. */
+  drain(): Promise<number>;
+  connect(userId: string, vendorUserId?: string): Promise<void>;
+}
+
+export function syncHarness(vendor: VendorDefinition, clock: () => number, backends: Backends = createMemoryBackends({ clock })): SyncHarness {
+  const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { [SYNC_VENDOR]: SYNC_CREDENTIALS }, clock });
+  const deliveries: EventDelivery[] = [];
+  const process = createJobProcessor(engine, (delivery) => void deliveries.push(delivery));
+  return {
+    engine,
+    backends,
+    deliveries,
+    async drain() {
+      const result = await processAvailableJobs(backends.jobQueue, process, { concurrency: 2 });
+      const failed = result.reports.find((report) => report.result === "failed");
+      if (failed && failed.result === "failed") throw failed.error;
+      return result.reports.length;
+    },
+    async connect(userId, vendorUserId = `v-${userId}`) {
+      await storeSealedConnection(backends, { vendor: vendor.id, userId, vendorUserId });
+    },
+  };
+}
+
+/** Record ids of the deliveries that carry records (not the completion notices), by source. */
+export function deliveredIds(deliveries: readonly EventDelivery[], source?: EventDelivery["source"]): string[] {
+  return deliveries.filter((d) => d.event.type !== "sync.completed" && (!source || d.source === source)).map((d) => d.event.resourceId ?? "");
+}
