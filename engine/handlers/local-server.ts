@@ -6,8 +6,8 @@ import { createConnectorEngine, type ConnectorEngine } from "../connector-engine
 import { ConnectorError } from "../errors.js";
 import { credentialsFromEnv, envVarName, type VendorCredentials } from "../manifest/credentials.js";
 import { loadHooksBeside, type VendorHooks } from "../manifest/hooks.js";
-import { loadManifestFiles } from "../manifest/loader.js";
 import { formatProblem } from "../manifest/problems.js";
+import { loadVendorCatalog } from "../manifest/vendor-catalog.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { Backends } from "../ports/backends.js";
 import { createJobProcessor, createWorker, type EventDelivery, type JobReport, type Worker } from "../queue/index.js";
@@ -24,8 +24,10 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** Manifest files or folders. Default vendors/. */
+  /** The app's own manifest files or folders, added to the built-in vendors (and replacing them by id). */
   readonly vendorPaths?: readonly string[];
+  /** Serve the vendors shipped with the package. Default true. */
+  readonly builtinVendors?: boolean;
   /** Serve the sandbox vendor (its authorization server and API under /sandbox) with generated credentials. */
   readonly sandbox?: boolean;
   /** Load vendors whose API is retired. */
@@ -61,7 +63,7 @@ export interface LocalServer {
   readonly handler: FetchHandler;
   readonly configured: readonly VendorDefinition[];
   readonly unconfigured: readonly UnconfiguredVendor[];
-  /** Manifests refused (errors or retired), as `file:line:col: message`. */
+  /** Manifests refused (errors) or skipped (retired), as `file:line:col: message`. */
   readonly refused: readonly string[];
   readonly sandbox?: SandboxVendor;
   readonly deliveriesFile: string;
@@ -75,8 +77,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const directory = options.directory ?? ".synheart";
   const deliveriesFile = join(directory, "deliveries.jsonl");
 
-  const loaded = await loadManifestFiles(options.vendorPaths ?? ["vendors"], { allowRetired: options.allowRetired ?? false });
-  const refused = loaded.problems.filter((problem) => problem.severity === "error").map(formatProblem);
+  const loaded = await loadVendorCatalog({
+    vendorPaths: options.vendorPaths ?? [],
+    builtinVendors: options.builtinVendors ?? true,
+    allowRetired: options.allowRetired ?? false,
+  });
+  const skippedFiles = new Set(loaded.skipped.map((vendor) => vendor.source));
+  const refused = loaded.problems
+    .filter((problem) => problem.severity === "error" || (problem.path === "/lifecycle" && skippedFiles.has(problem.file)))
+    .map(formatProblem);
 
   const credentials: Record<string, VendorCredentials> = {};
   const unconfigured: UnconfiguredVendor[] = [];

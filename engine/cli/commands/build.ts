@@ -2,12 +2,22 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { loadManifestFiles } from "../../manifest/loader.js";
 import { formatProblem } from "../../manifest/problems.js";
+import { parseCommandArgs, type CliCommand } from "../command.js";
 import { UsageError, type CliIo } from "../io.js";
+import { loadCommandCatalog, vendorOptions, vendorSelection } from "../load-vendors.js";
 
-export const BUILD_USAGE = "build [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]";
+export const buildCommandSpec: CliCommand = {
+  summary: "validate the manifests and bundle a Lambda HTTP handler with them embedded",
+  usage: "",
+  options: {
+    ...vendorOptions,
+    out: { type: "string", default: "dist-lambda", value: "<folder>", description: "where the bundle is written" },
+    minify: { type: "boolean", description: "minify the bundle" },
+  },
+  details: "The built-in vendors are bundled, plus --vendors; a retired vendor is left out with a warning (--allow-retired keeps it).",
+  run: (io, args) => buildCommand(io, args),
+};
 
 /**
  * `build`: validates the manifests now and bundles a Lambda HTTP handler (ESM, node20) that embeds them as JSON.
@@ -15,19 +25,10 @@ export const BUILD_USAGE = "build [--vendors vendors] [--out dist-lambda] [--all
  * (createConnectorEngine), and nothing on that path imports the manifest loader.
  */
 export async function buildCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      vendors: { type: "string", multiple: true },
-      out: { type: "string", default: "dist-lambda" },
-      "allow-retired": { type: "boolean", default: false },
-      minify: { type: "boolean", default: false },
-    },
-  });
-  const paths = (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path));
-  const loaded = await loadManifestFiles(paths, { allowRetired: values["allow-retired"] });
+  const { values } = parseCommandArgs(buildCommandSpec, args);
+  const loaded = await loadCommandCatalog(io, vendorSelection(values));
   const errors = loaded.problems.filter((problem) => problem.severity === "error");
-  for (const problem of loaded.problems) (problem.severity === "error" ? io.err : io.out)(formatProblem(problem));
+  for (const problem of loaded.problems) io.err(formatProblem(problem));
   if (errors.length > 0) {
     io.err(`${errors.length} manifest error(s): nothing built`);
     return 1;
@@ -37,7 +38,7 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
   const esbuild = await import("esbuild").catch(() => {
     throw new UsageError("`build` needs esbuild: npm install --save-dev esbuild");
   });
-  const out = resolve(io.cwd, values.out);
+  const out = resolve(io.cwd, String(values.out));
   const work = join(out, ".build");
   await mkdir(work, { recursive: true });
   // Definitions as the loader returns them (schema defaults applied), minus the absolute source path.
@@ -62,7 +63,7 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
     platform: "node",
     format: "esm",
     target: "node20",
-    minify: values.minify,
+    minify: values.minify === true,
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",

@@ -1,54 +1,73 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import type { JobLogEntry } from "../../handlers/delivery-log.js";
 import { startLocalServer, type LocalServer } from "../../handlers/local-server.js";
 import { silentLogger } from "../../handlers/request-log.js";
+import { levelEnabled } from "../../logging/logger.js";
 import type { EventDelivery } from "../../queue/index.js";
 import { runSandboxDemo } from "../../sandbox/demo.js";
+import { commandLogger, parseCommandArgs, type CliCommand } from "../command.js";
 import { UsageError, type CliIo } from "../io.js";
+import { stringList, vendorOptions } from "../load-vendors.js";
 
-export const SERVE_USAGE =
-  "serve [--port 8787] [--host 127.0.0.1] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]";
+export const serveCommandSpec: CliCommand = {
+  summary: "run the connector locally: HTTP server, embedded store and queue, and a worker in one process",
+  usage: "",
+  options: {
+    port: { type: "string", default: "8787", value: "<port>", description: "port to listen on (0 picks a free one)" },
+    host: { type: "string", default: "127.0.0.1", value: "<host>", description: "address to listen on" },
+    ...vendorOptions,
+    sandbox: { type: "boolean", description: "add a local fake vendor (OAuth server and data API) with generated credentials" },
+    demo: { type: "boolean", description: "with the sandbox, run the whole flow once, print each step and exit" },
+    "env-file": { type: "string", default: ".env", value: "<file>", description: "KEY=value credentials; the real environment wins" },
+    data: { type: "string", default: ".synheart", value: "<folder>", description: "SQLite store and queue, token keys, deliveries.jsonl" },
+  },
+  details: "Human text (the banner, warnings) goes to stderr; request and job log lines go to stdout as JSON lines.",
+  run: (io, args) => serveCommand(io, args),
+};
 
 /**
  * `serve`: the connector on one machine (HTTP server, embedded store and queue, worker in the same process).
  * `--sandbox` adds a local fake vendor; `--demo` runs the whole flow against it, prints each step and exits.
  */
 export async function serveCommand(io: CliIo, args: readonly string[], signals: AbortSignal = shutdownSignal()): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      port: { type: "string", default: "8787" },
-      host: { type: "string", default: "127.0.0.1" },
-      vendors: { type: "string", multiple: true },
-      sandbox: { type: "boolean", default: false },
-      demo: { type: "boolean", default: false },
-      "allow-retired": { type: "boolean", default: false },
-      "env-file": { type: "string", default: ".env" },
-      data: { type: "string", default: ".synheart" },
-    },
-    allowPositionals: false,
-  });
+  const { values: parsed } = parseCommandArgs(serveCommandSpec, args);
+  const values = {
+    port: String(parsed.port),
+    host: String(parsed.host),
+    data: String(parsed.data),
+    "env-file": String(parsed["env-file"]),
+    demo: parsed.demo === true,
+    sandbox: parsed.sandbox === true,
+  };
+  const logger = commandLogger(io, parsed);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port.slice(0, 32)}"`);
   const sandbox = values.sandbox || values.demo;
   const env = withEnvFile(io.env, resolve(io.cwd, values["env-file"]));
+  const logLine = (entry: { kind: string } | JobLogEntry) => {
+    const failed = entry.kind === "job" && (entry as JobLogEntry).outcome === "retry";
+    const level = failed ? "warn" : "info";
+    if (levelEnabled(logger, level)) io.out(JSON.stringify({ level, ...entry }));
+  };
 
   const deliveries: ((delivery: EventDelivery) => void)[] = [];
   const server = await startLocalServer({
     port,
     host: values.host,
-    vendorPaths: (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path)),
+    vendorPaths: stringList(parsed.vendors).map((path) => resolve(io.cwd, path)),
+    builtinVendors: parsed["no-builtin"] !== true,
     sandbox,
-    allowRetired: values["allow-retired"],
+    allowRetired: parsed["allow-retired"] === true,
     directory: resolve(io.cwd, values.data),
     env,
     // The demo prints its own steps; request and job lines would interleave with them.
-    ...(values.demo ? { logger: silentLogger, jobLogger: () => {} } : { logger: (entry) => io.out(JSON.stringify(entry)), jobLogger: (entry) => io.out(JSON.stringify(entry)) }),
+    ...(values.demo ? { logger: silentLogger, jobLogger: () => {} } : { logger: logLine, jobLogger: logLine }),
     onDelivery: (delivery) => deliveries.shift()?.(delivery),
   });
 
-  printBanner(io, server, values.data);
+  // Human text on stderr, so stdout stays JSON lines; the demo is nothing but human text and keeps stdout.
+  printBanner(values.demo ? io.out : io.err, server, values.data);
   if (values.demo && server.sandbox) {
     const nextDelivery = (timeoutMs: number) =>
       new Promise<EventDelivery>((resolveDelivery, reject) => {
@@ -73,13 +92,14 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
     }
   }
 
-  io.out("Ctrl-C to stop.");
+  io.err("Ctrl-C to stop.");
   await new Promise<void>((resolveStop) => (signals.aborted ? resolveStop() : signals.addEventListener("abort", () => resolveStop(), { once: true })));
   await server.close();
   return 0;
 }
 
-function printBanner(io: CliIo, server: LocalServer, dataDirectory: string): void {
+function printBanner(write: (line: string) => void, server: LocalServer, dataDirectory: string): void {
+  const io = { out: write };
   const { origin } = server;
   io.out(`Synheart Cloud Connector listening on ${origin}`);
   io.out(`  store and queue: ${join(dataDirectory, "connector.db")} (SQLite); delivered events: ${join(dataDirectory, "deliveries.jsonl")}`);

@@ -1,17 +1,40 @@
-import { loadManifestFiles } from "../../manifest/loader.js";
+import { LIFECYCLE_PATH } from "../../manifest/loader.js";
 import { formatProblem } from "../../manifest/problems.js";
+import { parseCommandArgs, type CliCommand } from "../command.js";
 import type { CliIo } from "../io.js";
-import { DEFAULT_VENDOR_PATHS } from "../load-vendors.js";
+import { loadCommandCatalog, vendorOptions, vendorSelection } from "../load-vendors.js";
 
-/** `validate [files or folders...]`: every problem as file:line:col; exit 1 on any error. */
-export async function validateCommand(io: CliIo, paths: readonly string[]): Promise<number> {
-  const result = await loadManifestFiles(paths.length ? paths : DEFAULT_VENDOR_PATHS, { allowRetired: true });
-  for (const problem of result.problems) (problem.severity === "error" ? io.err : io.out)(formatProblem(problem));
-  const errors = result.problems.filter((p) => p.severity === "error").length;
+export const validateCommandSpec: CliCommand = {
+  summary: "check manifests: every problem as file:line:col; exit 1 on any error",
+  usage: "[files or folders...]",
+  options: {
+    ...vendorOptions,
+    strict: { type: "boolean", description: "fail (exit 1) on lifecycle warnings too: a deprecated or retired vendor API" },
+  },
+  details: [
+    "Without files or folders: the vendors shipped with the package plus --vendors, exactly what the engine loads.",
+    "A retired vendor is skipped with a warning when loading; validate says so, and --strict makes it a failure.",
+  ].join("\n"),
+  run: validateCommand,
+};
+
+/** `validate [files or folders...]`: every problem as file:line:col; exit 1 on any error (and lifecycle warnings with --strict). */
+export async function validateCommand(io: CliIo, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(validateCommandSpec, args);
+  const strict = values.strict === true;
+  const result = await loadCommandCatalog(io, vendorSelection(values, positionals));
+  const failing = (problem: { severity: string; path: string }) => problem.severity === "error" || (strict && problem.path === LIFECYCLE_PATH);
+  for (const problem of result.problems) {
+    if (failing(problem) && problem.severity === "warning") io.err(`${formatProblem(problem).replace(": warning: ", ": error (--strict): ")}`);
+    else (problem.severity === "error" ? io.err : io.out)(formatProblem(problem));
+  }
+  for (const { id, builtin, by } of result.overridden) io.out(`${by}: replaces the built-in ${id} (${builtin})`);
+  const errors = result.problems.filter(failing).length;
   if (errors > 0) {
     io.err(`${errors} error${errors === 1 ? "" : "s"}`);
     return 1;
   }
-  io.out(`${result.vendors.length} manifest${result.vendors.length === 1 ? "" : "s"} valid: ${result.vendors.map((v) => v.id).join(", ")}`);
+  const skipped = result.skipped.length > 0 ? `; ${result.skipped.length} skipped (retired): ${result.skipped.map((v) => v.id).join(", ")}` : "";
+  io.out(`${result.vendors.length} manifest${result.vendors.length === 1 ? "" : "s"} valid: ${result.vendors.map((v) => v.id).join(", ")}${skipped}`);
   return 0;
 }

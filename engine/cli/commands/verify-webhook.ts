@@ -1,44 +1,53 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { MemoryReplayCache } from "../../backends/embedded/memory-replay-cache.js";
 import { createWebhookProcessor } from "../../webhooks/index.js";
+import { parseCommandArgs, type CliCommand } from "../command.js";
 import { UsageError, type CliIo } from "../io.js";
-import { findVendor, loadVendorsForCommand } from "../load-vendors.js";
-import { cliCredentials } from "../webhook-credentials.js";
+import { findVendor, loadVendorsForCommand, stringList, vendorOptions, vendorSelection } from "../load-vendors.js";
+import { cliCredentials, credentialOptions } from "../webhook-credentials.js";
+
+export const verifyWebhookCommandSpec: CliCommand = {
+  summary: "run the engine's verification, replay check and mapping on a saved request (exit 2 when rejected)",
+  usage: "<vendor>",
+  options: {
+    headers: { type: "string", value: "<json file>", description: "the request headers as a JSON object (required)" },
+    body: { type: "string", value: "<file>", description: "the raw request body (required)" },
+    ...credentialOptions,
+    now: { type: "string", value: "<t>", description: "the time to check timestamps against: Unix s or ms, or ISO 8601 (default: now)" },
+    method: { type: "string", value: "<method>", description: "the request method (default POST)" },
+    "source-ip": { type: "string", value: "<ip>", description: "the sender's address, for vendors trusted by source IP (Withings)" },
+    ...vendorOptions,
+  },
+  details: "Prints the normalized events (exit 0), or the error code and reason on stderr (exit 2).",
+  run: verifyWebhookCommand,
+};
 
 /**
  * `verify-webhook <vendor> --headers <json file> --body <file> --secret <secret> [--now <t>]`: the engine's own
  * verification, replay check and mapping. Prints the normalized events (exit 0) or the error code and reason (exit 2).
  */
 export async function verifyWebhookCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      headers: { type: "string" },
-      body: { type: "string" },
-      secret: { type: "string" },
-      now: { type: "string" },
-      method: { type: "string" },
-      "source-ip": { type: "string" },
-      "client-id": { type: "string" },
-      setting: { type: "string", multiple: true },
-      vendors: { type: "string", multiple: true },
-    },
+  const { values, positionals } = parseCommandArgs(verifyWebhookCommandSpec, args);
+  if (typeof values.headers !== "string" || typeof values.body !== "string") throw new UsageError("--headers <json file> and --body <file> are required");
+  const catalog = await loadVendorsForCommand(io, vendorSelection(values));
+  const vendor = findVendor(catalog.vendors, positionals[0], catalog.skipped.map((v) => v.id));
+  const credentials = cliCredentials(vendor, {
+    secret: values.secret as string | undefined,
+    clientId: values["client-id"] as string | undefined,
+    settings: stringList(values.setting),
   });
-  if (!values.headers || !values.body) throw new UsageError("--headers <json file> and --body <file> are required");
-  const vendor = findVendor(await loadVendorsForCommand(io, values.vendors ?? []), positionals[0]);
-  const credentials = cliCredentials(vendor, { secret: values.secret, clientId: values["client-id"], settings: values.setting });
-  const headers = parseHeaders(await readFile(values.headers, "utf8"));
-  const rawBody = await readFile(values.body);
-  const now = values.now === undefined ? Date.now() : parseNow(values.now);
+  const headers = parseHeaders(await readFile(resolve(io.cwd, values.headers), "utf8"));
+  const rawBody = await readFile(resolve(io.cwd, values.body));
+  const now = typeof values.now === "string" ? parseNow(values.now) : Date.now();
   const processor = createWebhookProcessor({
     vendors: [vendor],
     credentials: { [vendor.id]: credentials },
     replayCache: new MemoryReplayCache({ clock: () => now }),
     clock: () => now,
   });
-  const request = { method: values.method ?? "POST", headers, rawBody, ...(values["source-ip"] ? { sourceIp: values["source-ip"] } : {}) };
+  const sourceIp = values["source-ip"];
+  const request = { method: typeof values.method === "string" ? values.method : "POST", headers, rawBody, ...(typeof sourceIp === "string" ? { sourceIp } : {}) };
   const result = await processor.verifyAndParse(vendor.id, request);
   if (!result.ok) {
     io.err(`${result.error.code}: ${result.error.message}`);
