@@ -1,71 +1,120 @@
 import { ConnectorError } from "../errors.js";
-import { initAwsCommand } from "./commands/init-aws.js";
-import { signWebhookCommand } from "./commands/sign-webhook.js";
-import { validateCommand } from "./commands/validate.js";
-import { vendorsCommand } from "./commands/vendors.js";
-import { verifyWebhookCommand } from "./commands/verify-webhook.js";
+import { logLevelFromEnv } from "../logging/logger.js";
+import { packageVersion } from "../package-files.js";
+import { asksForHelp, commandHelp, type CliCommand } from "./command.js";
+import { buildCommandSpec } from "./commands/build.js";
+import { serveCommandSpec } from "./commands/serve.js";
+import { initAwsCommandSpec } from "./commands/init-aws.js";
+import { signWebhookCommandSpec } from "./commands/sign-webhook.js";
+import { validateCommandSpec } from "./commands/validate.js";
+import { vendorsCommandSpec } from "./commands/vendors.js";
+import { verifyWebhookCommandSpec } from "./commands/verify-webhook.js";
+import { describeFailure } from "./friendly-errors.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
 
-type Command = (io: CliIo, args: readonly string[]) => Promise<number>;
-
-const commands: Record<string, { run: Command; usage: string }> = {
-  validate: { run: validateCommand, usage: "validate [files or folders...]          check manifests (default: vendors/)" },
-  vendors: { run: vendorsCommand, usage: "vendors [files or folders...]           list vendors and their event types" },
-  "sign-webhook": {
-    run: signWebhookCommand,
-    usage: "sign-webhook <vendor> --body <file> --secret <secret> [--timestamp <t>] [--id <id>]",
-  },
-  // serve and build pull in the HTTP handlers and esbuild: loaded only when they run.
-  serve: {
-    run: async (io, args) => (await import("./commands/serve.js")).serveCommand(io, args),
-    usage:
-      "serve [--port 8787] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]\n      run the connector locally (embedded store, queue and worker); --sandbox --demo shows the whole flow",
-  },
-  build: {
-    run: async (io, args) => (await import("./commands/build.js")).buildCommand(io, args),
-    usage: "build [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]\n      validate manifests and bundle a Lambda HTTP handler with them embedded",
-  },
-  "init-aws": {
-    run: initAwsCommand,
-    usage: "init-aws --table <name> [--queue <name>] [--max-receives <n>] [--kms-alias <alias>]   create the AWS resources",
-  },
-  "verify-webhook": {
-    run: verifyWebhookCommand,
-    usage: "verify-webhook <vendor> --headers <json file> --body <file> --secret <secret> [--now <t>] [--source-ip <ip>]",
-  },
+/**
+ * Every command: one entry with its help text (summary, usage, options). Adding a command is adding an entry; `--help`,
+ * usage errors and friendly failure messages come from here. Command modules import what is heavy (HTTP handlers,
+ * esbuild, the AWS SDK) inside `run`, so `--help` and `validate` load none of it.
+ */
+export const commands: Record<string, CliCommand> = {
+  validate: validateCommandSpec,
+  vendors: vendorsCommandSpec,
+  "sign-webhook": signWebhookCommandSpec,
+  "verify-webhook": verifyWebhookCommandSpec,
+  serve: serveCommandSpec,
+  build: buildCommandSpec,
+  "init-aws": initAwsCommandSpec,
 };
 
-export function registerCommand(name: string, run: Command, usage: string): void {
-  commands[name] = { run, usage };
+/** Adds a command at run time (plugins, tests). */
+export function registerCommand(name: string, command: CliCommand): void {
+  commands[name] = command;
 }
 
-function usage(): string {
-  return ["usage: synheart-connector <command>", "", ...Object.values(commands).map((c) => `  ${c.usage}`)].join("\n");
+function overview(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  return [
+    "usage: synheart-connector <command> [options]",
+    "",
+    "commands:",
+    ...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    "",
+    "Run `synheart-connector <command> --help` for a command's options; `--version` prints the version.",
+  ].join("\n");
 }
 
-/** Runs the CLI and returns its exit code: 0 ok, 1 invalid manifests or usage, 2 a rejected webhook. */
+/**
+ * Runs the CLI and returns its exit code: 0 ok, 1 invalid manifests, usage or a failure, 2 a rejected webhook.
+ * Never throws: a failure is one line on stderr (the stack only with --log-level debug).
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const [name, ...args] = argv;
+  const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v" || name === "version") {
+    const { name: packageName, version } = packageVersion();
+    io.out(`${packageName} ${version}`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    io.out(usage());
+    const topic = name === "help" ? rest[0] : undefined;
+    if (topic && commands[topic]) {
+      io.out(commandHelp(topic, commands[topic]));
+      return 0;
+    }
+    (name ? io.out : io.err)(overview());
     return name ? 0 : 1;
   }
-  const command = commands[name];
+  let path = name;
+  let command = commands[name];
+  let args = rest;
   if (!command) {
-    io.err(`unknown command "${name}"\n\n${usage()}`);
+    io.err(`unknown command "${name.slice(0, 64)}"\n\n${overview()}`);
     return 1;
   }
+  while (command.subcommands) {
+    const [sub, ...subArgs] = args;
+    if (!sub || sub === "--help" || sub === "-h") {
+      (sub ? io.out : io.err)(commandHelp(path, command));
+      return sub ? 0 : 1;
+    }
+    const next: CliCommand | undefined = command.subcommands[sub];
+    if (!next) {
+      io.err(`unknown subcommand "${sub.slice(0, 64)}" of ${path}\n\n${commandHelp(path, command)}`);
+      return 1;
+    }
+    path = `${path} ${sub}`;
+    command = next;
+    args = subArgs;
+  }
+  if (asksForHelp(args)) {
+    io.out(commandHelp(path, command));
+    return 0;
+  }
   try {
-    return await command.run(io, args);
+    return await command.run!(io, args);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      io.err(`${(error as Error).message}\n\nusage: synheart-connector ${command.usage}`);
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.err(`${(error as Error).message}\n\nRun \`synheart-connector ${path} --help\` for its options.`);
       return 1;
     }
-    if (error instanceof ConnectorError) {
-      io.err(`${error.code}: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    io.err(describeFailure(error));
+    if (!(error instanceof ConnectorError) && debugEnabled(io, args) && error instanceof Error && error.stack) io.err(error.stack);
+    return 1;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
+}
+
+function debugEnabled(io: CliIo, args: readonly string[]): boolean {
+  const flag = args.indexOf("--log-level");
+  if (flag >= 0) return args[flag + 1] === "debug";
+  if (args.includes("--log-level=debug")) return true;
+  try {
+    return logLevelFromEnv(io.env) === "debug";
+  } catch {
+    return false;
   }
 }

@@ -1,11 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { JobLogEntry } from "../../handlers/delivery-log.js";
-import { startLocalServer, type LocalServer } from "../../handlers/local-server.js";
-import { silentLogger } from "../../handlers/request-log.js";
+import type { LocalServer } from "../../handlers/local-server.js";
 import { levelEnabled } from "../../logging/logger.js";
 import type { EventDelivery } from "../../queue/index.js";
-import { runSandboxDemo } from "../../sandbox/demo.js";
 import { commandLogger, parseCommandArgs, type CliCommand } from "../command.js";
 import { UsageError, type CliIo } from "../io.js";
 import { stringList, vendorOptions } from "../load-vendors.js";
@@ -51,6 +49,12 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
     if (levelEnabled(logger, level)) io.out(JSON.stringify({ level, ...entry }));
   };
 
+  // The HTTP handlers load only when serve runs, not for `--help` or another command.
+  const [{ startLocalServer }, { silentLogger }, { runSandboxDemo }] = await Promise.all([
+    import("../../handlers/local-server.js"),
+    import("../../handlers/request-log.js"),
+    import("../../sandbox/demo.js"),
+  ]);
   const deliveries: ((delivery: EventDelivery) => void)[] = [];
   const server = await startLocalServer({
     port,
