@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from "./clock.js";
-import { ConnectorError } from "./errors.js";
+import { configurationInvalid, ConnectorError, isConnectorError } from "./errors.js";
 import type { NormalizedEvent } from "./events.js";
 import { credentialsFromEnv, type VendorCredentials } from "./manifest/credentials.js";
 import type { VendorHooks } from "./manifest/hooks.js";
@@ -40,13 +40,41 @@ export interface ConnectorEngine {
   close(): Promise<void>;
 }
 
+const backendPorts = ["tokenStore", "pendingAuthorizations", "replayCache", "leases", "rateLimiter", "jobQueue", "encryptor"] as const;
+
+/** Every problem of the options at once: the shape of what was passed, then each vendor's missing variables. */
+function engineOptionProblems(options: ConnectorEngineOptions): string[] {
+  const problems: string[] = [];
+  if (!Array.isArray(options.vendors)) problems.push("vendors must be an array of vendor definitions (loadConnectorEngine loads them)");
+  if (typeof options.backends !== "object" || options.backends === null) {
+    problems.push("backends is required (createEmbeddedBackends() or createAwsBackends(...))");
+  } else {
+    const missing = backendPorts.filter((port) => typeof options.backends[port] !== "object" || options.backends[port] === null);
+    if (missing.length > 0) problems.push(`backends lacks ${missing.join(", ")}`);
+  }
+  if (options.clock !== undefined && typeof options.clock !== "function") problems.push("clock must be a function returning epoch milliseconds");
+  return problems;
+}
+
 export function createConnectorEngine(options: ConnectorEngineOptions): ConnectorEngine {
+  const shapeProblems = engineOptionProblems(options);
+  if (shapeProblems.length > 0) throw configurationInvalid("invalid engine options", shapeProblems);
   const clock = options.clock ?? systemClock;
   const { backends } = options;
   const credentials: Record<string, VendorCredentials> = {};
+  const missing: string[] = [];
   for (const vendor of options.vendors) {
-    const found = options.credentials ? options.credentials[vendor.id] : credentialsFromEnv(vendor.manifest, options.env ?? process.env);
-    if (found) credentials[vendor.id] = found;
+    try {
+      const found = options.credentials ? options.credentials[vendor.id] : credentialsFromEnv(vendor.manifest, options.env ?? process.env);
+      if (found) credentials[vendor.id] = found;
+    } catch (error) {
+      if (!isConnectorError(error, "missing_setting")) throw error;
+      missing.push(...((error.details?.missing as string[] | undefined) ?? [error.message]));
+    }
+  }
+  // One vendor's incomplete configuration is reported with every other's, in one error, before anything is served.
+  if (missing.length > 0) {
+    throw new ConnectorError("missing_setting", `not set: ${missing.join(", ")}`, { details: { missing, problems: missing.map((name) => `${name} is not set`) } });
   }
   const served = options.vendors.filter((vendor) => credentials[vendor.id]);
   const webhooks: WebhookProcessor = createWebhookProcessor({

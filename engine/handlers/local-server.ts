@@ -9,7 +9,9 @@ import { loadHooksBeside, type VendorHooks } from "../manifest/hooks.js";
 import { formatProblem } from "../manifest/problems.js";
 import { loadVendorCatalog } from "../manifest/vendor-catalog.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import type { Logger } from "../logging/logger.js";
 import type { Backends } from "../ports/backends.js";
+import type { JobFailureHook } from "../queue/job-failure.js";
 import { createJobProcessor, createWorker, type EventDelivery, type JobReport, type Worker } from "../queue/index.js";
 import { generateSandboxCredentials, loadSandboxDefinition } from "../sandbox/sandbox-manifest.js";
 import { SandboxVendor } from "../sandbox/sandbox-vendor.js";
@@ -43,6 +45,9 @@ export interface LocalServerOptions {
   /** Called after each delivered event is written to deliveries.jsonl. */
   readonly onDelivery?: (delivery: EventDelivery) => void;
   readonly onJob?: (report: JobReport) => void;
+  /** Where the worker reports failed and dead-lettered jobs and queue errors. Default: JSON lines on stdout. */
+  readonly workerLogger?: Logger;
+  readonly onJobError?: JobFailureHook;
   /** Long-poll wait of the worker. Default 1 s (a local SQLite queue is cheap to poll). */
   readonly workerWaitMs?: number;
   /** Run no worker (jobs stay in the queue). */
@@ -162,6 +167,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       concurrency: 4,
       waitMs: options.workerWaitMs ?? 1000,
       retry: { baseMs: 500, maxMs: 30_000 },
+      ...(options.workerLogger ? { logger: options.workerLogger } : {}),
+      ...(options.onJobError ? { onError: options.onJobError } : {}),
       onReport: (report) => {
         jobLog(jobLogEntry(report));
         options.onJob?.(report);

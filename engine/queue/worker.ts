@@ -1,5 +1,7 @@
 import { sleep } from "../clock.js";
+import { createLogger, errorFields, type Logger } from "../logging/logger.js";
 import type { JobQueue } from "../ports/job-queue.js";
+import { jobFailure, reportJobFailure, type JobFailureHook } from "./job-failure.js";
 import type { JobProcessor } from "./job-processor.js";
 import type { RetryBackoff } from "./retry-delay.js";
 import { runReceivedJob, type JobReport, type QueueOperation } from "./run-received-job.js";
@@ -19,6 +21,12 @@ export interface WorkerOptions {
   readonly receiveErrorDelayMs?: number;
   readonly onReport?: (report: JobReport) => void;
   readonly onQueueError?: (error: unknown, operation: QueueOperation) => void;
+  /** Called for every failed attempt, with `deadLettered` true on the last one the queue allows. */
+  readonly onError?: JobFailureHook;
+  /** Failed and dead-lettered jobs and queue errors are logged here. Default: JSON lines (SYNHEART_LOG_LEVEL). */
+  readonly logger?: Logger;
+  /** Deliveries before the queue dead-letters a job. Default: the queue's own `maxReceives`, when it has one. */
+  readonly maxReceives?: number;
 }
 
 export interface Worker {
@@ -38,10 +46,17 @@ export function createWorker(options: WorkerOptions): Worker {
   const waitMs = options.waitMs ?? 20_000;
   const receiveErrorDelayMs = options.receiveErrorDelayMs ?? 1_000;
   const inFlight = new Set<Promise<void>>();
+  const logger = options.logger ?? createLogger();
+  const maxReceives = options.maxReceives ?? (queue as { maxReceives?: unknown }).maxReceives;
+  const knownMaxReceives = typeof maxReceives === "number" ? maxReceives : undefined;
   let stopping: AbortController | undefined;
   let loop: Promise<void> | undefined;
 
   const report = (jobReport: JobReport) => {
+    if (jobReport.result === "failed") {
+      const { received } = jobReport;
+      reportJobFailure(jobFailure(received.job.event, received.receiveCount, jobReport.error, knownMaxReceives, jobReport.retryInMs), logger, options.onError);
+    }
     try {
       options.onReport?.(jobReport);
     } catch {
@@ -49,6 +64,7 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   };
   const queueError = (error: unknown, operation: QueueOperation) => {
+    logger.error(`job queue ${operation} failed`, { kind: "queue", operation, ...errorFields(error) });
     try {
       options.onQueueError?.(error, operation);
     } catch {

@@ -31,7 +31,8 @@ export class MemoryJobQueue implements JobQueue {
   private readonly deadLetters: EventJob[] = [];
   private readonly listeners = new Set<() => void>();
   private readonly clock: Clock;
-  private readonly maxReceives: number;
+  /** Deliveries after which a job is dead-lettered. */
+  readonly maxReceives: number;
 
   constructor(options: MemoryJobQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;

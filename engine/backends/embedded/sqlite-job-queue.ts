@@ -31,7 +31,8 @@ export interface SqliteJobQueueOptions {
 /** Durable at-least-once queue in the shared database. Receives run under the write lock, so no two workers get one delivery. */
 export class SqliteJobQueue implements JobQueue {
   private readonly clock: Clock;
-  private readonly maxReceives: number;
+  /** Deliveries after which a job is dead-lettered. */
+  readonly maxReceives: number;
   private readonly pollIntervalMs: number;
   private readonly statements;
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { JobLogEntry } from "../../handlers/delivery-log.js";
 import type { LocalServer } from "../../handlers/local-server.js";
-import { levelEnabled } from "../../logging/logger.js";
+import { levelEnabled, silentLogger as silentWorkerLogger } from "../../logging/logger.js";
 import type { EventDelivery } from "../../queue/index.js";
 import { commandLogger, parseCommandArgs, type CliCommand } from "../command.js";
 import { UsageError, type CliIo } from "../io.js";
@@ -44,9 +44,9 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
   const sandbox = values.sandbox || values.demo;
   const env = withEnvFile(io.env, resolve(io.cwd, values["env-file"]));
   const logLine = (entry: { kind: string } | JobLogEntry) => {
-    const failed = entry.kind === "job" && (entry as JobLogEntry).outcome === "retry";
-    const level = failed ? "warn" : "info";
-    if (levelEnabled(logger, level)) io.out(JSON.stringify({ level, ...entry }));
+    // A failed attempt is reported by the worker's logger (warn, or error when dead-lettered), with its reason.
+    if (entry.kind === "job" && (entry as JobLogEntry).outcome === "retry") return;
+    if (levelEnabled(logger, "info")) io.out(JSON.stringify({ level: "info", ...entry }));
   };
 
   // The HTTP handlers load only when serve runs, not for `--help` or another command.
@@ -66,7 +66,9 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
     directory: resolve(io.cwd, values.data),
     env,
     // The demo prints its own steps; request and job lines would interleave with them.
-    ...(values.demo ? { logger: silentLogger, jobLogger: () => {} } : { logger: logLine, jobLogger: logLine }),
+    ...(values.demo
+      ? { logger: silentLogger, jobLogger: () => {}, workerLogger: silentWorkerLogger }
+      : { logger: logLine, jobLogger: logLine, workerLogger: logger }),
     onDelivery: (delivery) => deliveries.shift()?.(delivery),
   });
 
