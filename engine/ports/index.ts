@@ -4,5 +4,5 @@ export type { PendingAuthorization, PendingAuthorizationStore } from "./pending-
 export type { ReplayCache } from "./replay-cache.js";
 export type { Lease, LeaseManager } from "./lease.js";
 export type { RateWindow, TakeResult, RateLimiter } from "./rate-limiter.js";
-export type { EventJob, EnqueueFailure, EnqueueResult, ReceivedJob, ReceiveOptions, JobQueue } from "./job-queue.js";
+export type { EventJob, EnqueueFailure, EnqueueResult, ReceivedJob, ReceiveOptions, JobQueue, DeadLetter, DeadLetterQueue, ListDeadLettersOptions } from "./job-queue.js";
 export type { Backends } from "./backends.js";

@@ -42,3 +42,37 @@ export interface JobQueue {
   /** Give the job back for another try after `delayMs` (its receive count stays). */
   release(receipt: string, delayMs?: number): Promise<void>;
 }
+
+/** A job the queue gave up on after `maxReceives` deliveries. */
+export interface DeadLetter {
+  /** Names this dead letter for redrive and purge (SQLite: the job id; SQS: the dead-letter message id). */
+  readonly id: string;
+  /** Undefined for a message whose body is not a job (it is kept and can still be purged or redriven as it is). */
+  readonly job: EventJob | undefined;
+  /** Deliveries it had, where the backend knows. */
+  readonly receiveCount?: number;
+  /** Epoch ms, where the backend knows. */
+  readonly deadLetteredAt?: number;
+}
+
+export interface ListDeadLettersOptions {
+  /** At most this many. Default 100. */
+  readonly limit?: number;
+}
+
+/**
+ * The dead letters of a job queue, for operators (`synheart-connector jobs dlq`). Redrive puts a job back into the
+ * queue before it leaves the dead letters, so a crash in between can duplicate a job but never lose one.
+ */
+export interface DeadLetterQueue {
+  listDeadLetters(options?: ListDeadLettersOptions): Promise<DeadLetter[]>;
+  /** Moves every dead letter (or the named ones) back to the queue, delivered again from receive count 1. Returns how many. */
+  redriveDeadLetters(ids?: readonly string[]): Promise<number>;
+  /** Deletes every dead letter (or the named ones). Returns how many. */
+  purgeDeadLetters(ids?: readonly string[]): Promise<number>;
+}
+
+export function hasDeadLetterQueue(queue: JobQueue): queue is JobQueue & DeadLetterQueue {
+  const candidate = queue as Partial<DeadLetterQueue>;
+  return typeof candidate.listDeadLetters === "function" && typeof candidate.redriveDeadLetters === "function" && typeof candidate.purgeDeadLetters === "function";
+}

@@ -6,6 +6,7 @@ import { KmsEnvelopeEncryptor } from "../../engine/backends/aws/kms-envelope-enc
 import { SqsJobQueue } from "../../engine/backends/aws/sqs-job-queue.js";
 import type { EventJob } from "../../engine/ports/job-queue.js";
 import {
+  describeDeadLetterQueueContract,
   describeEncryptorContract,
   describeJobQueueContract,
 } from "../contracts/index.js";
@@ -52,6 +53,25 @@ describeJobQueueContract("SQS", async () => {
     maxReceives: MAX_RECEIVES,
     shortVisibilityMs: 1_000,
     deadLetters: () => readDeadLetters(deadLetterQueueUrl),
+    cleanup: async () => {
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: deadLetterQueueUrl }));
+    },
+  };
+});
+
+describeDeadLetterQueueContract("SQS", async () => {
+  const { queueUrl, deadLetterQueueUrl } = await initAws({
+    tableName,
+    queueName: uniqueResourceName("dlq-ops"),
+    maxReceives: MAX_RECEIVES,
+    clients: { dynamodb, sqs },
+  });
+  if (!queueUrl || !deadLetterQueueUrl) throw new Error("initAws made no queues");
+  // No deadLetterQueueUrl: the queue finds it from its redrive policy, as it does when configured from the environment.
+  return {
+    subject: new SqsJobQueue({ client: sqs, queueUrl }),
+    maxReceives: MAX_RECEIVES,
     cleanup: async () => {
       await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       await sqs.send(new DeleteQueueCommand({ QueueUrl: deadLetterQueueUrl }));

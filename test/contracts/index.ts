@@ -6,3 +6,4 @@ export { describeLeaseManagerContract } from "./lease-manager.contract.js";
 export { describeRateLimiterContract } from "./rate-limiter.contract.js";
 export { describeJobQueueContract, type JobQueueHarnessExtras } from "./job-queue.contract.js";
 export { describeEncryptorContract, type EncryptorHarnessExtras } from "./encryptor.contract.js";
+export { describeDeadLetterQueueContract, type DeadLetterQueueHarnessExtras } from "./dead-letter-queue.contract.js";

@@ -7,6 +7,7 @@ import { MemoryRateLimiter } from "../../engine/backends/embedded/memory-rate-li
 import { MemoryReplayCache } from "../../engine/backends/embedded/memory-replay-cache.js";
 import { MemoryTokenStore } from "../../engine/backends/embedded/memory-token-store.js";
 import {
+  describeDeadLetterQueueContract,
   describeEncryptorContract,
   describeJobQueueContract,
   describeLeaseManagerContract,
@@ -44,7 +45,7 @@ describeRateLimiterContract("memory", async () => {
 describeJobQueueContract("memory", async () => {
   const time = fakeClock();
   const queue = new MemoryJobQueue({ clock: time.clock, maxReceives: MAX_RECEIVES });
-  return { subject: queue, ...time, maxReceives: MAX_RECEIVES, deadLetters: () => queue.listDeadLetters() };
+  return { subject: queue, ...time, maxReceives: MAX_RECEIVES, deadLetters: async () => (await queue.listDeadLetters()).flatMap((dead) => (dead.job ? [dead.job] : [])) };
 });
 
 describeEncryptorContract("local keys (in memory keyring)", async () => {
@@ -56,4 +57,9 @@ describeEncryptorContract("local keys (in memory keyring)", async () => {
       return new LocalKeyEncryptor(createKeyring(keys));
     },
   };
+});
+
+describeDeadLetterQueueContract("memory", async () => {
+  const time = fakeClock();
+  return { subject: new MemoryJobQueue({ clock: time.clock, maxReceives: MAX_RECEIVES }), ...time, maxReceives: MAX_RECEIVES };
 });

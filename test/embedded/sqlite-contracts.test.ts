@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import { rotateLocalKeyFile } from "../../engine/backends/embedded/local-keyring.js";
 import {
+  describeDeadLetterQueueContract,
   describeEncryptorContract,
   describeJobQueueContract,
   describeLeaseManagerContract,
@@ -65,7 +66,7 @@ describeJobQueueContract("sqlite", async () => {
     advance: time.advance,
     cleanup,
     maxReceives: MAX_RECEIVES,
-    deadLetters: () => queue.listDeadLetters(),
+    deadLetters: async () => (await queue.listDeadLetters()).flatMap((dead) => (dead.job ? [dead.job] : [])),
   };
 });
 
@@ -81,4 +82,9 @@ describeEncryptorContract("local keys (key file)", async () => {
       return reopened.encryptor;
     },
   };
+});
+
+describeDeadLetterQueueContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.jobQueue, now: time.now, advance: time.advance, cleanup, maxReceives: MAX_RECEIVES };
 });

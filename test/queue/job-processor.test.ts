@@ -185,7 +185,7 @@ describe("job processor: push-style events and users", () => {
     expect(result.reports.map((report) => report.received.receiveCount)).toEqual([1, 2, 3]);
     const failure = result.reports[0];
     expect(failure?.result === "failed" && failure.error).toBeInstanceOf(SinkError);
-    expect((await backends.jobQueue.listDeadLetters()).map((job) => job.event.id)).toContain(event.id);
+    expect((await backends.jobQueue.listDeadLetters()).map((dead) => dead.job?.event.id)).toContain(event.id);
     await expectQueueEmpty();
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { NormalizedEvent } from "../../events.js";
-import type { EnqueueResult, EventJob, JobQueue, ReceivedJob, ReceiveOptions } from "../../ports/job-queue.js";
+import type { DeadLetter, DeadLetterQueue, EnqueueResult, JobQueue, ListDeadLettersOptions, ReceivedJob, ReceiveOptions } from "../../ports/job-queue.js";
 import {
   DEFAULT_MAX_RECEIVES,
   DEFAULT_VISIBILITY_TIMEOUT_MS,
@@ -29,7 +29,15 @@ export interface SqliteJobQueueOptions {
 }
 
 /** Durable at-least-once queue in the shared database. Receives run under the write lock, so no two workers get one delivery. */
-export class SqliteJobQueue implements JobQueue {
+interface DeadJobRow {
+  id: string;
+  event: string;
+  enqueued_at: number;
+  receive_count: number;
+  dead_lettered_at: number;
+}
+
+export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
   private readonly clock: Clock;
   /** Deliveries after which a job is dead-lettered. */
   readonly maxReceives: number;
@@ -66,9 +74,14 @@ export class SqliteJobQueue implements JobQueue {
       release: db.prepare<[number, string, string]>(
         `UPDATE jobs SET visible_at = ?, delivery_token = NULL WHERE id = ? AND delivery_token = ?`,
       ),
-      deadLetters: db.prepare<[], { event: string; enqueued_at: number }>(
-        `SELECT event, enqueued_at FROM dead_jobs ORDER BY dead_lettered_at, id`,
+      deadLetters: db.prepare<[number], DeadJobRow>(
+        `SELECT id, event, enqueued_at, receive_count, dead_lettered_at FROM dead_jobs ORDER BY dead_lettered_at, id LIMIT ?`,
       ),
+      allDeadIds: db.prepare<[], { id: string }>(`SELECT id FROM dead_jobs ORDER BY dead_lettered_at, id`),
+      redrive: db.prepare<[number, string]>(
+        `INSERT INTO jobs (id, event, enqueued_at, visible_at) SELECT id, event, enqueued_at, ? FROM dead_jobs WHERE id = ?`,
+      ),
+      removeDead: db.prepare<[string]>(`DELETE FROM dead_jobs WHERE id = ?`),
     };
   }
 
@@ -106,12 +119,37 @@ export class SqliteJobQueue implements JobQueue {
     if (decoded) guard(() => this.statements.release.run(this.clock() + delayMs, decoded.jobId, decoded.deliveryToken));
   }
 
-  /** Jobs that were delivered `maxReceives` times without being acknowledged. */
-  async listDeadLetters(): Promise<EventJob[]> {
-    return guard(() => this.statements.deadLetters.all()).map((row) => ({
-      event: JSON.parse(row.event) as NormalizedEvent,
-      enqueuedAt: row.enqueued_at,
+  /** Jobs that were delivered `maxReceives` times without being acknowledged, oldest first. */
+  async listDeadLetters(options: ListDeadLettersOptions = {}): Promise<DeadLetter[]> {
+    const limit = Math.max(1, Math.floor(options.limit ?? 100));
+    return guard(() => this.statements.deadLetters.all(limit)).map((row) => ({
+      id: row.id,
+      job: { event: JSON.parse(row.event) as NormalizedEvent, enqueuedAt: row.enqueued_at },
+      receiveCount: row.receive_count,
+      deadLetteredAt: row.dead_lettered_at,
     }));
+  }
+
+  /** One transaction: each job is back in the queue (receive count 0, visible now) exactly when it leaves dead_jobs. */
+  async redriveDeadLetters(ids?: readonly string[]): Promise<number> {
+    return this.eachDeadLetter(ids, (id) => {
+      const moved = this.statements.redrive.run(this.clock(), id).changes;
+      if (moved > 0) this.statements.removeDead.run(id);
+      return moved;
+    });
+  }
+
+  async purgeDeadLetters(ids?: readonly string[]): Promise<number> {
+    return this.eachDeadLetter(ids, (id) => this.statements.removeDead.run(id).changes);
+  }
+
+  private eachDeadLetter(ids: readonly string[] | undefined, act: (id: string) => number): number {
+    return writeTransaction(this.db, () => {
+      const targets = ids ?? this.statements.allDeadIds.all().map((row) => row.id);
+      let count = 0;
+      for (const id of new Set(targets)) count += act(id);
+      return count;
+    });
   }
 
   private deliver(options: ReceiveOptions): ReceivedJob[] {
