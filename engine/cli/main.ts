@@ -3,6 +3,8 @@ import { logLevelFromEnv } from "../logging/logger.js";
 import { packageVersion } from "../package-files.js";
 import { asksForHelp, commandHelp, type CliCommand } from "./command.js";
 import { buildCommandSpec } from "./commands/build.js";
+import { connectionsCommandSpec } from "./commands/connections.js";
+import { jobsCommandSpec } from "./commands/jobs.js";
 import { serveCommandSpec } from "./commands/serve.js";
 import { initAwsCommandSpec } from "./commands/init-aws.js";
 import { signWebhookCommandSpec } from "./commands/sign-webhook.js";
@@ -25,6 +27,8 @@ export const commands: Record<string, CliCommand> = {
   serve: serveCommandSpec,
   build: buildCommandSpec,
   "init-aws": initAwsCommandSpec,
+  connections: connectionsCommandSpec,
+  jobs: jobsCommandSpec,
 };
 
 /** Adds a command at run time (plugins, tests). */
