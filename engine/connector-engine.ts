@@ -5,6 +5,7 @@ import { credentialsFromEnv, type VendorCredentials } from "./manifest/credentia
 import type { VendorHooks } from "./manifest/hooks.js";
 import type { VendorDefinition } from "./manifest/vendor-definition.js";
 import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
+import { observeRefreshes } from "./metrics/refresh-observer.js";
 import type { Backends } from "./ports/backends.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
@@ -84,6 +85,8 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),
   });
+  // The token services see the ports through an observer that counts refreshes (OpenTelemetry; a no-op without an SDK).
+  const refreshPorts = observeRefreshes({ tokenStore: backends.tokenStore, leases: backends.leases });
   const tokenServices = new Map<string, TokenService>(
     served.map((vendor) => [
       vendor.id,
@@ -91,10 +94,10 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
         ...options.tokenService,
         vendor,
         credentials: credentials[vendor.id]!,
-        tokenStore: backends.tokenStore,
+        tokenStore: refreshPorts.tokenStore,
         encryptor: backends.encryptor,
         pendingAuthorizations: backends.pendingAuthorizations,
-        leases: backends.leases,
+        leases: refreshPorts.leases,
         rateLimiter: backends.rateLimiter,
         clock,
       }),

@@ -39,3 +39,15 @@ export { createJobProcessor, createWorker, processAvailableJobs, SinkError } fro
 export type { EventSink, JobOutcome, JobProcessor, Worker, WorkerOptions } from "./queue/index.js";
 export { receiveWebhook } from "./webhooks/ingest.js";
 export type { IngestOutcome, IngestResult } from "./webhooks/ingest.js";
+
+export { builtinVendorsDirectory, sandboxVendorsDirectory } from "./manifest/builtin-vendors.js";
+export { loadVendorCatalog } from "./manifest/vendor-catalog.js";
+export type { VendorCatalog, VendorCatalogOptions } from "./manifest/vendor-catalog.js";
+export type { SkippedVendor } from "./manifest/loader.js";
+export { configurationInvalid } from "./errors.js";
+
+export { createLogger, logLevelFromEnv, parseLogLevel, silentLogger as silentJsonLogger } from "./logging/logger.js";
+export type { Logger, LogLevel, LogEntry, LogFields, LoggerOptions } from "./logging/logger.js";
+export type { JobFailure, JobFailureHook } from "./queue/job-failure.js";
+export { METER_NAME, observeQueueDepth } from "./metrics/index.js";
+export type { QueueDepth, QueueDepthSource } from "./metrics/index.js";

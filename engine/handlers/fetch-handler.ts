@@ -3,6 +3,7 @@ import { isConnectorError } from "../errors.js";
 import { receiveWebhook } from "../webhooks/ingest.js";
 import { completeAuthorization, jsonResponse, startAuthorization, type OAuthRouteOptions, type RouteAnswer } from "./oauth-routes.js";
 import { BodyTooLargeError, readCappedBody } from "./raw-body.js";
+import { instruments } from "../metrics/instruments.js";
 import { hashUserId, jsonLinesToStdout, type RequestLogEntry, type RequestLogger } from "./request-log.js";
 import { matchRoute, normalizePrefix, routeLabel, type Route } from "./routes.js";
 
@@ -112,6 +113,7 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
       label ||= "unmatched";
     }
 
+    if (match.ok && match.route.name === "webhook") recordWebhook(vendorIds.has(match.route.vendor) ? match.route.vendor : "unknown", entry);
     log({ kind: "request", time: new Date().toISOString(), route: label, method, ...entry, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
     return response;
   };
@@ -142,6 +144,11 @@ async function receive(engine: ConnectorEngine, vendorId: string, request: Reque
     ...(result.vendorUserIds[0] ? { userId: result.vendorUserIds[0] } : {}),
     ...(result.errorCode ? { errorCode: result.errorCode } : {}),
   };
+}
+
+/** synheart.webhooks {vendor, outcome, error_code}: an unknown vendor id is counted as "unknown", never as sent. */
+function recordWebhook(vendor: string, entry: { outcome: string; errorCode?: string }): void {
+  instruments().webhooks.add(1, { vendor, outcome: entry.outcome, ...(entry.errorCode ? { error_code: entry.errorCode } : {}) });
 }
 
 function forbidden(): RouteAnswer {

@@ -1,5 +1,6 @@
 import { errorFields, type Logger } from "../logging/logger.js";
 import type { NormalizedEvent } from "../events.js";
+import { instruments } from "../metrics/instruments.js";
 
 /** A job attempt that failed: retried later, or, on its last allowed delivery, headed for the dead letters. */
 export interface JobFailure {
@@ -41,6 +42,7 @@ export function reportJobFailure(failure: JobFailure, logger: Logger | undefined
     ...(failure.retryInMs !== undefined ? { retryInMs: failure.retryInMs } : {}),
     ...errorFields(failure.error),
   };
+  if (failure.deadLettered) instruments().jobs.add(1, { vendor: failure.vendor, outcome: "dead_lettered" });
   if (failure.deadLettered) logger?.error("job failed on its last delivery and moves to the dead letters", { ...fields, outcome: "dead_lettered" });
   else logger?.warn("job failed; it will be retried", { ...fields, outcome: "retry" });
   try {

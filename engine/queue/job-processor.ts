@@ -1,6 +1,7 @@
 import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
 import type { NormalizedEvent } from "../events.js";
+import { instruments } from "../metrics/instruments.js";
 import type { EventJob } from "../ports/job-queue.js";
 import { fetchEventResource, readJsonOrText, type ResponseReader } from "./resource-fetch.js";
 
@@ -53,7 +54,26 @@ export function createJobProcessor(
   sink: EventSink,
   options: JobProcessorOptions = {},
 ): JobProcessor {
-  const readResponse = options.readResponse ?? readJsonOrText;
+  const process = processJob(engine, sink, options.readResponse ?? readJsonOrText);
+  // synheart.jobs {vendor, outcome}: every attempt, counted here so the worker, drains and the Lambda handler agree.
+  return async (job) => {
+    let outcome: JobOutcome;
+    try {
+      outcome = await process(job);
+    } catch (error) {
+      instruments().jobs.add(1, { vendor: job.event.vendor, outcome: "failed" });
+      throw error;
+    }
+    instruments().jobs.add(1, { vendor: job.event.vendor, outcome: outcome.status === "skipped" ? `skipped:${outcome.reason}` : outcome.status });
+    return outcome;
+  };
+}
+
+function processJob(
+  engine: Pick<ConnectorEngine, "vendors" | "vendor" | "connectionOfVendorUser">,
+  sink: EventSink,
+  readResponse: ResponseReader,
+): JobProcessor {
   return async ({ event }) => {
     engine.vendor(event.vendor); // unknown_vendor for a vendor this engine does not serve: a configuration error, retried
     const connection = event.userId ? await engine.connectionOfVendorUser(event.vendor, event.userId) : undefined;

@@ -1,5 +1,6 @@
 import { sleep } from "../clock.js";
 import { createLogger, errorFields, type Logger } from "../logging/logger.js";
+import { observeQueueDepth } from "../metrics/queue-depth.js";
 import type { JobQueue } from "../ports/job-queue.js";
 import { jobFailure, reportJobFailure, type JobFailureHook } from "./job-failure.js";
 import type { JobProcessor } from "./job-processor.js";
@@ -51,6 +52,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const knownMaxReceives = typeof maxReceives === "number" ? maxReceives : undefined;
   let stopping: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  let stopObservingDepth: (() => void) | undefined;
 
   const report = (jobReport: JobReport) => {
     if (jobReport.result === "failed") {
@@ -107,11 +109,13 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (loop) return;
       stopping = new AbortController();
+      stopObservingDepth = observeQueueDepth(queue);
       loop = poll(stopping.signal);
     },
     async stop() {
       if (!loop) return;
       stopping?.abort();
+      stopObservingDepth?.();
       await loop;
       loop = undefined;
     },

@@ -170,6 +170,27 @@ export class SqsJobQueue implements JobQueue, DeadLetterQueue {
     }
   }
 
+  /** SQS's approximate counts of the job queue (and of its dead-letter queue when it is known), for synheart.queue.depth. */
+  async queueDepth(): Promise<{ visible: number; inFlight: number; deadLettered?: number }> {
+    const { GetQueueAttributesCommand } = await loadSqsSdk();
+    const count = async (queueUrl: string) => {
+      const output = await awsCall("SQS", "GetQueueAttributes", () =>
+        this.client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+          }),
+        ),
+      );
+      const attribute = (name: string) => Number(output.Attributes?.[name as keyof typeof output.Attributes] ?? 0) || 0;
+      return { visible: attribute("ApproximateNumberOfMessages"), inFlight: attribute("ApproximateNumberOfMessagesNotVisible") + attribute("ApproximateNumberOfMessagesDelayed") };
+    };
+    const main = await count(this.queueUrl);
+    if (!this.deadLetterQueueUrl) return main;
+    const dead = await count(this.deadLetterQueueUrl);
+    return { ...main, deadLettered: dead.visible + dead.inFlight };
+  }
+
   /** Messages of the dead-letter queue, oldest first as SQS hands them out; they stay in it (made visible again). */
   async listDeadLetters(options: ListDeadLettersOptions = {}): Promise<DeadLetter[]> {
     const limit = Math.max(1, Math.floor(options.limit ?? 100));

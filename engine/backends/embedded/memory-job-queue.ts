@@ -85,6 +85,13 @@ export class MemoryJobQueue implements JobQueue, DeadLetterQueue {
     return this.deadLetters.slice(0, Math.max(1, Math.floor(options.limit ?? 100))).map((dead) => structuredClone(dead));
   }
 
+  /** Jobs waiting, in flight (or delayed) and dead-lettered, for the synheart.queue.depth gauge. */
+  async queueDepth(): Promise<{ visible: number; inFlight: number; deadLettered: number }> {
+    const now = this.clock();
+    const visible = this.jobs.filter((queued) => queued.visibleAt <= now).length;
+    return { visible, inFlight: this.jobs.length - visible, deadLettered: this.deadLetters.length };
+  }
+
   async redriveDeadLetters(ids?: readonly string[]): Promise<number> {
     const now = this.clock();
     const moved = this.takeDeadLetters(ids);

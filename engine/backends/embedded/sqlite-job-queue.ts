@@ -82,6 +82,10 @@ export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
         `INSERT INTO jobs (id, event, enqueued_at, visible_at) SELECT id, event, enqueued_at, ? FROM dead_jobs WHERE id = ?`,
       ),
       removeDead: db.prepare<[string]>(`DELETE FROM dead_jobs WHERE id = ?`),
+      depth: db.prepare<[number, number], { visible: number; in_flight: number }>(
+        `SELECT COALESCE(SUM(visible_at <= ?), 0) AS visible, COALESCE(SUM(visible_at > ?), 0) AS in_flight FROM jobs`,
+      ),
+      deadCount: db.prepare<[], { count: number }>(`SELECT COUNT(*) AS count FROM dead_jobs`),
     };
   }
 
@@ -128,6 +132,14 @@ export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
       receiveCount: row.receive_count,
       deadLetteredAt: row.dead_lettered_at,
     }));
+  }
+
+  /** Jobs waiting, in flight (or delayed) and dead-lettered, for the synheart.queue.depth gauge. */
+  async queueDepth(): Promise<{ visible: number; inFlight: number; deadLettered: number }> {
+    const now = this.clock();
+    const depth = guard(() => this.statements.depth.get(now, now))!;
+    const dead = guard(() => this.statements.deadCount.get())!;
+    return { visible: depth.visible, inFlight: depth.in_flight, deadLettered: dead.count };
   }
 
   /** One transaction: each job is back in the queue (receive count 0, visible now) exactly when it leaves dead_jobs. */
