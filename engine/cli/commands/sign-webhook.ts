@@ -23,7 +23,7 @@ export const signWebhookCommandSpec: CliCommand = {
 export async function signWebhookCommand(io: CliIo, args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(signWebhookCommandSpec, args);
   if (typeof values.body !== "string") throw new UsageError("--body <file> is required");
-  const catalog = await loadVendorsForCommand(io, vendorSelection(values));
+  const catalog = await loadVendorsForCommand(io, vendorSelection(values), positionals[0]);
   const vendor = findVendor(catalog.vendors, positionals[0], catalog.skipped.map((v) => v.id));
   const credentials = cliCredentials(vendor, {
     secret: values.secret as string | undefined,

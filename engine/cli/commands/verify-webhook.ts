@@ -30,7 +30,7 @@ export const verifyWebhookCommandSpec: CliCommand = {
 export async function verifyWebhookCommand(io: CliIo, args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(verifyWebhookCommandSpec, args);
   if (typeof values.headers !== "string" || typeof values.body !== "string") throw new UsageError("--headers <json file> and --body <file> are required");
-  const catalog = await loadVendorsForCommand(io, vendorSelection(values));
+  const catalog = await loadVendorsForCommand(io, vendorSelection(values), positionals[0]);
   const vendor = findVendor(catalog.vendors, positionals[0], catalog.skipped.map((v) => v.id));
   const credentials = cliCredentials(vendor, {
     secret: values.secret as string | undefined,
