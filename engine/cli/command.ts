@@ -50,10 +50,13 @@ export function parseCommandArgs(command: CliCommand, args: readonly string[], a
       ...(option.default !== undefined ? { default: option.default } : {}),
     };
   }
-  return parseArgs({ args: [...args], options, allowPositionals, strict: true }) as {
+  const parsed = parseArgs({ args: [...args], options, allowPositionals, strict: true }) as {
     values: Record<string, string | boolean | string[] | undefined>;
     positionals: string[];
   };
+  // Checked for every command, whether or not it logs, so a typo is never silently ignored.
+  if (typeof parsed.values["log-level"] === "string") parseLogLevel(parsed.values["log-level"], "--log-level");
+  return parsed;
 }
 
 /** `--log-level`, else SYNHEART_LOG_LEVEL, else info. */
