@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { ConnectorError } from "../errors.js";
 import { builtinVendorsDirectory } from "./builtin-vendors.js";
 import { loadManifestFiles, type LoadOptions, type LoadResult } from "./loader.js";
 import type { VendorDefinition } from "./vendor-definition.js";
@@ -24,7 +26,14 @@ export async function loadVendorCatalog(options: VendorCatalogOptions = {}): Pro
   const builtinFolder = builtinVendorsDirectory();
   const appPaths = (options.vendorPaths ?? []).map((path) => resolve(path));
   // An app folder that is the built-in folder (running inside this repository) is loaded once, as the app's.
-  const withBuiltins = (options.builtinVendors ?? true) && !appPaths.includes(resolve(builtinFolder));
+  let withBuiltins = (options.builtinVendors ?? true) && !appPaths.includes(resolve(builtinFolder));
+  // A bundle of the engine has no package folder beside it: then only the app's manifests exist.
+  if (withBuiltins && !existsSync(builtinFolder)) {
+    if (appPaths.length === 0) {
+      throw new ConnectorError("manifest_invalid", `the built-in vendors are not at ${builtinFolder} (a bundled engine?): pass vendorPaths`);
+    }
+    withBuiltins = false;
+  }
   const empty: LoadResult = { vendors: [], problems: [], skipped: [] };
   const builtin = withBuiltins ? await loadManifestFiles([builtinFolder], options) : empty;
   const app = appPaths.length > 0 ? await loadManifestFiles(appPaths, options) : empty;
