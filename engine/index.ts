@@ -34,6 +34,7 @@ export { createVendorApiClient } from "./api/client.js";
 export type { BearerTokenSource, VendorApiClientOptions } from "./api/client.js";
 
 export type * from "./ports/index.js";
+export { hasDeadLetterQueue } from "./ports/job-queue.js";
 
 export { createJobProcessor, createWorker, processAvailableJobs, SinkError } from "./queue/index.js";
 export type { EventSink, JobOutcome, JobProcessor, Worker, WorkerOptions } from "./queue/index.js";

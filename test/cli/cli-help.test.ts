@@ -192,3 +192,17 @@ it("serve writes human text to stderr and only JSON lines, with levels, to stdou
   await quietRun;
   expect(quiet).toEqual([]);
 });
+
+it("the compiled bin finds the built-in vendors and its version from any working directory", async () => {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const run = promisify(execFile);
+  const bin = join(process.cwd(), "bin", "synheart-connector.js");
+  const elsewhere = await mkdtemp(join(tmpdir(), "synheart-bin-cwd-"));
+  const validated = await run(process.execPath, [bin, "validate"], { cwd: elsewhere });
+  expect(validated.stdout).toContain("6 manifests valid");
+  expect(validated.stdout).toContain("1 skipped (retired): fitbit");
+  const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  expect((await run(process.execPath, [bin, "--version"], { cwd: elsewhere })).stdout.trim()).toMatch(new RegExp(`${version.replace(/\./g, "\\.")}$`));
+  await expect(run(process.execPath, [bin, "validate", "--strict"], { cwd: elsewhere })).rejects.toMatchObject({ code: 1 });
+});
