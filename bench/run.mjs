@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from
 import { cpus, loadavg, totalmem, platform, release } from "node:os";
 import { join } from "node:path";
 import { buildPlainPackage, buildScenarios, repoRoot } from "./lib/build.mjs";
-import { buildLambdaBundle, lambdaTarget, measureColdStart, prepareColdTargets } from "./lib/cold-start.mjs";
+import { buildLambdaBundle, lambdaTarget, lambdaWorkerTarget, measureColdStart, prepareColdTargets } from "./lib/cold-start.mjs";
 import { runHttpLoad } from "./lib/http-load.mjs";
 import { startMoto } from "./lib/moto.mjs";
 import { printReport } from "./lib/report.mjs";
@@ -71,7 +71,7 @@ try {
     const targets = await prepareColdTargets({ repoRoot, plainDir: plain.dir });
     const lambda = await buildLambdaBundle({ plainDir: plain.dir, repoRoot });
     if (!lambda) log("no `synheart-connector build` yet: Lambda bundle skipped");
-    const extraTargets = lambda ? [lambdaTarget(lambda, repoRoot)] : [];
+    const extraTargets = lambda ? [lambdaTarget(lambda, repoRoot), lambdaWorkerTarget(lambda, repoRoot)].filter(Boolean) : [];
     results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.5 } };
   }
   if (wants("http")) {

@@ -38,13 +38,27 @@ export async function buildLambdaBundle({ plainDir, repoRoot }) {
   const run = `const { buildCommand } = await import(${JSON.stringify(command)});
     const io = { out: () => {}, err: (l) => process.stderr.write(l + "\\n"), env: process.env, cwd: process.cwd() };
     process.exitCode = await buildCommand(io, process.argv.slice(1));`;
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", run, "--", "--out", out, "--allow-retired", "--minify"], {
+  // --target all when the command has it (the worker bundle with the bench's sink); older builds made only index.mjs.
+  const targetArgs = ["--target", "all", "--sink", join(repoRoot, "bench", "cold", "worker-sink.mjs")];
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", run, "--", "--out", out, "--allow-retired", "--minify", ...targetArgs], {
     cwd: repoRoot,
     encoding: "utf8",
   });
   const bundle = join(out, "index.mjs");
   if (result.status !== 0 && !existsSync(bundle)) throw new Error(`synheart-connector build failed: ${result.stdout}${result.stderr}`);
   return bundle;
+}
+
+/** The worker bundle `build --target all` wrote beside the HTTP one, as a cold-start target (first SQS batch answered). */
+export function lambdaWorkerTarget(bundle, repoRoot) {
+  const worker = join(bundle, "..", "worker.mjs");
+  if (!existsSync(worker)) return undefined;
+  const http = lambdaTarget(bundle, repoRoot);
+  return {
+    name: "Lambda worker bundle (`build --target worker --minify`)",
+    args: [join(repoRoot, "bench", "cold", "lambda-worker-first-job.mjs")],
+    env: () => ({ ...http.env(), BENCH_WORKER_BUNDLE: worker }),
+  };
 }
 
 /** The `build` bundle as a cold-start target: credentials for every vendor from the environment, memory backends. */

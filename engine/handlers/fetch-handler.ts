@@ -2,8 +2,9 @@ import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
 import { receiveWebhook } from "../webhooks/ingest.js";
 import { completeAuthorization, jsonResponse, startAuthorization, type OAuthRouteOptions, type RouteAnswer } from "./oauth-routes.js";
-import { BodyTooLargeError, readCappedBody } from "./raw-body.js";
 import { instruments } from "../metrics/instruments.js";
+import { BodyAlreadyReadError, BodyTooLargeError, readCappedBody } from "./raw-body.js";
+import { DEFAULT_READINESS_TIMEOUT_MS, readiness } from "./readiness.js";
 import { hashUserId, jsonLinesToStdout, type RequestLogEntry, type RequestLogger } from "./request-log.js";
 import { matchRoute, normalizePrefix, routeLabel, type Route } from "./routes.js";
 
@@ -29,6 +30,8 @@ export interface FetchHandlerOptions extends Partial<Omit<OAuthRouteOptions, "pr
   readonly authorize?: (request: Request, route: AuthorizedRoute, context: RequestContext) => boolean | Promise<boolean>;
   /** Cap for webhook bodies, instead of each manifest's `webhooks.maxBodyBytes` (whose default is 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** How long `/readyz` waits for the store and the queue before it answers 503. Default 2000 ms. */
+  readonly readinessTimeoutMs?: number;
   /** One JSON object per request. Default: a JSON line on stdout. */
   readonly logger?: RequestLogger;
 }
@@ -52,6 +55,8 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
     switch (route.name) {
       case "healthz":
         return { response: jsonResponse(200, { status: "ok", vendors: [...vendorIds] }), outcome: "ok" };
+      case "readyz":
+        return readiness(engine, options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS);
       case "webhook":
         return receive(engine, route.vendor, request, context, options.maxBodyBytes);
       case "oauth-start": {
@@ -108,8 +113,14 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
       }
     } catch (error) {
       const known = isConnectorError(error, "unknown_vendor");
-      response = jsonResponse(known ? 404 : 500, { error: known ? "unknown_vendor" : "internal_error" });
-      entry = { outcome: "error", status: response.status, errorCode: isConnectorError(error) ? error.code : "internal_error" };
+      const consumed = error instanceof BodyAlreadyReadError;
+      response = jsonResponse(known ? 404 : 500, { error: known ? "unknown_vendor" : consumed ? error.code : "internal_error" });
+      entry = {
+        outcome: "error",
+        status: response.status,
+        errorCode: isConnectorError(error) ? error.code : consumed ? error.code : "internal_error",
+        ...(consumed ? { hint: error.message } : {}),
+      };
       label ||= "unmatched";
     }
 

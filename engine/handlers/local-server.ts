@@ -18,6 +18,7 @@ import { SandboxVendor } from "../sandbox/sandbox-vendor.js";
 import { appendDeliveryLine, jobLogEntry, type JobLogger } from "./delivery-log.js";
 import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from "./fetch-handler.js";
 import { toNodeListener } from "./node-http.js";
+import { awsBackendsFromEnvironment, backendKindFromEnvironment } from "./lambda-backends.js";
 import { adminOrLoopback } from "./local-authorization.js";
 import { jsonLinesToStdout, type RequestLogger } from "./request-log.js";
 
@@ -38,7 +39,13 @@ export interface LocalServerOptions {
   readonly directory?: string;
   /** Where credentials are read from. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Backends to use instead of the embedded SQLite ones (tests wrap them to simulate outages). */
+  /**
+   * `embedded` (SQLite in `directory`, local keys) or `aws` (DynamoDB, SQS and KMS from SYNHEART_DYNAMODB_TABLE,
+   * SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID). Default: SYNHEART_BACKEND, else aws when SYNHEART_DYNAMODB_TABLE
+   * is set, else embedded.
+   */
+  readonly backend?: "embedded" | "aws";
+  /** Backends to use instead (tests wrap them to simulate outages). */
   readonly backends?: Backends;
   readonly logger?: RequestLogger;
   readonly jobLogger?: JobLogger;
@@ -64,6 +71,8 @@ export interface UnconfiguredVendor {
 
 export interface LocalServer {
   readonly origin: string;
+  /** Which backends serve the store and the queue ("custom" when `backends` was passed). */
+  readonly backend: "embedded" | "aws" | "custom";
   readonly engine: ConnectorEngine;
   readonly handler: FetchHandler;
   readonly configured: readonly VendorDefinition[];
@@ -79,6 +88,7 @@ export interface LocalServer {
 /** The whole connector on one machine: HTTP server, embedded store and queue, and a worker in the same process. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const env = options.env ?? process.env;
+  const backend = options.backends ? "custom" : (options.backend ?? serverBackendFromEnvironment(env));
   const directory = options.directory ?? ".synheart";
   const deliveriesFile = join(directory, "deliveries.jsonl");
 
@@ -140,7 +150,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     }
     const hooks: Record<string, VendorHooks | undefined> = {};
     for (const vendor of vendors) if (credentials[vendor.id]) hooks[vendor.id] = await loadHooksBeside(vendor);
-    const backends = options.backends ?? createEmbeddedBackends({ directory, env });
+    const backends = options.backends ?? (backend === "aws" ? await awsBackendsFromEnvironment(env) : createEmbeddedBackends({ directory, env }));
     engine = createConnectorEngine({ vendors, backends, credentials, hooks });
     handler = createFetchHandler(engine, {
       authorize: adminOrLoopback(env.SYNHEART_ADMIN_TOKEN),
@@ -179,6 +189,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   return {
     origin,
+    backend,
     engine,
     handler,
     configured: engine.vendors,
@@ -193,6 +204,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       await engine.close();
     },
   };
+}
+
+function serverBackendFromEnvironment(env: Readonly<Record<string, string | undefined>>): "embedded" | "aws" {
+  const kind = backendKindFromEnvironment(env) ?? "embedded";
+  if (kind === "memory") throw new ConnectorError("missing_setting", "SYNHEART_BACKEND=memory is for Lambda smoke tests; the server runs on embedded or aws");
+  return kind;
 }
 
 function requiredVariables(vendor: VendorDefinition, env: Readonly<Record<string, string | undefined>>): string[] {

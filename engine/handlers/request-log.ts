@@ -14,6 +14,8 @@ export interface RequestLogEntry {
   readonly status: number;
   readonly errorCode?: string;
   readonly eventCount?: number;
+  /** For a configuration problem of the embedding app: what to change. */
+  readonly hint?: string;
   readonly latencyMs: number;
 }
 

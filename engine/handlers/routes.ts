@@ -8,7 +8,8 @@ export type Route =
   | { readonly name: "oauth-callback"; readonly vendor: string }
   | { readonly name: "webhook"; readonly vendor: string }
   | { readonly name: "connection"; readonly vendor: string; readonly userId: string }
-  | { readonly name: "healthz" };
+  | { readonly name: "healthz" }
+  | { readonly name: "readyz" };
 
 export type RouteMatch =
   | { readonly ok: true; readonly route: Route; readonly allowed: readonly string[] }
@@ -27,6 +28,8 @@ export function routeLabel(route: Route): string {
       return "/connections/:vendor/:userId";
     case "healthz":
       return "/healthz";
+    case "readyz":
+      return "/readyz";
   }
 }
 
@@ -41,6 +44,7 @@ export function matchRoute(pathname: string, prefix: string): RouteMatch {
   const segments = pathname.slice(prefix.length + 1).split("/");
   const [first, vendor, third, ...rest] = segments;
   if (first === "healthz" && segments.length === 1) return { ok: true, route: { name: "healthz" }, allowed: ["GET", "HEAD"] };
+  if (first === "readyz" && segments.length === 1) return { ok: true, route: { name: "readyz" }, allowed: ["GET", "HEAD"] };
   if (vendor === undefined) return notFound();
 
   const invalidVendor = !VENDOR_ID_PATTERN.test(vendor);

@@ -15,8 +15,8 @@ export function observeRefreshes(ports: { tokenStore: TokenStore; leases: LeaseM
   const held = new Map<string, { vendor: string; written: boolean }>();
   const { tokenStore, leases } = ports;
 
-  const observedLeases: LeaseManager = {
-    async tryAcquire(key, ttlMs) {
+  const observedLeases = overriding(leases, {
+    async tryAcquire(key: string, ttlMs: number) {
       const lease = await leases.tryAcquire(key, ttlMs);
       if (lease && key.startsWith(REFRESH_LEASE_PREFIX)) held.set(key, { vendor: key.slice(REFRESH_LEASE_PREFIX.length).split(":")[0] ?? "unknown", written: false });
       return lease;
@@ -29,11 +29,10 @@ export function observeRefreshes(ports: { tokenStore: TokenStore; leases: LeaseM
       }
       return leases.release(lease);
     },
-  };
+  });
 
-  const observedStore: TokenStore = {
-    get: (vendor, userId) => tokenStore.get(vendor, userId),
-    async put(connection, expectedVersion) {
+  const observedStore = overriding(tokenStore, {
+    async put(connection: Parameters<TokenStore["put"]>[0], expectedVersion: number | null) {
       const stored = await tokenStore.put(connection, expectedVersion);
       const attempt = held.get(`${REFRESH_LEASE_PREFIX}${connection.vendor}:${connection.userId}`);
       if (attempt) {
@@ -42,9 +41,17 @@ export function observeRefreshes(ports: { tokenStore: TokenStore; leases: LeaseM
       }
       return stored;
     },
-    delete: (vendor, userId) => tokenStore.delete(vendor, userId),
-    findByVendorUserId: (vendor, vendorUserId) => tokenStore.findByVendorUserId(vendor, vendorUserId),
-    listByVendor: (vendor, options) => tokenStore.listByVendor(vendor, options),
-  };
+  });
   return { tokenStore: observedStore, leases: observedLeases };
+}
+
+/** The port with some methods replaced; every other member (present or added to the port later) is the original's. */
+function overriding<T extends object>(port: T, replaced: Partial<T>): T {
+  return new Proxy(port, {
+    get(target, property) {
+      if (Object.hasOwn(replaced, property)) return (replaced as Record<PropertyKey, unknown>)[property];
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -41,6 +41,8 @@ export interface JobQueue {
   extendVisibility(receipt: string, visibilityTimeoutMs: number): Promise<void>;
   /** Give the job back for another try after `delayMs` (its receive count stays). */
   release(receipt: string, delayMs?: number): Promise<void>;
+  /** Readiness: one cheap call that reaches the queue. Throws ConnectorError("backend_unavailable") when it cannot answer. */
+  ping(): Promise<void>;
 }
 
 /** A job the queue gave up on after `maxReceives` deliveries. */

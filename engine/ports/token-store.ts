@@ -36,4 +36,9 @@ export interface TokenStore {
   /** Webhooks name the vendor's user id; jobs need ours. */
   findByVendorUserId(vendor: string, vendorUserId: string): Promise<StoredConnection | undefined>;
   listByVendor(vendor: string, options?: { cursor?: string; limit?: number }): Promise<ConnectionPage>;
+  /**
+   * Readiness: one cheap read that reaches the store (no data returned). Throws ConnectorError("backend_unavailable")
+   * when the store cannot answer.
+   */
+  ping(): Promise<void>;
 }

@@ -92,6 +92,18 @@ export function describeJobQueueContract(
       await expectEmpty();
     });
 
+    it("answers ping (readiness) without touching a job", async () => {
+      const queued = event();
+      await queue().enqueue([queued]);
+      await expect(queue().ping()).resolves.toBeUndefined();
+      const received = await receiveOne();
+      expect(received.job.event).toEqual(queued);
+      expect(received.receiveCount).toBe(1);
+      await queue().ack(received.receipt);
+      await queue().ping();
+      await expectEmpty();
+    });
+
     it("does not deliver more than maxJobs at once, and delivers every job", async () => {
       const events = Array.from({ length: 5 }, () => event());
       await queue().enqueue(events);

@@ -38,6 +38,15 @@ export function describeTokenStoreContract(backendName: string, makeSubject: Har
       expect(await store().get(uniqueName("vendor"), "nobody")).toBeUndefined();
     });
 
+    it("answers ping (readiness) without writing anything", async () => {
+      const vendor = uniqueName("vendor");
+      await expect(store().ping()).resolves.toBeUndefined();
+      const stored = await store().put(connection(vendor, "u1"), null);
+      await store().ping();
+      expect(await store().get(vendor, "u1")).toEqual(stored);
+      expect((await store().listByVendor(vendor)).items).toEqual([stored]);
+    });
+
     it("creates with version 1 and reads back every field", async () => {
       const vendor = uniqueName("vendor");
       const input = connection(vendor, "u1", {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCommand } from "../../engine/cli/commands/build.js";
+import { encodeJobMessage } from "../../engine/queue/job-message.js";
 import { temporaryDirectory } from "./support.js";
 
 const run = promisify(execFile);
@@ -57,5 +58,73 @@ describe("synheart-connector build", () => {
     const result = JSON.parse(stdout.split("\n").find((line) => line.startsWith("RESULT "))!.slice(7)) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ status: "ok", vendors: ["garmin"] });
+  });
+});
+
+/** Imports a worker bundle in a fresh node process and sends it one SQS event. */
+const INVOKE_WORKER = `
+const { handler } = await import(process.argv[1]);
+const result = await handler(JSON.parse(process.argv[2]), { awsRequestId: "test" });
+process.stdout.write("RESULT " + JSON.stringify(result) + "\\n");
+`;
+
+describe("synheart-connector build --target worker|all", () => {
+  const out = temporaryDirectory();
+  const ioLines: string[] = [];
+  const io = { out: (line: string) => ioLines.push(line), err: (line: string) => ioLines.push(line), env: {}, cwd: process.cwd() };
+
+  beforeAll(async () => {
+    writeFileSync(join(out.path, "sink.mjs"), "export default async function sink(delivery) { console.log('SINK ' + delivery.event.id); }\n");
+    writeFileSync(join(out.path, "not-a-sink.mjs"), "export const answer = 42;\n");
+    expect(await buildCommand(io, ["--target", "all", "--sink", join(out.path, "sink.mjs"), "--out", join(out.path, "all"), "--allow-retired"])).toBe(0);
+  }, 60_000);
+
+  afterAll(() => out.remove());
+
+  it("bundles both entry points, and says which handler and variables each needs", () => {
+    const text = ioLines.join("\n");
+    expect(text).toContain("index.handler");
+    expect(text).toContain("worker.handler");
+    expect(text).toContain("ReportBatchItemFailures");
+    const worker = readFileSync(join(out.path, "all", "worker.mjs"), "utf8");
+    expect(worker).toContain("SINK ");
+    expect(worker).not.toMatch(/Ajv2020|ajv-formats|YAMLParseError/);
+  });
+
+  it("refuses a worker build without a sink, or with an unknown target", async () => {
+    await expect(buildCommand(io, ["--target", "worker", "--out", join(out.path, "none")])).rejects.toThrow(/--sink/);
+    await expect(buildCommand(io, ["--target", "lambda", "--out", join(out.path, "none")])).rejects.toThrow(/http, worker or all/);
+    await expect(buildCommand(io, ["--target", "worker", "--sink", "missing.mjs", "--out", join(out.path, "none")])).rejects.toThrow(/no such file/);
+  });
+
+  it("answers an SQS batch with partial batch failures: a message that is not a job fails alone", async () => {
+    const record = (messageId: string, body: string) => ({
+      messageId,
+      receiptHandle: "r",
+      body,
+      attributes: { ApproximateReceiveCount: "1" },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:jobs",
+      awsRegion: "us-east-1",
+    });
+    // The user has no connection in this (memory) backend: the job ends as skipped, which is a success.
+    const job = encodeJobMessage({ event: { id: "e1", vendor: "garmin", type: "dailies", userId: "nobody", delivery: "push", data: {} }, enqueuedAt: Date.now() });
+    const event = { Records: [record("good", job), record("poison", "not json")] };
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", INVOKE_WORKER, join(out.path, "all", "worker.mjs"), JSON.stringify(event)], {
+      env: { PATH: process.env.PATH, SYNHEART_BACKEND: "memory", SYNHEART_GARMIN_CLIENT_ID: "g", SYNHEART_GARMIN_CLIENT_SECRET: "s" },
+    });
+    const result = JSON.parse(stdout.split("\n").find((line) => line.startsWith("RESULT "))!.slice(7)) as unknown;
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: "poison" }] });
+    const failure = stdout.split("\n").find((line) => line.includes('"sqs-record"'));
+    expect(JSON.parse(failure!)).toMatchObject({ messageId: "poison", outcome: "failed" });
+    expect(failure).not.toContain("not json");
+  });
+
+  it("a sink module without a function export fails at load with a clear message", async () => {
+    expect(await buildCommand(io, ["--target", "worker", "--sink", join(out.path, "not-a-sink.mjs"), "--out", join(out.path, "bad"), "--allow-retired"])).toBe(0);
+    const failed = await run(process.execPath, ["--input-type=module", "-e", INVOKE_WORKER, join(out.path, "bad", "worker.mjs"), "{}"], { env: { PATH: process.env.PATH } }).catch((error: { stderr: string }) => error);
+    expect((failed as { stderr: string }).stderr).toMatch(/sink module must export a function/);
   });
 });

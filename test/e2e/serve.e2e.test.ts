@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/index.js";
+import { ConnectorError } from "../../engine/errors.js";
 import { startLocalServer, type LocalServer } from "../../engine/handlers/local-server.js";
 import type { RequestLogEntry } from "../../engine/handlers/request-log.js";
 import { credentialsFromEnv, type VendorCredentials } from "../../engine/manifest/credentials.js";
@@ -63,6 +64,7 @@ function switchableBackends(directory: string): { backends: Backends; setQueueDo
       ack: (receipt) => jobQueue.ack(receipt),
       extendVisibility: (receipt, ms) => jobQueue.extendVisibility(receipt, ms),
       release: (receipt, delay) => jobQueue.release(receipt, delay),
+      ping: () => (down ? Promise.reject(new ConnectorError("backend_unavailable", "the queue is down")) : jobQueue.ping()),
     },
     close: () => real.close(),
   };
@@ -138,7 +140,12 @@ describe("serve over real HTTP on 127.0.0.1", () => {
   });
 
   it("answers 503 while the queue is down, acknowledges nothing, and takes the vendor's retry exactly once", async () => {
+    expect(await (await fetch(`${server.origin}/readyz`)).json()).toEqual({ status: "ready", checks: { store: "ok", queue: "ok" } });
     queue.setQueueDown(true);
+    const notReady = await fetch(`${server.origin}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: "unavailable", checks: { store: "ok", queue: "unavailable" } });
+    expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
     const failed = await server.sandbox!.sendWebhook({ type: "sleep.updated" });
     expect(failed.status).toBe(503);
     expect(JSON.parse(failed.response)).toEqual({ error: "unavailable" });

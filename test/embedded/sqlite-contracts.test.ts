@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import { rotateLocalKeyFile } from "../../engine/backends/embedded/local-keyring.js";
 import {
@@ -87,4 +88,19 @@ describeEncryptorContract("local keys (key file)", async () => {
 describeDeadLetterQueueContract("sqlite", async () => {
   const { backends, time, cleanup } = openBackends();
   return { subject: backends.jobQueue, now: time.now, advance: time.advance, cleanup, maxReceives: MAX_RECEIVES };
+});
+
+describe("readiness of the SQLite stores", () => {
+  it("ping fails as backend_unavailable once the database is closed", async () => {
+    const { backends, directory } = openBackends();
+    await backends.tokenStore.ping();
+    await backends.jobQueue.ping();
+    await backends.close();
+    try {
+      await expect(backends.tokenStore.ping()).rejects.toMatchObject({ code: "backend_unavailable" });
+      await expect(backends.jobQueue.ping()).rejects.toMatchObject({ code: "backend_unavailable" });
+    } finally {
+      directory.remove();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
-import { openSqliteDatabase } from "../../engine/backends/embedded/sqlite-database.js";
+import { openSqliteDatabase, sqliteConnection } from "../../engine/backends/embedded/sqlite-database.js";
 import { SqliteTokenStore } from "../../engine/backends/embedded/sqlite-token-store.js";
 import { MIGRATIONS } from "../../engine/backends/embedded/sqlite-migrations.js";
 import { isConnectorError } from "../../engine/errors.js";
@@ -23,7 +23,7 @@ describe("embedded SQLite database", () => {
 
   it("creates missing parent directories, uses WAL and records the schema version", () => {
     const path = join(directory.path, "a", "b", "connector.db");
-    const db = openSqliteDatabase(path);
+    const db = sqliteConnection(openSqliteDatabase(path));
     try {
       expect(db.prepare("PRAGMA journal_mode").pluck().get()).toBe("wal");
       expect(db.prepare("PRAGMA user_version").pluck().get()).toBe(MIGRATIONS.length);
@@ -36,7 +36,7 @@ describe("embedded SQLite database", () => {
   it("reopens an existing database without migrating again", () => {
     const path = join(directory.path, "connector.db");
     openSqliteDatabase(path).close();
-    const db = openSqliteDatabase(path);
+    const db = sqliteConnection(openSqliteDatabase(path));
     expect(db.prepare("PRAGMA user_version").pluck().get()).toBe(MIGRATIONS.length);
     db.close();
   });
@@ -88,7 +88,7 @@ describe("embedded SQLite database", () => {
     try {
       const store = new SqliteTokenStore(db);
       const statement = (store as unknown as { statements: { findByVendorUserId: { source: string } } }).statements.findByVendorUserId;
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${statement.source}`).all("garmin", "g-1") as { detail: string }[];
+      const plan = sqliteConnection(db).prepare(`EXPLAIN QUERY PLAN ${statement.source}`).all("garmin", "g-1") as { detail: string }[];
       expect(plan.map((step) => step.detail).join(" ")).toContain("USING INDEX connections_by_vendor_user_id (vendor=? AND vendor_user_id=?)");
     } finally {
       db.close();

@@ -179,3 +179,34 @@ describe("serve helpers", () => {
     expect(await admin(request("Bearer s3cret"), route, { sourceIp: "192.0.2.1" })).toBe(true);
   });
 });
+
+describe("/readyz", () => {
+  it("is 200 while the store and the queue answer; HEAD works; /healthz stays liveness only", async () => {
+    const { handler } = await handlerWithLogs();
+    const ready = await handler(new Request(`${BASE}/readyz`));
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get("cache-control")).toBe("no-store");
+    expect(await ready.json()).toEqual({ status: "ready", checks: { store: "ok", queue: "ok" } });
+    expect((await handler(new Request(`${BASE}/readyz`, { method: "HEAD" }))).status).toBe(200);
+    expect((await handler(new Request(`${BASE}/readyz`, { method: "POST" }))).status).toBe(405);
+  });
+
+  it("is 503 when a check fails or never answers, naming the check but not the error", async () => {
+    const hanging = new Promise<void>(() => {});
+    const { handler, logs } = await handlerWithLogs({ readinessTimeoutMs: 20 }, (backends) => ({
+      ...backends,
+      tokenStore: Object.assign(Object.create(backends.tokenStore) as typeof backends.tokenStore, {
+        ping: async () => {
+          throw new Error("connect ECONNREFUSED 10.1.2.3:8000 secret-token-xyz");
+        },
+      }),
+      jobQueue: Object.assign(Object.create(backends.jobQueue) as typeof backends.jobQueue, { ping: () => hanging }),
+    }));
+    const response = await handler(new Request(`${BASE}/readyz`));
+    expect(response.status).toBe(503);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ status: "unavailable", checks: { store: "unavailable", queue: "timeout" } });
+    expect(text + JSON.stringify(logs)).not.toMatch(/ECONNREFUSED|10\.1\.2\.3|secret-token/);
+    expect(logs.at(-1)).toMatchObject({ route: "/readyz", status: 503, outcome: "unavailable", errorCode: "backend_unavailable" });
+  });
+});

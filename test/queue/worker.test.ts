@@ -166,6 +166,7 @@ describe("worker", () => {
       ack: (receipt) => queue.ack(receipt),
       extendVisibility: (receipt, ms) => queue.extendVisibility(receipt, ms),
       release: (receipt, ms) => queue.release(receipt, ms),
+      ping: () => queue.ping(),
     };
     const queueErrors: string[] = [];
     const seen: string[] = [];

@@ -20,6 +20,14 @@ export class DynamoDbTokenStore implements TokenStore {
     this.tableName = options.tableName;
   }
 
+  /** A GetItem of a key that never exists: half a read unit, and it fails when the table or the service is not there. */
+  async ping(): Promise<void> {
+    const { GetItemCommand } = await loadDynamoDbSdk();
+    await awsCall("DynamoDB", "GetItem", () =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf({ pk: "READYZ", sk: "READYZ" }), ProjectionExpression: "#pk", ExpressionAttributeNames: { "#pk": attr.pk } })),
+    );
+  }
+
   async get(vendor: string, userId: string): Promise<StoredConnection | undefined> {
     const { GetItemCommand } = await loadDynamoDbSdk();
     const output = await awsCall("DynamoDB", "GetItem", () =>

@@ -97,6 +97,12 @@ export class SqsJobQueue implements JobQueue, DeadLetterQueue {
     };
   }
 
+  /** GetQueueAttributes (the queue's ARN): no message is touched, and it fails when the queue or the service is not there. */
+  async ping(): Promise<void> {
+    const { GetQueueAttributesCommand } = await loadSqsSdk();
+    await awsCall("SQS", "GetQueueAttributes", () => this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ["QueueArn"] })));
+  }
+
   async receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {
     const { ReceiveMessageCommand } = await loadSqsSdk();
     const wanted = Math.max(1, Math.floor(options.maxJobs ?? maxMessagesPerReceive));

@@ -39,6 +39,8 @@ export class MemoryJobQueue implements JobQueue, DeadLetterQueue {
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
   }
 
+  async ping(): Promise<void> {}
+
   async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {
     const now = this.clock();
     for (const event of events) {

@@ -5,6 +5,8 @@ import { decodeCursor, encodeCursor, pageLimit, toStoredConnection, versionConfl
 export class MemoryTokenStore implements TokenStore {
   private readonly byVendor = new Map<string, Map<string, StoredConnection>>();
 
+  async ping(): Promise<void> {}
+
   async get(vendor: string, userId: string): Promise<StoredConnection | undefined> {
     return copy(this.byVendor.get(vendor)?.get(userId));
   }

@@ -4,7 +4,24 @@ import Database from "better-sqlite3";
 import { ConnectorError } from "../../errors.js";
 import { MIGRATIONS } from "./sqlite-migrations.js";
 
-export type SqliteDatabase = Database.Database;
+/**
+ * The embedded database file, opened by `openSqliteDatabase` and shared by the SQLite stores. Opaque on purpose: the
+ * driver's own types stay out of the package's public declarations.
+ */
+export interface SqliteDatabase {
+  /** The file's path, or ":memory:". */
+  readonly name: string;
+  readonly open: boolean;
+  close(): void;
+}
+
+/** @internal The driver's handle behind a SqliteDatabase: for the stores in this folder only. */
+export type SqliteConnection = Database.Database;
+
+/** @internal */
+export function sqliteConnection(database: SqliteDatabase): SqliteConnection {
+  return database as SqliteConnection;
+}
 
 export const DEFAULT_DIRECTORY = ".synheart";
 export const DEFAULT_DATABASE_FILE = join(DEFAULT_DIRECTORY, "connector.db");
@@ -19,7 +36,7 @@ const BUSY_TIMEOUT_MS = 5_000;
  */
 const keptAlive: object[] = [];
 
-function keepAlive(db: SqliteDatabase): SqliteDatabase {
+function keepAlive(db: SqliteConnection): SqliteConnection {
   const prepare = db.prepare.bind(db);
   keptAlive.push(db);
   db.prepare = ((source: string) => {
@@ -71,11 +88,11 @@ function retryWhileBusy(setUp: () => void): void {
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** The schema version stored in the file header. */
-export function schemaVersion(db: SqliteDatabase): number {
-  return db.prepare("PRAGMA user_version").pluck().get() as number;
+export function schemaVersion(database: SqliteDatabase): number {
+  return sqliteConnection(database).prepare("PRAGMA user_version").pluck().get() as number;
 }
 
-function migrate(db: SqliteDatabase): void {
+function migrate(db: SqliteConnection): void {
   const apply = db.transaction(() => {
     // Re-read inside the write lock: another process may have migrated while we waited.
     const applied = schemaVersion(db);
@@ -89,8 +106,8 @@ function migrate(db: SqliteDatabase): void {
 }
 
 /** Runs a read-modify-write under the database write lock (BEGIN IMMEDIATE), so other processes cannot interleave. */
-export function writeTransaction<T>(db: SqliteDatabase, work: () => T): T {
-  return guard(() => db.transaction(work).immediate());
+export function writeTransaction<T>(database: SqliteDatabase, work: () => T): T {
+  return guard(() => sqliteConnection(database).transaction(work).immediate());
 }
 
 /** Reports SQLite failures (locked too long, disk full, closed) as backend_unavailable; passes ConnectorErrors through. */

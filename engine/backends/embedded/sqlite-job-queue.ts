@@ -11,7 +11,7 @@ import {
   receiveLimit,
 } from "./job-receipt.js";
 import { longPoll } from "./long-poll.js";
-import { guard, writeTransaction, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, writeTransaction, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 
 interface JobRow {
   id: string;
@@ -48,45 +48,51 @@ export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
     private readonly db: SqliteDatabase,
     options: SqliteJobQueueOptions = {},
   ) {
+    const connection = sqliteConnection(db);
     this.clock = options.clock ?? systemClock;
     this.maxReceives = options.maxReceives ?? DEFAULT_MAX_RECEIVES;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.statements = {
-      insert: db.prepare<[string, string, number, number]>(
+      ping: connection.prepare<[], { found: number }>(`SELECT 1 AS found FROM jobs LIMIT 1`),
+      insert: connection.prepare<[string, string, number, number]>(
         `INSERT INTO jobs (id, event, enqueued_at, visible_at) VALUES (?, ?, ?, ?)`,
       ),
-      anyVisible: db.prepare<[number], { found: number }>(`SELECT 1 AS found FROM jobs WHERE visible_at <= ? LIMIT 1`),
-      visible: db.prepare<[number, number], JobRow>(
+      anyVisible: connection.prepare<[number], { found: number }>(`SELECT 1 AS found FROM jobs WHERE visible_at <= ? LIMIT 1`),
+      visible: connection.prepare<[number, number], JobRow>(
         `SELECT id, event, enqueued_at, receive_count FROM jobs WHERE visible_at <= ? ORDER BY visible_at, sequence LIMIT ?`,
       ),
-      deliver: db.prepare<[string, number, string]>(
+      deliver: connection.prepare<[string, number, string]>(
         `UPDATE jobs SET receive_count = receive_count + 1, delivery_token = ?, visible_at = ? WHERE id = ?`,
       ),
-      deadLetter: db.prepare<[number, string]>(
+      deadLetter: connection.prepare<[number, string]>(
         `INSERT INTO dead_jobs (id, event, enqueued_at, receive_count, dead_lettered_at)
          SELECT id, event, enqueued_at, receive_count, ? FROM jobs WHERE id = ?`,
       ),
-      remove: db.prepare<[string]>(`DELETE FROM jobs WHERE id = ?`),
-      ack: db.prepare<[string, string]>(`DELETE FROM jobs WHERE id = ? AND delivery_token = ?`),
-      setVisibility: db.prepare<[number, string, string]>(
+      remove: connection.prepare<[string]>(`DELETE FROM jobs WHERE id = ?`),
+      ack: connection.prepare<[string, string]>(`DELETE FROM jobs WHERE id = ? AND delivery_token = ?`),
+      setVisibility: connection.prepare<[number, string, string]>(
         `UPDATE jobs SET visible_at = ? WHERE id = ? AND delivery_token = ?`,
       ),
-      release: db.prepare<[number, string, string]>(
+      release: connection.prepare<[number, string, string]>(
         `UPDATE jobs SET visible_at = ?, delivery_token = NULL WHERE id = ? AND delivery_token = ?`,
       ),
-      deadLetters: db.prepare<[number], DeadJobRow>(
+      deadLetters: connection.prepare<[number], DeadJobRow>(
         `SELECT id, event, enqueued_at, receive_count, dead_lettered_at FROM dead_jobs ORDER BY dead_lettered_at, id LIMIT ?`,
       ),
-      allDeadIds: db.prepare<[], { id: string }>(`SELECT id FROM dead_jobs ORDER BY dead_lettered_at, id`),
-      redrive: db.prepare<[number, string]>(
+      allDeadIds: connection.prepare<[], { id: string }>(`SELECT id FROM dead_jobs ORDER BY dead_lettered_at, id`),
+      redrive: connection.prepare<[number, string]>(
         `INSERT INTO jobs (id, event, enqueued_at, visible_at) SELECT id, event, enqueued_at, ? FROM dead_jobs WHERE id = ?`,
       ),
-      removeDead: db.prepare<[string]>(`DELETE FROM dead_jobs WHERE id = ?`),
-      depth: db.prepare<[number, number], { visible: number; in_flight: number }>(
+      removeDead: connection.prepare<[string]>(`DELETE FROM dead_jobs WHERE id = ?`),
+      depth: connection.prepare<[number, number], { visible: number; in_flight: number }>(
         `SELECT COALESCE(SUM(visible_at <= ?), 0) AS visible, COALESCE(SUM(visible_at > ?), 0) AS in_flight FROM jobs`,
       ),
-      deadCount: db.prepare<[], { count: number }>(`SELECT COUNT(*) AS count FROM dead_jobs`),
+      deadCount: connection.prepare<[], { count: number }>(`SELECT COUNT(*) AS count FROM dead_jobs`),
     };
+  }
+
+  async ping(): Promise<void> {
+    guard(() => this.statements.ping.get());
   }
 
   async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {

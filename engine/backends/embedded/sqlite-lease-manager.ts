@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { Lease, LeaseManager } from "../../ports/lease.js";
-import { guard, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 
 export class SqliteLeaseManager implements LeaseManager {
   private readonly clock: Clock;
   private readonly statements;
 
-  constructor(db: SqliteDatabase, options: { clock?: Clock } = {}) {
+  constructor(database: SqliteDatabase, options: { clock?: Clock } = {}) {
+    const db = sqliteConnection(database);
     this.clock = options.clock ?? systemClock;
     this.statements = {
       // Takes the key when free or lapsed; a live lease is left alone (0 changes).

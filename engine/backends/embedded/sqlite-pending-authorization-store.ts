@@ -1,12 +1,13 @@
 import { systemClock, type Clock } from "../../clock.js";
 import type { PendingAuthorization, PendingAuthorizationStore } from "../../ports/pending-authorization-store.js";
-import { guard, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 
 export class SqlitePendingAuthorizationStore implements PendingAuthorizationStore {
   private readonly clock: Clock;
   private readonly statements;
 
-  constructor(db: SqliteDatabase, options: { clock?: Clock } = {}) {
+  constructor(database: SqliteDatabase, options: { clock?: Clock } = {}) {
+    const db = sqliteConnection(database);
     this.clock = options.clock ?? systemClock;
     this.statements = {
       save: db.prepare(

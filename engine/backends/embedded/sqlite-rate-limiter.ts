@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../../clock.js";
 import type { RateLimiter, RateWindow, TakeResult } from "../../ports/rate-limiter.js";
-import { guard, writeTransaction, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, writeTransaction, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 import { pauseRefusal, takeFromBuckets, validateTake, windowId, type BucketState } from "./token-bucket.js";
 
 /** Token buckets persisted in the shared database, so every process on the machine draws from the same limit. */
@@ -12,17 +12,18 @@ export class SqliteRateLimiter implements RateLimiter {
     private readonly db: SqliteDatabase,
     options: { clock?: Clock } = {},
   ) {
+    const connection = sqliteConnection(db);
     this.clock = options.clock ?? systemClock;
     this.statements = {
-      pausedUntil: db.prepare<[string], { paused_until: number }>(`SELECT paused_until FROM rate_pauses WHERE key = ?`),
-      bucket: db.prepare<[string, string], { tokens: number; updated_at: number }>(
+      pausedUntil: connection.prepare<[string], { paused_until: number }>(`SELECT paused_until FROM rate_pauses WHERE key = ?`),
+      bucket: connection.prepare<[string, string], { tokens: number; updated_at: number }>(
         `SELECT tokens, updated_at FROM rate_buckets WHERE key = ? AND window = ?`,
       ),
-      saveBucket: db.prepare<{ key: string; window: string; tokens: number; updated_at: number }>(
+      saveBucket: connection.prepare<{ key: string; window: string; tokens: number; updated_at: number }>(
         `INSERT INTO rate_buckets (key, window, tokens, updated_at) VALUES (@key, @window, @tokens, @updated_at)
          ON CONFLICT (key, window) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
       ),
-      pause: db.prepare<[string, number]>(
+      pause: connection.prepare<[string, number]>(
         `INSERT INTO rate_pauses (key, paused_until) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET paused_until = max(paused_until, excluded.paused_until)`,
       ),

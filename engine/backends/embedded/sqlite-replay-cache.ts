@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../../clock.js";
 import type { ReplayCache } from "../../ports/replay-cache.js";
-import { guard, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 
 const SWEEP_EVERY_CALLS = 500;
 
@@ -9,7 +9,8 @@ export class SqliteReplayCache implements ReplayCache {
   private readonly statements;
   private callsSinceSweep = 0;
 
-  constructor(db: SqliteDatabase, options: { clock?: Clock } = {}) {
+  constructor(database: SqliteDatabase, options: { clock?: Clock } = {}) {
+    const db = sqliteConnection(database);
     this.clock = options.clock ?? systemClock;
     this.statements = {
       // Inserts a new key, or takes over an expired one; a live key is left alone (0 changes).

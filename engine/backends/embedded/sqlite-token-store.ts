@@ -1,7 +1,7 @@
 import type { SealedEnvelope } from "../../ports/encryptor.js";
 import type { ConnectionPage, ConnectionStatus, StoredConnection, TokenStore } from "../../ports/token-store.js";
 import { decodeCursor, encodeCursor, pageLimit, toStoredConnection, versionConflict, type NewConnection } from "./connection-record.js";
-import { guard, type SqliteDatabase } from "./sqlite-database.js";
+import { guard, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
 
 interface ConnectionRow {
   vendor: string;
@@ -20,8 +20,10 @@ const COLUMNS = "vendor, user_id, version, vendor_user_id, status, access_token_
 export class SqliteTokenStore implements TokenStore {
   private readonly statements;
 
-  constructor(db: SqliteDatabase) {
+  constructor(database: SqliteDatabase) {
+    const db = sqliteConnection(database);
     this.statements = {
+      ping: db.prepare<[], { found: number }>(`SELECT 1 AS found FROM connections LIMIT 1`),
       get: db.prepare<[string, string], ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE vendor = ? AND user_id = ?`),
       insert: db.prepare(
         `INSERT INTO connections (${COLUMNS})
@@ -44,6 +46,10 @@ export class SqliteTokenStore implements TokenStore {
         `SELECT ${COLUMNS} FROM connections WHERE vendor = ? AND user_id > ? ORDER BY user_id LIMIT ?`,
       ),
     };
+  }
+
+  async ping(): Promise<void> {
+    guard(() => this.statements.ping.get());
   }
 
   async get(vendor: string, userId: string): Promise<StoredConnection | undefined> {

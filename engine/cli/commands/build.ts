@@ -8,24 +8,74 @@ import { UsageError, type CliIo } from "../io.js";
 import { loadCommandCatalog, vendorOptions, vendorSelection } from "../load-vendors.js";
 
 export const buildCommandSpec: CliCommand = {
-  summary: "validate the manifests and bundle a Lambda HTTP handler with them embedded",
+  summary: "validate the manifests and bundle the Lambda HTTP handler and/or the SQS worker with them embedded",
   usage: "",
   options: {
+    target: { type: "string", default: "http", value: "http|worker|all", description: "which Lambda entry points to bundle" },
+    sink: { type: "string", value: "<module>", description: "worker: the file whose default export receives each delivery (required for worker and all)" },
     ...vendorOptions,
-    out: { type: "string", default: "dist-lambda", value: "<folder>", description: "where the bundle is written" },
-    minify: { type: "boolean", description: "minify the bundle" },
+    out: { type: "string", default: "dist-lambda", value: "<folder>", description: "where the bundles are written" },
+    minify: { type: "boolean", description: "minify the bundles" },
   },
   details: "The built-in vendors are bundled, plus --vendors; a retired vendor is left out with a warning (--allow-retired keeps it).",
   run: (io, args) => buildCommand(io, args),
 };
 
+/** One Lambda entry point `build` can bundle. */
+interface BuildTarget {
+  /** The bundle's file name in --out; its handler is `<name without .mjs>.handler`. */
+  readonly file: string;
+  /** The entry module's source: imports from engine/ and the embedded manifests (./manifests.json). */
+  entry(sink: string | undefined): string[];
+  readonly describe: readonly string[];
+}
+
+const TARGETS: Record<"http" | "worker", BuildTarget> = {
+  http: {
+    file: "index.mjs",
+    entry: () => [
+      `import { createBundledLambdaHandler } from ${JSON.stringify(sourceModule("handlers/lambda-bundle"))};`,
+      `import definitions from "./manifests.json" with { type: "json" };`,
+      `export const handler = createBundledLambdaHandler(definitions);`,
+    ],
+    describe: [
+      "handler: index.handler (API Gateway HTTP API payload 2.0 or a function URL), runtime nodejs20.x or later",
+      "environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID, SYNHEART_<VENDOR>_CLIENT_ID / _CLIENT_SECRET / settings; optional SYNHEART_HTTP_PREFIX, SYNHEART_PUBLIC_URL, SYNHEART_SUCCESS_URL, SYNHEART_ERROR_URL (README, \"Lambda bundles\")",
+    ],
+  },
+  worker: {
+    file: "worker.mjs",
+    entry: (sink) => [
+      `import { createBundledSqsHandler } from ${JSON.stringify(sourceModule("handlers/lambda-worker-bundle"))};`,
+      `import definitions from "./manifests.json" with { type: "json" };`,
+      `import * as sinkModule from ${JSON.stringify(sink)};`,
+      `export const handler = createBundledSqsHandler(definitions, sinkModule);`,
+    ],
+    describe: [
+      "handler: worker.handler (SQS event source mapping with FunctionResponseTypes: [ReportBatchItemFailures]), runtime nodejs20.x or later",
+      "environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID, SYNHEART_<VENDOR>_CLIENT_ID / _CLIENT_SECRET / settings",
+    ],
+  },
+};
+
+const TARGET_NAMES = { http: ["http"], worker: ["worker"], all: ["http", "worker"] } as const;
+
 /**
- * `build`: validates the manifests now and bundles a Lambda HTTP handler (ESM, node20) that embeds them as JSON.
- * The bundle has no YAML parser and no JSON Schema compiler: its entry builds the engine from the embedded definitions
- * (createConnectorEngine), and nothing on that path imports the manifest loader.
+ * `build`: validates the manifests now and bundles Lambda handlers (ESM, node20) that embed them as JSON: the HTTP
+ * handler (`--target http`, the default), the SQS worker with the user's sink bundled in (`--target worker --sink
+ * ./sink.js`), or both (`all`). A bundle has no YAML parser and no JSON Schema compiler: its entry builds the engine
+ * from the embedded definitions (createConnectorEngine), and nothing on that path imports the manifest loader.
  */
 export async function buildCommand(io: CliIo, args: readonly string[]): Promise<number> {
   const { values } = parseCommandArgs(buildCommandSpec, args);
+  const targetName = String(values.target) as keyof typeof TARGET_NAMES;
+  if (!Object.hasOwn(TARGET_NAMES, targetName)) throw new UsageError(`--target must be http, worker or all, not "${String(values.target).slice(0, 32)}"`);
+  const targets = TARGET_NAMES[targetName].map((name) => TARGETS[name]);
+  const sink = typeof values.sink === "string" ? resolve(io.cwd, values.sink) : undefined;
+  if (targetName !== "http" && sink === undefined) {
+    throw new UsageError("--target worker (and all) needs --sink <module>: the file whose default export receives each delivery");
+  }
+  if (sink !== undefined && !existsSync(sink)) throw new UsageError(`--sink ${String(values.sink)}: no such file`);
   const loaded = await loadCommandCatalog(io, vendorSelection(values));
   const errors = loaded.problems.filter((problem) => problem.severity === "error");
   for (const problem of loaded.problems) io.err(formatProblem(problem));
@@ -44,37 +94,33 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
   // Definitions as the loader returns them (schema defaults applied), minus the absolute source path.
   const definitions = loaded.vendors.map((vendor) => ({ id: vendor.id, manifest: vendor.manifest, source: `embedded:${vendor.id}` }));
   await writeFile(join(work, "manifests.json"), JSON.stringify(definitions));
-  const entry = join(work, "entry.mjs");
-  await writeFile(
-    entry,
-    [
-      `import { createBundledLambdaHandler } from ${JSON.stringify(sourceModule("handlers/lambda-bundle"))};`,
-      `import definitions from "./manifests.json" with { type: "json" };`,
-      `export const handler = createBundledLambdaHandler(definitions);`,
-      "",
-    ].join("\n"),
-  );
-
-  const outfile = join(out, "index.mjs");
-  await esbuild.build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    minify: values.minify === true,
-    sourcemap: false,
-    legalComments: "none",
-    logLevel: "warning",
-    // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
-    banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
-  });
+  const built: string[] = [];
+  for (const target of targets) {
+    const entry = join(work, `entry-${target.file}`);
+    await writeFile(entry, [...target.entry(sink), ""].join("\n"));
+    const outfile = join(out, target.file);
+    await esbuild.build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      minify: values.minify === true,
+      sourcemap: false,
+      legalComments: "none",
+      logLevel: "warning",
+      // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
+      banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
+    });
+    built.push(outfile);
+  }
   await rm(work, { recursive: true, force: true });
-  const size = (await stat(outfile)).size;
-  io.out(`built ${outfile} (${(size / 1024).toFixed(0)} KiB) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
-  io.out("  handler: index.handler (API Gateway HTTP API payload 2.0 or a function URL), runtime nodejs20.x or later");
-  io.out("  environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL, SYNHEART_KMS_KEY_ID, and SYNHEART_<VENDOR>_CLIENT_ID / _CLIENT_SECRET / settings");
+  for (const [index, target] of targets.entries()) {
+    const size = (await stat(built[index]!)).size;
+    io.out(`built ${built[index]} (${(size / 1024).toFixed(0)} KiB) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
+    for (const line of target.describe) io.out(`  ${line}`);
+  }
   return 0;
 }
 

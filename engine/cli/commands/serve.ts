@@ -9,7 +9,7 @@ import { UsageError, type CliIo } from "../io.js";
 import { stringList, vendorOptions } from "../load-vendors.js";
 
 export const serveCommandSpec: CliCommand = {
-  summary: "run the connector locally: HTTP server, embedded store and queue, and a worker in one process",
+  summary: "run the HTTP server and the worker in one process, on the embedded backends (SQLite) or on AWS",
   usage: "",
   options: {
     port: { type: "string", default: "8787", value: "<port>", description: "port to listen on (0 picks a free one)" },
@@ -19,13 +19,19 @@ export const serveCommandSpec: CliCommand = {
     demo: { type: "boolean", description: "with the sandbox, run the whole flow once, print each step and exit" },
     "env-file": { type: "string", default: ".env", value: "<file>", description: "KEY=value credentials; the real environment wins" },
     data: { type: "string", default: ".synheart", value: "<folder>", description: "SQLite store and queue, token keys, deliveries.jsonl" },
+    backend: {
+      type: "string",
+      value: "embedded|aws",
+      description: "store and queue: default SYNHEART_BACKEND, else aws when SYNHEART_DYNAMODB_TABLE is set, else embedded",
+    },
   },
   details: "Human text (the banner, warnings) goes to stderr; request and job log lines go to stdout as JSON lines.",
   run: (io, args) => serveCommand(io, args),
 };
 
 /**
- * `serve`: the connector on one machine (HTTP server, embedded store and queue, worker in the same process).
+ * `serve`: the connector in one process (HTTP server and worker) on the embedded backends (SQLite, local keys) or on
+ * AWS (`--backend aws`, or SYNHEART_BACKEND=aws, or SYNHEART_DYNAMODB_TABLE set: DynamoDB, SQS, KMS).
  * `--sandbox` adds a local fake vendor; `--demo` runs the whole flow against it, prints each step and exits.
  */
 export async function serveCommand(io: CliIo, args: readonly string[], signals: AbortSignal = shutdownSignal()): Promise<number> {
@@ -48,6 +54,10 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
     if (entry.kind === "job" && (entry as JobLogEntry).outcome === "retry") return;
     if (levelEnabled(logger, "info")) io.out(JSON.stringify({ level: "info", ...entry }));
   };
+  const { backendKindFromEnvironment, parseBackendKind } = await import("../../handlers/lambda-backends.js");
+  const backend = typeof parsed.backend === "string" ? parseBackendKind(parsed.backend, "--backend") : (backendKindFromEnvironment(env) ?? "embedded");
+  if (backend === "memory") throw new UsageError("--backend must be embedded or aws");
+  if (backend === "aws") exportAwsSdkVariables(env, io.env);
 
   // The HTTP handlers load only when serve runs, not for `--help` or another command.
   const [{ startLocalServer }, { silentLogger }, { runSandboxDemo }] = await Promise.all([
@@ -59,6 +69,7 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
   const server = await startLocalServer({
     port,
     host: values.host,
+    backend,
     vendorPaths: stringList(parsed.vendors).map((path) => resolve(io.cwd, path)),
     builtinVendors: parsed["no-builtin"] !== true,
     sandbox,
@@ -108,8 +119,9 @@ function printBanner(write: (line: string) => void, server: LocalServer, dataDir
   const io = { out: write };
   const { origin } = server;
   io.out(`Synheart Cloud Connector listening on ${origin}`);
-  io.out(`  store and queue: ${join(dataDirectory, "connector.db")} (SQLite); delivered events: ${join(dataDirectory, "deliveries.jsonl")}`);
-  io.out(`  health: ${origin}/healthz`);
+  const store = server.backend === "aws" ? "DynamoDB, SQS and KMS (AWS)" : `${join(dataDirectory, "connector.db")} (SQLite)`;
+  io.out(`  store and queue: ${store}; delivered events: ${join(dataDirectory, "deliveries.jsonl")}`);
+  io.out(`  health: ${origin}/healthz (liveness), ${origin}/readyz (store and queue reachable)`);
   io.out("");
   if (server.configured.length === 0) io.out("No vendor is configured yet (see below, or try --sandbox).");
   else io.out("Configured vendors:");
@@ -162,6 +174,17 @@ export function parseEnvFile(text: string): Record<string, string> {
     values[match[1]!] = value;
   }
   return values;
+}
+
+/**
+ * The AWS SDK reads its own variables (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...) from the process environment;
+ * those given only in the .env file are copied there, so the file works for them too. Real variables still win.
+ */
+function exportAwsSdkVariables(env: Readonly<Record<string, string | undefined>>, real: Readonly<Record<string, string | undefined>>): void {
+  if (real !== process.env) return; // an embedding caller passed its own environment: leave the process alone
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith("AWS_") && value !== undefined && process.env[name] === undefined) process.env[name] = value;
+  }
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
