@@ -64,12 +64,17 @@ export function levelEnabled(logger: Pick<Logger, "level">, level: Exclude<LogLe
   return rank[level] >= rank[logger.level];
 }
 
-/** What a log line may say about an error: its type, code and message. Never the error object (causes, requests). */
+/**
+ * What a log line may say about an error: a ConnectorError's code and message (written for operators, never holding a
+ * secret); for any other error only its type, code and its cause's type, since its message is not ours to vouch for.
+ * Never the error object itself (causes, requests, responses).
+ */
 export function errorFields(error: unknown): LogFields {
   if (error instanceof ConnectorError) return { errorCode: error.code, error: error.message };
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { errorName: error.name, ...(typeof code === "string" ? { errorCode: code } : {}), error: error.message.slice(0, 500) };
+    const cause = error.cause instanceof Error ? { cause: error.cause instanceof ConnectorError ? error.cause.code : error.cause.name } : {};
+    return { errorName: error.name, ...(typeof code === "string" ? { errorCode: code } : {}), ...cause };
   }
-  return { error: typeof error === "string" ? error.slice(0, 500) : "unknown error" };
+  return { errorName: typeof error };
 }
