@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --only=webhook,breakdown,tokens,cold,http,ratelimit] [--quick] [--update-baseline]
+// npm run bench [-- --only=webhook,breakdown,preauth,tokens,cold,http,ratelimit] [--quick] [--update-baseline]
 // Builds the code under test (esbuild bundles + a tsc plain build), runs each scenario in its own process, prints
 // a table, writes bench/results/latest.json and compares with the committed bench/baseline.json (reported, never
 // failing: benchmark numbers vary by machine; CI keeps them visible, it does not gate on them).
@@ -14,7 +14,7 @@ import { startMoto } from "./lib/moto.mjs";
 import { printReport } from "./lib/report.mjs";
 
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? "true"]));
-const all = ["webhook", "breakdown", "tokens", "cold", "http", "ratelimit"];
+const all = ["webhook", "breakdown", "preauth", "tokens", "cold", "http", "ratelimit"];
 const only = args.has("only") ? args.get("only").split(",") : all;
 const quick = args.has("quick");
 const wants = (name) => only.includes(name);
@@ -42,7 +42,7 @@ const machine = {
 log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(" ")}`);
 
 log("building scenarios (esbuild)");
-const bundles = await buildScenarios(["webhook-ingest", "webhook-breakdown", "token-reads", "http-server", "rate-limit", "cold-bundle-entry"]);
+const bundles = await buildScenarios(["webhook-ingest", "webhook-breakdown", "preauth-reject", "token-reads", "http-server", "rate-limit", "cold-bundle-entry"]);
 const results = { date: new Date().toISOString(), machine, quick };
 
 let moto;
@@ -60,6 +60,10 @@ try {
   if (wants("breakdown")) {
     log("webhook stage breakdown");
     results.webhookBreakdown = runScenario(bundles["webhook-breakdown"]);
+  }
+  if (wants("preauth")) {
+    log("CPU per rejected unauthenticated 1 MiB request, per vendor, vs bare HMAC");
+    results.preauthReject = runScenario(bundles["preauth-reject"]);
   }
   if (wants("tokens")) {
     log("token read path (SQLite; DynamoDB + KMS on moto, data-key cache on/off)");

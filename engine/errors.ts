@@ -18,6 +18,7 @@ export type ConnectorErrorCode =
   | "replayed"
   | "malformed_body"
   | "body_too_large"
+  | "too_many_events"
   | "mapping_failed"
   // oauth
   | "state_invalid"

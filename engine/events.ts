@@ -13,7 +13,16 @@ export interface NormalizedEvent {
   readonly delivery: "push" | "fetch";
   readonly fetch?: ResourceFetch;
   readonly data: unknown;
+  /**
+   * Whether the notification was authenticated: `verified` when the vendor signs it (HMAC, or a shared secret only
+   * the vendor holds); `unverified` when the vendor signs nothing and only a trust check passed (a header equal to
+   * a public value such as Garmin's client id, or a source address), so anyone could have sent it. Treat the
+   * fields of an unverified push event as claims, not facts.
+   */
+  readonly authenticity: Authenticity;
 }
+
+export type Authenticity = "verified" | "unverified";
 
 /** A resolved vendor API request for a ping-style event (all templates already expanded). */
 export interface ResourceFetch {

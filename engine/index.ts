@@ -8,7 +8,7 @@ export type { LoadEngineOptions } from "./load-engine.js";
 
 export { ConnectorError, isConnectorError } from "./errors.js";
 export type { ConnectorErrorCode } from "./errors.js";
-export type { NormalizedEvent, ResourceFetch } from "./events.js";
+export type { Authenticity, NormalizedEvent, ResourceFetch } from "./events.js";
 export { systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 

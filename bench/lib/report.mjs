@@ -37,6 +37,17 @@ export function renderReport(results, baseline) {
     const stageNames = [...new Set(results.webhookBreakdown.vendors.flatMap((v) => Object.keys(v.stagesUs)))];
     out.push(table(["stage", ...results.webhookBreakdown.vendors.map((v) => v.vendor)], stageNames.map((stage) => [stage.trim().startsWith("of which") ? `&nbsp;&nbsp;${stage.trim()}` : stage, ...results.webhookBreakdown.vendors.map((v) => v.stagesUs[stage] ?? "")])));
   }
+  if (results.preauthReject) {
+    const p = results.preauthReject;
+    const before = new Map((baseline?.preauthReject?.vendors ?? []).map((v) => [v.vendor, v]));
+    out.push(`\n### CPU per rejected request: ${p.bodyBytes} byte unauthenticated body through the fetch handler (process.cpuUsage), target < ${p.targetMs} ms; bare HMAC-SHA256 over the body = ${p.floorHmacMs} ms`);
+    out.push(
+      table(
+        ["vendor", "scheme", "statuses", "CPU ms/request", "ratio to HMAC", "target met"],
+        p.vendors.map((v) => [v.vendor, v.scheme, v.statuses.join(", "), `${v.cpuMsPerRequest}${pct(v.cpuMsPerRequest, before.get(v.vendor)?.cpuMsPerRequest)}`, `${v.ratioToHmac}x`, v.targetMet === null ? "n/a (trust check passed)" : v.targetMet ? "yes" : "no"]),
+      ),
+    );
+  }
   if (results.tokenReads) {
     const before = new Map((baseline?.tokenReads?.results ?? []).map((r) => [r.backend, r]));
     out.push("\n### Token read path: TokenService.getUserTokens");

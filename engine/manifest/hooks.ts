@@ -28,7 +28,11 @@ export interface HookResponse {
  * Put them in `vendors/<id>.hooks.ts` (or .js once compiled) with `export default defineHooks({...})`, or pass them to the engine.
  */
 export interface VendorHooks {
-  /** Runs before the manifest's handshakes; return undefined to let them answer. */
+  /**
+   * Runs before the manifest's handshakes; return undefined to let them answer. It runs before the request is
+   * authenticated, on whatever anyone sends (up to `maxBodyBytes`): keep it cheap, and parse the body only when it
+   * is small.
+   */
   handshake?(request: HookRequest, context: HookContext): HookResponse | undefined | Promise<HookResponse | undefined>;
   /** Reshapes the verified, parsed body before the manifest's mappings see it. */
   beforeMapping?(body: unknown, context: HookContext): unknown;

@@ -272,6 +272,10 @@ export interface Webhooks {
    */
   body: "json" | "form";
   maxBodyBytes?: number;
+  /**
+   * Most events one delivery may produce. A delivery over it is refused with 413 and nothing of it is stored. It is checked while mapping, before the events are built: the split list, the list a map written `field.{ ... }` goes through (lists nested in it counted by their elements), then each mapping's results.
+   */
+  maxEventsPerDelivery?: number;
   signature: Signature;
   replay?: Replay;
   responses?: Responses;
@@ -388,10 +392,7 @@ export interface Handshake {
       name: string;
       equals: string;
     };
-    /**
-     * JSONata expression over the parsed body that must be true (Polar: event = 'PING').
-     */
-    body?: string;
+    body?: HandshakeBody;
   };
   /**
    * A value from the request compared in constant time with a configured secret. Without it the handshake is unsigned and must not produce events.
@@ -403,6 +404,25 @@ export interface Handshake {
   };
   respond: HandshakeResponse;
   respondOnMismatch?: HandshakeResponse;
+}
+/**
+ * What the body of a handshake looks like. Matched before the request is authenticated, so it is cheap and capped: a body over maxBytes is not a handshake (and is never parsed here), and matching compares top-level fields with values, never a JSONata evaluation over the sender's input.
+ */
+export interface HandshakeBody {
+  /**
+   * Top-level fields of the body (a JSON object, or form fields) that must hold exactly these values (Polar: event: PING).
+   */
+  equals: {
+    [k: string]: string | number | boolean;
+  };
+  /**
+   * Other top-level fields the body may hold, with any value. A body holding a field named neither here nor in equals is not a handshake (it goes through verification).
+   */
+  optionalFields?: string[];
+  /**
+   * A larger body is not a handshake.
+   */
+  maxBytes?: number;
 }
 export interface HandshakeResponse {
   status: HttpStatus;

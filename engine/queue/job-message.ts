@@ -27,7 +27,12 @@ export function decodeJobMessage(body: string): EventJob {
   if (event.delivery === "fetch" && (!isRecord(event.fetch) || typeof event.fetch.url !== "string")) {
     throw malformed("a fetch event without fetch.url");
   }
-  return { event: event as unknown as NormalizedEvent, enqueuedAt: parsed.enqueuedAt };
+  if (event.authenticity !== undefined && event.authenticity !== "verified" && event.authenticity !== "unverified") {
+    throw malformed("event.authenticity is neither verified nor unverified");
+  }
+  // A job enqueued before events carried authenticity: nothing says it was verified, so it is not taken as such.
+  const authenticity = event.authenticity ?? "unverified";
+  return { event: { ...event, authenticity } as unknown as NormalizedEvent, enqueuedAt: parsed.enqueuedAt };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
-import type { NormalizedEvent } from "../events.js";
+import type { Authenticity, NormalizedEvent } from "../events.js";
 import { instruments } from "../metrics/instruments.js";
 import type { EventJob } from "../ports/job-queue.js";
 import { fetchEventResource, readJsonOrText, type ResponseReader } from "./resource-fetch.js";
@@ -11,6 +11,12 @@ export interface EventDelivery {
   readonly data: unknown;
   /** Our user id (the connection's), not the vendor's. */
   readonly userId: string;
+  /**
+   * The event's `authenticity`, passed on from the webhook: `unverified` when the vendor signs nothing, so anyone
+   * could have sent the notification. For a fetch event `data` comes from the vendor's API with the user's token,
+   * but which resource was fetched was still named by the unverified notification.
+   */
+  readonly authenticity: Authenticity;
 }
 
 /** The user's code. Throwing fails the job: it is retried, then dead-lettered. Must be idempotent (at-least-once). */
@@ -95,7 +101,9 @@ function processJob(
       }
     }
     try {
-      await sink({ event, data, userId });
+      // A job stored before events carried authenticity says nothing: it is not taken as verified.
+      const authenticity = event.authenticity === "verified" ? "verified" : "unverified";
+      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity });
     } catch (error) {
       throw new SinkError(event, error);
     }

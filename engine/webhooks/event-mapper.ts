@@ -1,5 +1,5 @@
 import { ConnectorError } from "../errors.js";
-import type { NormalizedEvent } from "../events.js";
+import type { Authenticity, NormalizedEvent } from "../events.js";
 import type { FastPath } from "../manifest/expression-fast-path.js";
 import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
@@ -9,6 +9,11 @@ import { toIsoTime } from "../iso-time.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 
 type Mapping = DeepReadonly<EventMapping>;
+
+/** The schema's default for `webhooks.maxEventsPerDelivery`. */
+export const DEFAULT_MAX_EVENTS_PER_DELIVERY = 1000;
+/** Largest body of an unsigned vendor that the JSONata evaluator may map (see `EventMapper.map`). */
+export const UNVERIFIED_JSONATA_MAX_BYTES = 65_536;
 
 export interface MappingOutcome {
   readonly events: NormalizedEvent[];
@@ -23,6 +28,8 @@ interface Route {
   /** The map and match expressions as plain functions (see `compileFastPaths`); undefined where JSONata must evaluate. */
   map?: FastPath | undefined;
   match?: FastPath | undefined;
+  /** For a map of the form `field.{ ... }`: the field whose list gives one event per element (see `listFieldOf`). */
+  listField?: string | undefined;
 }
 
 /** Turns a verified, parsed body into normalized events. Mappings are picked by a Map lookup on the discriminator. */
@@ -30,6 +37,8 @@ export class EventMapper {
   private readonly routes: Route[] = [];
   private readonly routesByName = new Map<string, readonly Route[]>();
   private readonly matchRoutes: Route[] = [];
+  private readonly maxEvents: number;
+  private readonly authenticity: Authenticity;
   private split: FastPath | undefined;
   private discriminator: FastPath | undefined;
   /**
@@ -42,6 +51,8 @@ export class EventMapper {
     private readonly manifest: DeepReadonly<VendorManifest>,
     credentials: VendorCredentials,
   ) {
+    this.maxEvents = manifest.webhooks.maxEventsPerDelivery ?? DEFAULT_MAX_EVENTS_PER_DELIVERY;
+    this.authenticity = manifest.webhooks.signature.scheme === "none" ? "unverified" : "verified";
     for (const mapping of manifest.webhooks.events.mappings) {
       const route: Route = { mapping, fetch: compileFetchPlan(mapping, manifest, credentials) };
       this.routes.push(route);
@@ -52,10 +63,11 @@ export class EventMapper {
 
   /**
    * `deliveryId` names the delivery (a digest of its body): event ids are `<deliveryId>.<n>`, so a vendor's retry of
-   * the same body gives the same ids and downstream consumers can de-duplicate on them.
+   * the same body gives the same ids and downstream consumers can de-duplicate on them. `bodyBytes` is the raw
+   * body's size: over 64 KiB, a vendor that signs nothing is mapped by the fast path only.
    * Synchronous when every expression of the vendor has a fast path: no promise per delivery.
    */
-  map(body: unknown, deliveryId: string): MappingOutcome | Promise<MappingOutcome> {
+  map(body: unknown, deliveryId: string, bodyBytes = 0): MappingOutcome | Promise<MappingOutcome> {
     this.synchronous ??= this.compileFastPaths();
     if (this.synchronous) {
       try {
@@ -63,6 +75,12 @@ export class EventMapper {
       } catch (error) {
         if (error !== NEEDS_JSONATA) throw error;
       }
+    }
+    if (this.authenticity === "unverified" && bodyBytes > UNVERIFIED_JSONATA_MAX_BYTES) {
+      // JSONata's work grows with the shape of its input (200 us an item for Garmin summaries with lists where
+      // values belong), and anyone can send an unsigned vendor's deliveries: only the compiled fast path maps a
+      // large one. No shape a vendor sends needs more; a forged one is refused before JSONata sees it.
+      throw new ConnectorError("mapping_failed", `a body over ${UNVERIFIED_JSONATA_MAX_BYTES} bytes from a vendor that signs nothing must map without the JSONata evaluator`, { vendor: this.manifest.id });
     }
     return this.mapAsync(body, deliveryId);
   }
@@ -79,6 +97,7 @@ export class EventMapper {
     for (const route of this.routes) {
       route.map = fastPathOf(route.mapping.map);
       route.match = fastPathOf(route.mapping.match);
+      route.listField = listFieldOf(route.mapping.map);
     }
     this.split = fastPathOf(events.split);
     this.discriminator = fastPathOf(events.discriminator);
@@ -86,7 +105,7 @@ export class EventMapper {
   }
 
   private mapSync(body: unknown, deliveryId: string): MappingOutcome {
-    const items = this.split ? asList(fastOrThrow(this.split, body)) : [body];
+    const items = this.split ? this.capped(asList(fastOrThrow(this.split, body))) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
@@ -97,6 +116,7 @@ export class EventMapper {
         routes = matched ? [matched] : [];
       }
       if (routes.length === 0) ignoredItems += this.unmatched();
+      this.checkListFields(events.length, routes, item);
       for (const route of routes) this.addEvents(events, route, fastOrThrow(route.map!, item), item, deliveryId);
     }
     return { events, ignoredItems };
@@ -104,13 +124,14 @@ export class EventMapper {
 
   private async mapAsync(body: unknown, deliveryId: string): Promise<MappingOutcome> {
     const spec = this.manifest.webhooks.events;
-    const items = spec.split ? asList(await this.evaluate(spec.split, body, "split")) : [body];
+    const items = spec.split ? this.capped(asList(await this.evaluate(spec.split, body, "split"))) : [body];
     const events: NormalizedEvent[] = [];
     let ignoredItems = 0;
     for (const item of items) {
       let routes = this.routesFor(item);
       if (routes instanceof Promise) routes = await routes;
       if (routes.length === 0) ignoredItems += this.unmatched();
+      this.checkListFields(events.length, routes, item);
       for (const route of routes) {
         let mapped = this.evaluate(route.mapping.map, item, `mapping ${route.mapping.type}`);
         if (mapped instanceof Promise) mapped = await mapped;
@@ -157,8 +178,35 @@ export class EventMapper {
     return [];
   }
 
-  /** A map expression gives one object per event, a list of them, or nothing. */
+  /** The split list is counted before any item is mapped: each item is at least one notification. */
+  private capped(items: unknown[]): unknown[] {
+    if (items.length > this.maxEvents) throw this.tooManyEvents();
+    return items;
+  }
+
+  private tooManyEvents(): ConnectorError {
+    return new ConnectorError("too_many_events", `the delivery holds more than ${this.maxEvents} events`, { vendor: this.manifest.id });
+  }
+
+  /**
+   * Before any map runs on the item: a `field.{ ... }` map gives at least one event per element of the item's list,
+   * so a forged list of 200,000 summaries is refused by counting, not by building 200,000 objects first. Elements of
+   * lists nested in the list count too (see `countFlattened`).
+   */
+  private checkListFields(eventsSoFar: number, routes: readonly Route[], item: unknown): void {
+    if (item === null || typeof item !== "object") return;
+    let atLeast = eventsSoFar;
+    for (const route of routes) {
+      const list = route.listField === undefined ? undefined : (item as Record<string, unknown>)[route.listField];
+      if (Array.isArray(list)) atLeast += countFlattened(list, this.maxEvents - atLeast + 1);
+      if (atLeast > this.maxEvents) throw this.tooManyEvents();
+    }
+  }
+
+  /** A map expression gives one object per event, a list of them, or nothing. The cap is checked before any is built. */
   private addEvents(events: NormalizedEvent[], route: Route, mapped: unknown, item: unknown, deliveryId: string): void {
+    const count = Array.isArray(mapped) ? mapped.length : mapped === undefined || mapped === null ? 0 : 1;
+    if (events.length + count > this.maxEvents) throw this.tooManyEvents();
     if (Array.isArray(mapped)) {
       for (const fields of mapped) events.push(this.normalize(route, fields, item, `${deliveryId}.${events.length}`));
     } else if (mapped !== undefined && mapped !== null) {
@@ -175,7 +223,8 @@ export class EventMapper {
     const fields = raw as Record<string, unknown>;
     const userId = scalarString(fields.userId);
     if (!userId) throw new ConnectorError("mapping_failed", `mapping ${type} gave no userId`, { vendor });
-    const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data: fields.data === undefined ? item : fields.data };
+    const data = fields.data === undefined ? item : fields.data;
+    const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data, authenticity: this.authenticity };
     if (fields.resourceId !== undefined) {
       const resourceId = scalarString(fields.resourceId);
       if (!resourceId) throw new ConnectorError("mapping_failed", `mapping ${type} gave a resourceId that is not a string or number`, { vendor });
@@ -199,6 +248,38 @@ export class EventMapper {
       throw new ConnectorError("mapping_failed", `${what}: ${message}`, { vendor: this.manifest.id });
     });
   }
+}
+
+/**
+ * The `field` of a map written `field.{ ... }` (Garmin's `dailies.{ "userId": ... }`): JSONata builds one object per
+ * element of the list at `field`, so the list's length is a lower bound on the events the map gives. Any other shape
+ * of map: undefined.
+ */
+function listFieldOf(source: string): string | undefined {
+  const ast = compileExpression(source).jsonata.ast() as { type?: string; steps?: Record<string, unknown>[] };
+  const [first, second, ...rest] = ast.steps ?? [];
+  if (ast.type !== "path" || !first || !second || rest.length > 0) return undefined;
+  const plainName = first.type === "name" && typeof first.value === "string" && Object.keys(first).every((key) => ["type", "value", "position"].includes(key));
+  return plainName && second.type === "unary" && second.value === "{" ? (first.value as string) : undefined;
+}
+
+/**
+ * The elements of `list`, with lists inside it counted by their own elements. For a list of objects (what every
+ * vendor sends) that is its length: one event each. Lists nested in it give fewer events (JSONata builds one object
+ * per outer element, its fields lists) but they are what sends a map off the fast path into JSONata, whose work
+ * grows with every inner element: they are counted so that a forged nesting costs no more than the cap allows.
+ * Stops counting once past `limit`.
+ */
+function countFlattened(list: readonly unknown[], limit: number): number {
+  let count = 0;
+  const pending: (readonly unknown[])[] = [list];
+  for (let next = pending.pop(); next !== undefined && count < limit; next = pending.pop()) {
+    for (const element of next) {
+      if (Array.isArray(element)) pending.push(element);
+      else if (++count >= limit) break;
+    }
+  }
+  return count;
 }
 
 function asList(value: unknown): unknown[] {

@@ -1,6 +1,5 @@
 import { ConnectorError } from "../errors.js";
-import { evaluateExpression } from "../manifest/expressions.js";
-import type { Handshake, HandshakeResponse } from "../manifest/manifest.generated.js";
+import type { Handshake, HandshakeBody, HandshakeResponse } from "../manifest/manifest.generated.js";
 import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import { renderTemplate, renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
@@ -16,9 +15,11 @@ export interface WebhookResponse {
 }
 
 const MAX_ECHO_LENGTH = 1024;
+/** The schema's default for `when.body.maxBytes`: a handshake body is a few fields, and a larger one is not parsed. */
+export const DEFAULT_HANDSHAKE_MAX_BYTES = 4096;
 
 /** Answers a subscription check (Fitbit verify code, Oura challenge, Polar PING) as the manifest declares it. */
-export async function answerHandshake(
+export function answerHandshake(
   vendor: string,
   handshakes: readonly DeepReadonly<Handshake>[],
   bodyEncoding: "json" | "form",
@@ -26,10 +27,10 @@ export async function answerHandshake(
   request: WebhookRequest,
   header: HeaderReader,
   query: URLSearchParams,
-): Promise<WebhookResponse | undefined> {
+): WebhookResponse | undefined {
   const method = (request.method ?? "POST").toUpperCase();
   for (const handshake of handshakes) {
-    if (handshake.method !== method || !(await applies(handshake, bodyEncoding, vendor, request, header, query))) continue;
+    if (handshake.method !== method || !applies(handshake, bodyEncoding, vendor, request, header, query)) continue;
     const verify = handshake.verify;
     if (verify) {
       const sent = verify.query !== undefined ? query.get(verify.query) : header(verify.header!);
@@ -42,28 +43,44 @@ export async function answerHandshake(
   return undefined;
 }
 
-async function applies(
+function applies(
   handshake: DeepReadonly<Handshake>,
   bodyEncoding: "json" | "form",
   vendor: string,
   request: WebhookRequest,
   header: HeaderReader,
   query: URLSearchParams,
-): Promise<boolean> {
+): boolean {
   const { when } = handshake;
   if (when.query && !when.query.every((name) => query.has(name))) return false;
   if (when.header && header(when.header.name) !== when.header.equals) return false;
-  if (when.body) {
-    let body: unknown;
-    try {
-      body = parseBody(bodyBytes(request.rawBody), bodyEncoding, vendor);
-    } catch (error) {
-      if (error instanceof ConnectorError) return false;
-      throw error;
-    }
-    if ((await evaluateExpression(when.body, body)) !== true) return false;
-  }
+  if (when.body && !bodyMatches(when.body, bodyBytes(request.rawBody), bodyEncoding, vendor)) return false;
   return true;
+}
+
+/**
+ * Runs before anything is authenticated, on whatever anyone sends: only a small body is parsed (a few KiB, parsed in
+ * microseconds), and matching compares a few top-level fields, never an expression evaluated over the sender's input.
+ */
+function bodyMatches(spec: DeepReadonly<HandshakeBody>, bytes: Buffer, bodyEncoding: "json" | "form", vendor: string): boolean {
+  if (bytes.byteLength === 0 || bytes.byteLength > (spec.maxBytes ?? DEFAULT_HANDSHAKE_MAX_BYTES)) return false;
+  let body: unknown;
+  try {
+    body = parseBody(bytes, bodyEncoding, vendor);
+  } catch (error) {
+    if (error instanceof ConnectorError) return false;
+    throw error;
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return false;
+  const fields = body as Record<string, unknown>;
+  for (const [name, expected] of Object.entries(spec.equals)) {
+    if (!Object.hasOwn(fields, name)) return false;
+    const sent = fields[name];
+    // Form fields are strings: `equals: { appli: 1 }` matches appli=1.
+    if (sent !== expected && !(bodyEncoding === "form" && sent === String(expected))) return false;
+  }
+  const optional = spec.optionalFields ?? [];
+  return Object.keys(fields).every((name) => Object.hasOwn(spec.equals, name) || optional.includes(name));
 }
 
 function respond(spec: DeepReadonly<HandshakeResponse>, header: HeaderReader, query: URLSearchParams): WebhookResponse {

@@ -98,7 +98,7 @@ function fromError(error: ConnectorError, statuses: Statuses): IngestResult {
     return { ...nothingStored, response: reply(statuses.replayed, { status: "replayed" }), outcome: "replayed", errorCode: code };
   }
   if (code === "unknown_vendor") return rejected(404, code);
-  if (code === "body_too_large") return rejected(413, code);
+  if (code === "body_too_large" || code === "too_many_events") return rejected(413, code);
   if (AUTHENTICATION_ERRORS.has(code)) return rejected(statuses.invalidSignature, code);
   if (MALFORMED_ERRORS.has(code)) return rejected(400, code);
   if (code === "missing_setting") return rejected(statuses.invalidSignature, "invalid_signature");

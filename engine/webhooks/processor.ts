@@ -137,10 +137,10 @@ function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number)
   if (plan.hooks?.beforeMapping) {
     const context = { vendor: plan.definition, credentials: plan.credentials };
     return Promise.resolve(plan.hooks.beforeMapping(parsed, context))
-      .then((reshaped) => plan.mapper.map(reshaped, deliveryId))
+      .then((reshaped) => plan.mapper.map(reshaped, deliveryId, body.byteLength))
       .then((outcome) => verified(plan, outcome, parts));
   }
-  const mapped = plan.mapper.map(parsed, deliveryId);
+  const mapped = plan.mapper.map(parsed, deliveryId, body.byteLength);
   return mapped instanceof Promise ? mapped.then((outcome) => verified(plan, outcome, parts)) : verified(plan, mapped, parts);
 }
 

@@ -89,6 +89,7 @@ function event(userId: string): NormalizedEvent {
     userId,
     delivery: "push",
     data: {},
+    authenticity: "verified",
   };
 }
 

@@ -54,7 +54,7 @@ describe("createAwsBackends", () => {
       expect(read).toEqual(stored);
       expect(new TextDecoder().decode(await backends.encryptor.open(read!.sealedTokens, context))).toBe("tokens");
       expect((await backends.rateLimiter.take("whoop:app", [{ limit: 10, periodSeconds: 60 }])).granted).toBe(true);
-      const event = { id: "e1", vendor: "whoop", type: "t", userId: "v1", delivery: "push" as const, data: null };
+      const event = { id: "e1", vendor: "whoop", type: "t", userId: "v1", delivery: "push" as const, data: null, authenticity: "verified" as const };
       expect(await backends.jobQueue.enqueue([event])).toEqual({ enqueued: ["e1"], failed: [] });
       expect((await backends.jobQueue.receive({ waitMs: 1_000 }))[0]?.job.event).toEqual(event);
     } finally {

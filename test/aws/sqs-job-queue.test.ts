@@ -36,6 +36,7 @@ function event(overrides: Partial<NormalizedEvent> = {}): NormalizedEvent {
     userId: "vendor-user-1",
     delivery: "push",
     data: { sequence },
+    authenticity: "verified",
     ...overrides,
   };
 }

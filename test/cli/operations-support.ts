@@ -28,7 +28,7 @@ export async function storeConnection(backends: Backends, vendor: string, userId
 }
 
 export function pushEvent(id: string): NormalizedEvent {
-  return { id, vendor: "oura", type: "daily_sleep.updated", userId: "v-1", resourceId: "r", occurredAt: "2026-11-01T00:00:00Z", delivery: "push", data: { secret: "payload-data" } };
+  return { id, vendor: "oura", type: "daily_sleep.updated", userId: "v-1", resourceId: "r", occurredAt: "2026-11-01T00:00:00Z", delivery: "push", authenticity: "verified", data: { secret: "payload-data" } };
 }
 
 /** Fails every delivery of the queue's jobs until they are dead-lettered. */

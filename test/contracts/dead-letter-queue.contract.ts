@@ -17,6 +17,7 @@ function event(): NormalizedEvent {
     resourceId: "resource-1",
     occurredAt: "2025-01-01T00:00:00Z",
     delivery: "push",
+    authenticity: "verified",
     data: { score: 80 },
   };
 }

@@ -26,6 +26,7 @@ function event(overrides: Partial<NormalizedEvent> = {}): NormalizedEvent {
     delivery: "fetch",
     fetch: { method: "GET", url: "https://api.ouraring.com/v2/sleep/resource-1", goneStatuses: [404] },
     data: { nested: { values: [1, 2, 3] }, flag: true },
+    authenticity: "unverified",
     ...overrides,
   };
 }

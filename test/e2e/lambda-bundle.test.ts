@@ -110,7 +110,7 @@ describe("synheart-connector build --target worker|all", () => {
       awsRegion: "us-east-1",
     });
     // The user has no connection in this (memory) backend: the job ends as skipped, which is a success.
-    const job = encodeJobMessage({ event: { id: "e1", vendor: "garmin", type: "dailies", userId: "nobody", delivery: "push", data: {} }, enqueuedAt: Date.now() });
+    const job = encodeJobMessage({ event: { id: "e1", vendor: "garmin", type: "dailies", userId: "nobody", delivery: "push", data: {}, authenticity: "unverified" }, enqueuedAt: Date.now() });
     const event = { Records: [record("good", job), record("poison", "not json")] };
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", INVOKE_WORKER, join(out.path, "all", "worker.mjs"), JSON.stringify(event)], {
       env: { PATH: process.env.PATH, SYNHEART_BACKEND: "memory", SYNHEART_GARMIN_CLIENT_ID: "g", SYNHEART_GARMIN_CLIENT_SECRET: "s" },

@@ -132,6 +132,7 @@ describe("several processes sharing one embedded database", () => {
       userId: "f-1",
       delivery: "push",
       data: { index },
+      authenticity: "verified",
     }));
     expect((await backends.jobQueue.enqueue(events)).enqueued).toHaveLength(150);
     await backends.close();

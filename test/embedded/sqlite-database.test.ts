@@ -10,7 +10,7 @@ import type { NormalizedEvent } from "../../engine/events.js";
 import { fakeClock } from "./fake-clock.js";
 import { makeTempDirectory, type TempDirectory } from "./temp-directory.js";
 
-const event: NormalizedEvent = { id: "evt-1", vendor: "garmin", type: "dailies", userId: "g-1", delivery: "push", data: { steps: 10 } };
+const event: NormalizedEvent = { id: "evt-1", vendor: "garmin", type: "dailies", userId: "g-1", delivery: "push", data: { steps: 10 }, authenticity: "unverified" };
 
 const rawHandles: object[] = [];
 

@@ -72,7 +72,7 @@ it("counts webhooks by vendor and outcome; an unknown vendor id is counted as un
 });
 
 function pushEvent(userId: string, vendor = "whoop"): NormalizedEvent {
-  return { id: `e-${userId}-${Math.random()}`, vendor, type: "sleep.deleted", userId, resourceId: "r", occurredAt: "2026-11-01T00:00:00Z", delivery: "push", data: {} };
+  return { id: `e-${userId}-${Math.random()}`, vendor, type: "sleep.deleted", userId, resourceId: "r", occurredAt: "2026-11-01T00:00:00Z", delivery: "push", authenticity: "verified", data: {} };
 }
 
 it("counts jobs by outcome, and a dead-lettered job once more as dead_lettered", async () => {

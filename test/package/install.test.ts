@@ -160,7 +160,7 @@ describe("the packed package", () => {
 
     // The job SqsJobQueue would carry for that webhook, and a message that is not a job. With memory backends the user
     // has no connection, so the job ends as skipped (a success); the poison message alone is reported as failed.
-    const job = encodeJobMessage({ event: { id: "whoop-1", vendor: "whoop", type: "sleep.updated", userId: "10129", delivery: "push", data: {} }, enqueuedAt: Date.now() });
+    const job = encodeJobMessage({ event: { id: "whoop-1", vendor: "whoop", type: "sleep.updated", userId: "10129", delivery: "push", data: {}, authenticity: "verified" }, enqueuedAt: Date.now() });
     const record = (messageId: string, messageBody: string) => ({
       messageId,
       receiptHandle: messageId,

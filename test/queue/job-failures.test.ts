@@ -8,7 +8,7 @@ import { encodeJobMessage } from "../../engine/queue/job-message.js";
 import { createWorker, SinkError, type JobFailure } from "../../engine/queue/index.js";
 
 function event(id: string): NormalizedEvent {
-  return { id, vendor: "oura", type: "daily_sleep.updated", userId: "v-1", resourceId: "r", occurredAt: "2026-11-01T00:00:00Z", delivery: "push", data: { token: "rt-SECRET" } };
+  return { id, vendor: "oura", type: "daily_sleep.updated", userId: "v-1", resourceId: "r", occurredAt: "2026-11-01T00:00:00Z", delivery: "push", authenticity: "verified", data: { token: "rt-SECRET" } };
 }
 
 function capturingLogger(level: "debug" | "info" | "warn" | "error" = "info") {

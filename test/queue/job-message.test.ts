@@ -17,6 +17,7 @@ describe("job message codec", () => {
     ["bad delivery", JSON.stringify({ event: { ...pushEvent("v-1"), delivery: "carrier-pigeon" }, enqueuedAt: 1 })],
     ["fetch without url", JSON.stringify({ event: { ...pushEvent("v-1"), delivery: "fetch" }, enqueuedAt: 1 })],
     ["array", "[]"],
+    ["unknown authenticity", JSON.stringify({ event: { ...pushEvent("v-1"), authenticity: "trusted" }, enqueuedAt: 1 })],
   ])("refuses a body that is not a job (%s) with malformed_body", (_name, body) => {
     let caught: unknown;
     try {
@@ -41,5 +42,12 @@ describe("retry delay", () => {
   it("waits at least as long as a rate limit asked", () => {
     const error = new ConnectorError("rate_limit_timeout", "limited", { details: { retryInMs: 45_000 } });
     expect(retryDelayMs(1, error, { baseMs: 1_000 })).toBe(45_000);
+  });
+
+  it("a job enqueued before events carried authenticity is read as unverified, never as verified", () => {
+    const { authenticity: _dropped, ...legacy } = pushEvent("v-1");
+    expect(decodeJobMessage(JSON.stringify({ event: legacy, enqueuedAt: 1 })).event.authenticity).toBe("unverified");
+    const unverified = { ...pushEvent("v-1"), authenticity: "unverified" as const };
+    expect(decodeJobMessage(encodeJobMessage({ event: unverified, enqueuedAt: 1 })).event).toEqual(unverified);
   });
 });

@@ -309,7 +309,7 @@ describe("handshakes", () => {
     handshakes: [
       { name: "verify code", method: "GET", when: { query: ["verify"] }, verify: { query: "verify", equals: "{settings.verifyToken}" }, respond: { status: 204 }, respondOnMismatch: { status: 404 } },
       { name: "challenge", method: "GET", when: { query: ["challenge", "verification_token"] }, verify: { query: "verification_token", equals: "{settings.verifyToken}" }, respond: { status: 200, json: { challenge: "{query.challenge}" } } },
-      { name: "ping", method: "POST", when: { body: 'event = "PING" and $count($keys($)) <= 2' }, respond: { status: 200 } },
+      { name: "ping", method: "POST", when: { body: { equals: { event: "PING" }, optionalFields: ["timestamp"] } }, respond: { status: 200 } },
     ],
   };
 
@@ -334,5 +334,20 @@ describe("handshakes", () => {
     const sneaky = JSON.stringify({ event: "PING", timestamp: "t", type: "sleep.updated", user: 1, id: 2 });
     expect(await processor.handshake("acme", { method: "POST", headers: {}, rawBody: sneaky })).toBeUndefined();
     expect(await processor.handshake("acme", { method: "POST", headers: {}, rawBody: "not json" })).toBeUndefined();
+  });
+
+  it("form bodies: declared values match the form's string fields; a body over maxBytes is not a handshake", async () => {
+    const { processor } = setup({
+      body: "form",
+      signature: withHandshakes.signature,
+      handshakes: [{ name: "check", method: "POST", when: { body: { equals: { action: "check", version: 2 }, maxBytes: 64 } }, respond: { status: 204 } }],
+    });
+    const post = (rawBody: string) => processor.handshake("acme", { method: "POST", headers: {}, rawBody });
+    expect(await post("action=check&version=2")).toMatchObject({ status: 204 });
+    expect(await post("version=2&action=check")).toMatchObject({ status: 204 });
+    expect(await post("action=check&version=3")).toBeUndefined();
+    expect(await post("action=check&version=2&other=1")).toBeUndefined();
+    expect(await post("action=check&action=check&version=2")).toBeUndefined(); // a repeated field is a list, not the value
+    expect(await post(`action=check&version=2${"&".repeat(60)}`)).toBeUndefined(); // 83 bytes: over maxBytes
   });
 });

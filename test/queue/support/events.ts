@@ -3,7 +3,7 @@ import type { NormalizedEvent } from "../../../engine/events.js";
 import { QUEUE_VENDOR } from "./test-vendor.js";
 
 export function pushEvent(vendorUserId: string, data: unknown = { score: 91 }, vendor = QUEUE_VENDOR): NormalizedEvent {
-  return { id: `push-${randomUUID()}`, vendor, type: "sleep.updated", userId: vendorUserId, delivery: "push", data };
+  return { id: `push-${randomUUID()}`, vendor, type: "sleep.updated", userId: vendorUserId, delivery: "push", data, authenticity: "verified" };
 }
 
 export function fetchEvent(vendorUserId: string, url: string, goneStatuses: readonly number[] = [404, 410]): NormalizedEvent {
@@ -15,5 +15,6 @@ export function fetchEvent(vendorUserId: string, url: string, goneStatuses: read
     delivery: "fetch",
     fetch: { method: "GET", url, goneStatuses },
     data: { ping: true },
+    authenticity: "verified",
   };
 }
