@@ -5,6 +5,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // The tests' vendors are local http servers; the engine refuses plain-http vendor URLs without this.
+    env: { SYNHEART_ALLOW_INSECURE_HTTP: "1" },
     projects: [
       {
         extends: true,

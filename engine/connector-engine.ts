@@ -4,11 +4,21 @@ import type { NormalizedEvent } from "./events.js";
 import { credentialsFromEnv, type VendorCredentials } from "./manifest/credentials.js";
 import type { VendorHooks } from "./manifest/hooks.js";
 import type { VendorDefinition } from "./manifest/vendor-definition.js";
+import {
+  connectLinkKeysFromEnv,
+  parseConnectLinkKeys,
+  verifyConnectLink,
+  type ConnectLinkClaims,
+  type ConnectLinkKeys,
+} from "./oauth/connect-link.js";
+import { createConnectLink, type ConnectLink, type ConnectLinkRequest } from "./oauth/connect-link-service.js";
 import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
 import { observeRefreshes } from "./metrics/refresh-observer.js";
+import { assertSecureEndpoints, insecureHttpAllowed } from "./oauth/transport-security.js";
 import type { Backends } from "./ports/backends.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
+import { linkUser, unlinkUser, type LinkedUser } from "./connections/linked-users.js";
 import { createWebhookProcessor, type WebhookProcessor, type WebhookRequest, type WebhookResponse, type WebhookResult } from "./webhooks/index.js";
 
 type TokenServiceTuning = Omit<TokenServiceOptions, "vendor" | "credentials" | "tokenStore" | "encryptor" | "pendingAuthorizations" | "leases" | "rateLimiter" | "clock">;
@@ -22,6 +32,19 @@ export interface ConnectorEngineOptions {
   readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
   readonly clock?: Clock;
   readonly tokenService?: TokenServiceTuning;
+  /** Fetches public keys for asymmetric webhook signatures (default: the global fetch). */
+  readonly webhookKeyFetch?: typeof fetch;
+  /**
+   * Keys of signed connect links, the first signs, all verify (rotation). Default: SYNHEART_CONNECT_LINK_KEY
+   * (comma-separated). Each at least 32 bytes.
+   */
+  readonly connectLinkKeys?: readonly string[];
+  /**
+   * Accept plain-http authorization, token, revocation and API URLs: true for every vendor, or a list of vendor
+   * ids (the local sandbox). Local testing only. SYNHEART_ALLOW_INSECURE_HTTP=1 allows it for every vendor. Without
+   * either, such a vendor is refused with insecure_url when the engine is created.
+   */
+  readonly allowInsecureHttp?: boolean | readonly string[];
 }
 
 /** The whole engine for every configured vendor, on one set of backends. */
@@ -36,8 +59,21 @@ export interface ConnectorEngine {
   /** After a failed enqueue: let the vendor's retry of this delivery through. */
   forgetDelivery(replayKey: string): Promise<void>;
   enqueueEvent(events: NormalizedEvent | readonly NormalizedEvent[]): Promise<EnqueueResult>;
+  /**
+   * For a vendor without OAuth (an aggregator's widget connects the user): link the vendor's user reference to our
+   * user, so that deliveries naming it are delivered to that user, without a token.
+   */
+  linkUser(vendorId: string, link: LinkedUser): Promise<StoredConnection>;
+  unlinkUser(vendorId: string, userId: string): Promise<boolean>;
   /** Our user behind a vendor's user id (webhooks carry the vendor's). */
   connectionOfVendorUser(vendorId: string, vendorUserId: string): Promise<StoredConnection | undefined>;
+  /**
+   * A signed, short-lived link that lets `GET /oauth/:vendor/start?link=<token>` start a connection for `userId`
+   * without an `authorize` hook. Mint it in the backend where the user is signed in.
+   */
+  connectLink(request: ConnectLinkRequest): ConnectLink;
+  /** The user a connect link was minted for; connect_link_invalid when forged, expired or for another vendor. */
+  verifyConnectLink(vendorId: string, token: string): ConnectLinkClaims;
   close(): Promise<void>;
 }
 
@@ -78,12 +114,17 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     throw new ConnectorError("missing_setting", `not set: ${missing.join(", ")}`, { details: { missing, problems: missing.map((name) => `${name} is not set`) } });
   }
   const served = options.vendors.filter((vendor) => credentials[vendor.id]);
+  const env = options.env ?? process.env;
+  const allowInsecureHttp = insecureHttpAllowed(options.allowInsecureHttp, env);
+  for (const vendor of served) assertSecureEndpoints(vendor, allowInsecureHttp(vendor.id));
+  const linkKeys: ConnectLinkKeys = options.connectLinkKeys ? parseConnectLinkKeys(options.connectLinkKeys) : connectLinkKeysFromEnv(env);
   const webhooks: WebhookProcessor = createWebhookProcessor({
     vendors: served,
     credentials,
     replayCache: backends.replayCache,
     clock,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.webhookKeyFetch ? { fetch: options.webhookKeyFetch } : {}),
   });
   // The token services see the ports through an observer that counts refreshes (OpenTelemetry; a no-op without an SDK).
   const refreshPorts = observeRefreshes({ tokenStore: backends.tokenStore, leases: backends.leases });
@@ -104,19 +145,38 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     ]),
   );
 
+  const servedVendor = (vendorId: string): VendorDefinition => {
+    const found = served.find((vendor) => vendor.id === vendorId);
+    if (!found) throw unknownVendor(vendorId);
+    return found;
+  };
+
+  const vendor = (vendorId: string): TokenService => {
+    const service = tokenServices.get(vendorId);
+    if (!service) throw unknownVendor(vendorId);
+    return service;
+  };
+
   return {
     vendors: served,
     backends,
-    vendor(vendorId) {
-      const service = tokenServices.get(vendorId);
-      if (!service) throw new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
-      return service;
+    vendor,
+    connectLink: (request) => {
+      vendor(request.vendor);
+      return createConnectLink(linkKeys, request, clock());
     },
+    verifyConnectLink: (vendorId, token) => verifyConnectLink(linkKeys, token, { vendor: vendorId, now: clock() }),
     verifyAndParse: (vendorId, request) => webhooks.verifyAndParse(vendorId, request),
     handshake: (vendorId, request) => webhooks.handshake(vendorId, request),
     forgetDelivery: (replayKey) => webhooks.forgetDelivery(replayKey),
     enqueueEvent: (events) => backends.jobQueue.enqueue(Array.isArray(events) ? events : [events as NormalizedEvent]),
+    linkUser: (vendorId, link) => linkUser(backends, servedVendor(vendorId), link, clock),
+    unlinkUser: (vendorId, userId) => unlinkUser(backends, servedVendor(vendorId), userId),
     connectionOfVendorUser: (vendorId, vendorUserId) => backends.tokenStore.findByVendorUserId(vendorId, vendorUserId),
     close: () => backends.close(),
   };
+}
+
+function unknownVendor(vendorId: string): ConnectorError {
+  return new ConnectorError("unknown_vendor", `no configured vendor "${vendorId.replace(/[^\w.-]/g, "?").slice(0, 64)}"`);
 }

@@ -8,6 +8,8 @@ export type ConnectorErrorCode =
   | "unknown_vendor"
   | "vendor_retired"
   | "missing_setting"
+  /** The vendor's manifest does not declare what was asked for (OAuth, webhooks, a stream). */
+  | "not_supported"
   // configuration (environment, options): every problem listed at once in `details.problems`
   | "configuration_invalid"
   // webhooks
@@ -28,6 +30,12 @@ export type ConnectorErrorCode =
   | "invalid_grant"
   | "not_connected"
   | "reauthorization_required"
+  | "browser_binding_mismatch"
+  | "connect_link_invalid"
+  | "start_not_authorized"
+  | "invalid_parameter"
+  | "rate_limited"
+  | "insecure_url"
   // storage and crypto
   | "version_conflict"
   | "decryption_failed"

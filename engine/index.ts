@@ -3,6 +3,7 @@
 // SQLite nor the AWS SDK.
 export { createConnectorEngine } from "./connector-engine.js";
 export type { ConnectorEngine, ConnectorEngineOptions } from "./connector-engine.js";
+export type { LinkedUser } from "./connections/linked-users.js";
 export { loadConnectorEngine } from "./load-engine.js";
 export type { LoadEngineOptions } from "./load-engine.js";
 
@@ -30,6 +31,13 @@ export { TokenService, createTokenService } from "./oauth/connections.js";
 export type { ConnectionState, ExchangeCodeParameters, ExchangeCodeResult, RefreshOptions, RevokeResult } from "./oauth/connections.js";
 export type { TokenSet } from "./oauth/token-set.js";
 export type { AuthorizationRequest, AuthorizationUrlParameters } from "./oauth/authorization-url.js";
+export { createBrowserBinding, browserBindingHash } from "./oauth/browser-binding.js";
+export { CONNECT_LINK_KEY_ENV, mintConnectLink, parseConnectLinkKeys, verifyConnectLink } from "./oauth/connect-link.js";
+export type { ConnectLinkClaims, ConnectLinkKeys } from "./oauth/connect-link.js";
+export type { ConnectLink, ConnectLinkRequest } from "./oauth/connect-link-service.js";
+export { ALLOW_INSECURE_HTTP_ENV } from "./oauth/transport-security.js";
+export type { SecurityLogEntry, SecurityLogger } from "./oauth/security-log.js";
+export type { SafeCause } from "./safe-cause.js";
 export { createVendorApiClient } from "./api/client.js";
 export type { BearerTokenSource, VendorApiClientOptions } from "./api/client.js";
 

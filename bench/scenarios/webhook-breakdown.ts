@@ -74,9 +74,9 @@ for (const fixture of vendorFixtures) {
   stages["request.ts:headerReader"] = timeStage(deliveries, (d) => headerReader(d.headers));
   if (signature.scheme === "hmac") {
     const scheme = new HmacScheme(fixture.id, signature, fixture.credentials);
-    const timestampOf = (i: number) => (signature.timestamp ? checkTimestamp(signature.timestamp, readers[i]!, NOW, fixture.id) : undefined);
+    const timestampOf = (i: number) => (signature.timestamp ? checkTimestamp(signature.timestamp, readers[i]!(signature.timestamp.header ?? ""), "timestamp", NOW, fixture.id) : undefined);
     const parts = deliveries.map((d, i) => ({ body: d.body, header: readers[i]!, timestamp: timestampOf(i), id: signature.id ? readers[i]!(signature.id.header) : undefined }));
-    if (signature.timestamp) stages["timestamp.ts:checkTimestamp"] = timeStage(readers, (h) => checkTimestamp(signature.timestamp!, h, NOW, fixture.id));
+    if (signature.timestamp) stages["timestamp.ts:checkTimestamp"] = timeStage(readers, (h) => checkTimestamp(signature.timestamp!, h(signature.timestamp!.header ?? ""), "timestamp", NOW, fixture.id));
     stages["hmac-signature.ts:HmacScheme.verify"] = timeStage(parts, (p) => scheme.verify(p));
   } else if (signature.scheme === "none") {
     const scheme = new UnsignedScheme(fixture.id, signature, fixture.credentials);

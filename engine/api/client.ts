@@ -1,10 +1,11 @@
-import ky, { type KyInstance } from "ky";
+import ky, { type HTTPError, type KyInstance } from "ky";
 import { sleep, systemClock, type Clock } from "../clock.js";
 import { ConnectorError } from "../errors.js";
 import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import { renderTemplate, type TemplateValue } from "../manifest/template.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
+import { describeCause, safeCause, withoutUrlSecrets } from "../safe-cause.js";
 import { acquireCapacity, bucketsToPause, rateLimitBuckets } from "./rate-limit-gate.js";
 import { readRateLimitSignal } from "./rate-limit-headers.js";
 
@@ -74,7 +75,29 @@ export function createVendorApiClient(options: VendorApiClientOptions): KyInstan
     retry: 0,
     timeout: false,
     fetch: vendorFetch(options),
+    hooks: { beforeError: [withoutRequestDetails] },
   });
+}
+
+/**
+ * ky's HTTPError carries the request and the options it was made with (the manifest's static headers, such as a
+ * subscription key) and the URL with its query (`access_token=`) in its message. What the caller gets keeps the
+ * status, headers and body of the response and nothing of the request but its method and path.
+ */
+function withoutRequestDetails(error: HTTPError): HTTPError {
+  const { request, response } = error;
+  const url = new URL(request.url);
+  const mutable = error as { -readonly [K in keyof HTTPError]: HTTPError[K] };
+  mutable.message = withoutUrlSecrets(error.message);
+  if (error.stack) mutable.stack = withoutUrlSecrets(error.stack);
+  mutable.request = new Request(`${url.origin}${url.pathname}`, { method: request.method }) as HTTPError["request"];
+  mutable.options = { method: request.method } as HTTPError["options"];
+  try {
+    mutable.response = new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers }) as HTTPError["response"];
+  } catch {
+    // a status Response cannot be built with: keep the original
+  }
+  return error;
 }
 
 /** The fetch function behind the client: rate limiting, bearer token, renew-on-401 and retries. */
@@ -119,14 +142,20 @@ export function vendorFetch(options: VendorApiClientOptions): typeof fetch {
           signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]),
         });
       } catch (error) {
-        if (request.signal.aborted || !IDEMPOTENT.has(method) || serverErrorRetries >= maxServerErrorRetries) throw error;
+        if (request.signal.aborted) throw error;
+        if (!IDEMPOTENT.has(method) || serverErrorRetries >= maxServerErrorRetries) {
+          throw new ConnectorError("vendor_api_error", `${vendorId}: ${method} ${new URL(request.url).pathname} failed (${describeCause(error)})`, {
+            vendor: vendorId,
+            cause: safeCause(error),
+          });
+        }
         serverErrorRetries++;
         await sleep(backoff(backoffBaseMs, serverErrorRetries), request.signal);
         continue;
       }
       const now = clock();
       options.onAttempt?.({ method, url: request.url, status: response.status, attempt, durationMs: now - started });
-      const signal = readRateLimitSignal(response.headers, rateLimits?.headers, now);
+      const signal = readRateLimitSignal(response.headers, rateLimits?.headers, now, rateLimits?.windows);
 
       if (response.status === 429) {
         const until = signal.retryAt ?? signal.resetAt ?? now + backoff(backoffBaseMs, rateLimitedRetries + 1);

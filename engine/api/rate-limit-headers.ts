@@ -17,16 +17,28 @@ type HeaderNames = NonNullable<DeepReadonly<RateLimits>["headers"]>;
 const EPOCH_SECONDS_FLOOR = 1_000_000_000; // 2001-09-09
 const EPOCH_MILLISECONDS_FLOOR = 1_000_000_000_000;
 
+type Windows = NonNullable<DeepReadonly<RateLimits>["windows"]>;
+
 /**
  * Reads the manifest's rate-limit headers. The reset header is read as the manifest's `resetUnit` (default: seconds
  * until reset, as WHOOP and Fitbit send), except that a value only an epoch time can be is read as one.
- * A header listing several values (WHOOP's `X-RateLimit-Limit: 100, 100;window=60, 10000;window=86400`) gives the first.
+ *
+ * A limit header with several plain comma-separated numbers is several windows (Strava: `X-RateLimit-Limit: 200,2000`
+ * with `X-RateLimit-Usage: 12,300`, the 15-minute window then the daily one): each is read with the usage (or
+ * remaining) value at the same position, and `remaining` is the smallest. A window used up without a reset header
+ * resets at the next natural boundary of the manifest window at the same position (Strava's quarter hours, midnight
+ * UTC). Other lists (WHOOP's `100, 100;window=60, 10000;window=86400`) give their first value.
  */
-export function readRateLimitSignal(headers: Headers, names: HeaderNames | undefined, now: number): RateLimitSignal {
+export function readRateLimitSignal(headers: Headers, names: HeaderNames | undefined, now: number, windows?: Windows): RateLimitSignal {
+  const limits = names?.limit ? plainNumbers(headers.get(names.limit)) : undefined;
+  if (limits && limits.length > 1) return readWindows(headers, names!, limits, now, windows);
   const limit = names?.limit ? firstNumber(headers.get(names.limit)) : undefined;
-  const remaining = names?.remaining ? firstNumber(headers.get(names.remaining)) : undefined;
+  const usage = names?.usage ? firstNumber(headers.get(names.usage)) : undefined;
+  const remainingHeader = names?.remaining ? firstNumber(headers.get(names.remaining)) : undefined;
+  const remaining = remainingHeader ?? (limit !== undefined && usage !== undefined ? Math.max(0, limit - usage) : undefined);
   const resetValue = names?.reset ? firstNumber(headers.get(names.reset)) : undefined;
-  const resetAt = resetValue === undefined ? undefined : resetTime(resetValue, names?.resetUnit ?? "seconds", now);
+  let resetAt = resetValue === undefined ? undefined : resetTime(resetValue, names?.resetUnit ?? "seconds", now);
+  if (resetAt === undefined && remaining === 0 && windows?.[0]) resetAt = nextBoundary(now, windows[0].periodSeconds);
   const retryAt = parseRetryAfter(headers.get(names?.retryAfter ?? "retry-after"), now);
   return {
     ...(limit === undefined ? {} : { limit }),
@@ -34,6 +46,44 @@ export function readRateLimitSignal(headers: Headers, names: HeaderNames | undef
     ...(resetAt === undefined ? {} : { resetAt }),
     ...(retryAt === undefined ? {} : { retryAt }),
   };
+}
+
+function readWindows(headers: Headers, names: HeaderNames, limits: readonly number[], now: number, windows: Windows | undefined): RateLimitSignal {
+  const usages = names.usage ? plainNumbers(headers.get(names.usage)) : undefined;
+  const remainders = names.remaining ? plainNumbers(headers.get(names.remaining)) : undefined;
+  const resets = names.reset ? plainNumbers(headers.get(names.reset)) : undefined;
+  let remaining: number | undefined;
+  let resetAt: number | undefined;
+  limits.forEach((limit, i) => {
+    const left = remainders?.[i] ?? (usages?.[i] === undefined ? undefined : Math.max(0, limit - usages[i]!));
+    if (left === undefined) return;
+    remaining = remaining === undefined ? left : Math.min(remaining, left);
+    if (left > 0) return;
+    const reset = resets?.[i] === undefined ? undefined : resetTime(resets[i]!, names.resetUnit ?? "seconds", now);
+    const period = windows?.[i]?.periodSeconds;
+    const windowResetAt = reset ?? (period === undefined ? undefined : nextBoundary(now, period));
+    // Every used-up window must have reset before the next call: wait for the latest.
+    if (windowResetAt !== undefined) resetAt = Math.max(resetAt ?? 0, windowResetAt);
+  });
+  const retryAt = parseRetryAfter(headers.get(names.retryAfter ?? "retry-after"), now);
+  return {
+    limit: Math.min(...limits),
+    ...(remaining === undefined ? {} : { remaining }),
+    ...(resetAt === undefined ? {} : { resetAt }),
+    ...(retryAt === undefined ? {} : { retryAt }),
+  };
+}
+
+/** The next multiple of the period since the epoch: quarter hours for 900 s, midnight UTC for 86400 s. */
+function nextBoundary(now: number, periodSeconds: number): number {
+  const periodMs = periodSeconds * 1000;
+  return (Math.floor(now / periodMs) + 1) * periodMs;
+}
+
+/** "200,2000" as [200, 2000]; undefined for anything but plain comma-separated integers. */
+function plainNumbers(value: string | null): number[] | undefined {
+  if (value === null || !/^\s*\d+(\s*,\s*\d+)*\s*$/.test(value)) return undefined;
+  return value.split(",").map((part) => Number(part.trim()));
 }
 
 export function resetTime(value: number, unit: "seconds" | "epoch-seconds" | "epoch-milliseconds", now: number): number {

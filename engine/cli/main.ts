@@ -7,6 +7,7 @@ import { connectionsCommandSpec } from "./commands/connections.js";
 import { jobsCommandSpec } from "./commands/jobs.js";
 import { serveCommandSpec } from "./commands/serve.js";
 import { initAwsCommandSpec } from "./commands/init-aws.js";
+import { TEST_USAGE, testCommand } from "./commands/test.js";
 import { signWebhookCommandSpec } from "./commands/sign-webhook.js";
 import { validateCommandSpec } from "./commands/validate.js";
 import { vendorsCommandSpec } from "./commands/vendors.js";
@@ -29,6 +30,16 @@ export const commands: Record<string, CliCommand> = {
   "init-aws": initAwsCommandSpec,
   connections: connectionsCommandSpec,
   jobs: jobsCommandSpec,
+  "connect-link": {
+    summary: "print a signed link that starts a connection for the user (the key serve uses)",
+    details: "usage: synheart-connector connect-link <vendor> <userId> [--ttl 3600] [--origin url] [--data .synheart]",
+    run: async (io, args) => (await import("./commands/connect-link.js")).connectLinkCommand(io, args),
+  },
+  test: {
+    summary: "run a vendor's webhook fixtures through verification and mapping",
+    details: `usage: synheart-connector ${TEST_USAGE}`,
+    run: testCommand,
+  },
 };
 
 /** Adds a command at run time (plugins, tests). */

@@ -45,7 +45,8 @@ export function jobLogEntry(report: JobReport): JobLogEntry {
  * their database; this file is what a newcomer opens to see the result.
  */
 export async function appendDeliveryLine(file: string, delivery: EventDelivery): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const line = { deliveredAt: new Date().toISOString(), userId: delivery.userId, event: delivery.event, data: delivery.data };
-  await appendFile(file, JSON.stringify(line) + "\n", "utf8");
+  // Health data: owner only. The mode applies when the file is created; the local server tightens an existing one.
+  await appendFile(file, JSON.stringify(line) + "\n", { encoding: "utf8", mode: 0o600 });
 }

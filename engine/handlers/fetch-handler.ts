@@ -22,10 +22,10 @@ export interface FetchHandlerOptions extends Partial<Omit<OAuthRouteOptions, "pr
   /** Mount point, e.g. "/connector". Default: none. */
   readonly prefix?: string;
   /**
-   * Protects the user-facing routes: `DELETE /connections/:vendor/:userId` and `GET /oauth/:vendor/start`.
+   * Protects the user-facing routes: `DELETE /connections/:vendor/:userId` and `GET /oauth/:vendor/start?userId=`.
    * Return true to let the request through (e.g. after checking your session cookie or an admin token, and that
-   * the signed-in user is the `userId`). Without this hook, DELETE /connections is refused (403) and the start
-   * route is open (anyone could start a connection for any userId: set the hook in production).
+   * the signed-in user is the `userId`). Without this hook, DELETE /connections is refused (403) and a start is
+   * accepted only with a signed connect link (`?link=`, see engine.connectLink); a start with neither is refused (403).
    */
   readonly authorize?: (request: Request, route: AuthorizedRoute, context: RequestContext) => boolean | Promise<boolean>;
   /** Cap for webhook bodies, instead of each manifest's `webhooks.maxBodyBytes` (whose default is 1 MiB). */
@@ -59,14 +59,10 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
         return readiness(engine, options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS);
       case "webhook":
         return receive(engine, route.vendor, request, context, options.maxBodyBytes);
-      case "oauth-start": {
-        if (options.authorize && !(await options.authorize(request, { ...route, userId: new URL(request.url).searchParams.get("userId") }, context))) {
-          return forbidden();
-        }
-        return startAuthorization(engine, route.vendor, request, oauthOptions);
-      }
+      case "oauth-start":
+        return startAuthorization(engine, route.vendor, request, context, oauthOptions, options.authorize);
       case "oauth-callback":
-        return completeAuthorization(engine, route.vendor, request, oauthOptions);
+        return completeAuthorization(engine, route.vendor, request, context, oauthOptions);
       case "connection": {
         if (!options.authorize || !(await options.authorize(request, route, context))) return forbidden();
         const result = await engine.vendor(route.vendor).revokeTokens(route.userId);

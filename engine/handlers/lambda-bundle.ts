@@ -7,6 +7,8 @@ import { createLambdaHttpHandler, type LambdaHttpHandler } from "./lambda-http.j
 /**
  * The entry `synheart-connector build` bundles: manifests validated at build time and embedded as JSON, so a cold
  * container neither parses YAML nor compiles the JSON Schema. Credentials come from the environment as usual.
+ * Without an `authorize` option, `/oauth/:vendor/start` accepts only connect links signed with
+ * SYNHEART_CONNECT_LINK_KEY, and redirect URIs come from SYNHEART_PUBLIC_URL.
  */
 export function createBundledLambdaHandler(definitions: readonly VendorDefinition[], options: FetchHandlerOptions = {}): LambdaHttpHandler {
   return createLambdaHttpHandler(async () => createConnectorEngine({ vendors: definitions, backends: await backendsFromEnvironment() }), {

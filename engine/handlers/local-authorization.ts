@@ -1,24 +1,25 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FetchHandlerOptions } from "./fetch-handler.js";
 
-const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-
 /**
- * `serve`'s guard for the user-facing routes: with an admin token, `Authorization: Bearer <token>` is required for
- * revocation; without one, only requests from this machine may revoke. Starting a connection stays open: the local
- * server has no sessions to tie a userId to.
+ * `serve`'s guard for the user-facing routes. Revocation (`DELETE /connections/...`) needs
+ * `Authorization: Bearer <SYNHEART_ADMIN_TOKEN>`, compared in constant time; without an admin token it is refused
+ * for every caller, loopback included (behind a reverse proxy on the same host every caller is loopback).
+ * Starting a connection needs a signed connect link (`synheart-connector connect-link`): the local server has no
+ * sessions to tie a userId to, so this hook never vouches for one.
  */
-export function adminOrLoopback(adminToken: string | undefined): NonNullable<FetchHandlerOptions["authorize"]> {
-  return (request, route, context) => {
-    if (route.name === "oauth-start") return true;
-    if (adminToken) {
-      const presented = /^Bearer (\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-      return presented !== undefined && sameSecret(presented, adminToken);
-    }
-    return context.sourceIp !== undefined && LOOPBACK.test(context.sourceIp);
+export function requireAdminToken(adminToken: string | undefined): NonNullable<FetchHandlerOptions["authorize"]> {
+  const expected = adminToken ? digest(adminToken) : undefined;
+  return (request, route) => {
+    if (route.name === "oauth-start" || expected === undefined) return false;
+    const presented = /^Bearer (\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+    return presented !== undefined && timingSafeEqual(digest(presented), expected);
   };
 }
 
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
+/** @deprecated Loopback callers are no longer trusted; this is requireAdminToken. */
+export const adminOrLoopback = requireAdminToken;
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
 }

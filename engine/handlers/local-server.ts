@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createEmbeddedBackends } from "../backends/embedded/index.js";
+import { ensurePrivateDirectory, tightenIfPresent } from "../backends/embedded/private-files.js";
 import { createConnectorEngine, type ConnectorEngine } from "../connector-engine.js";
 import { ConnectorError } from "../errors.js";
 import { credentialsFromEnv, envVarName, type VendorCredentials } from "../manifest/credentials.js";
@@ -19,7 +20,8 @@ import { appendDeliveryLine, jobLogEntry, type JobLogger } from "./delivery-log.
 import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from "./fetch-handler.js";
 import { toNodeListener } from "./node-http.js";
 import { awsBackendsFromEnvironment, backendKindFromEnvironment } from "./lambda-backends.js";
-import { adminOrLoopback } from "./local-authorization.js";
+import { requireAdminToken } from "./local-authorization.js";
+import { localConnectLinkKeys } from "./local-connect-link-keys.js";
 import { jsonLinesToStdout, type RequestLogger } from "./request-log.js";
 
 export interface LocalServerOptions {
@@ -82,6 +84,8 @@ export interface LocalServer {
   readonly sandbox?: SandboxVendor;
   readonly deliveriesFile: string;
   readonly worker?: Worker;
+  /** A signed connect link for the user (the start URL to open in a browser). Default TTL 1 hour. */
+  connectUrl(vendorId: string, userId: string, ttlSeconds?: number): string;
   close(): Promise<void>;
 }
 
@@ -91,6 +95,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const backend = options.backends ? "custom" : (options.backend ?? serverBackendFromEnvironment(env));
   const directory = options.directory ?? ".synheart";
   const deliveriesFile = join(directory, "deliveries.jsonl");
+  ensurePrivateDirectory(directory);
+  tightenIfPresent(deliveriesFile);
 
   const loaded = await loadVendorCatalog({
     vendorPaths: options.vendorPaths ?? [],
@@ -151,9 +157,19 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const hooks: Record<string, VendorHooks | undefined> = {};
     for (const vendor of vendors) if (credentials[vendor.id]) hooks[vendor.id] = await loadHooksBeside(vendor);
     const backends = options.backends ?? (backend === "aws" ? await awsBackendsFromEnvironment(env) : createEmbeddedBackends({ directory, env }));
-    engine = createConnectorEngine({ vendors, backends, credentials, hooks });
+    engine = createConnectorEngine({
+      vendors,
+      backends,
+      credentials,
+      hooks,
+      env,
+      connectLinkKeys: localConnectLinkKeys(directory, env),
+      // The sandbox vendor is this server itself, on plain http; no other vendor gets that exception.
+      ...(sandbox ? { allowInsecureHttp: [vendors[0]!.id] } : {}),
+    });
     handler = createFetchHandler(engine, {
-      authorize: adminOrLoopback(env.SYNHEART_ADMIN_TOKEN),
+      authorize: requireAdminToken(env.SYNHEART_ADMIN_TOKEN),
+      ...(env.SYNHEART_PUBLIC_URL ? { publicOrigin: env.SYNHEART_PUBLIC_URL } : {}),
       ...options.handler,
       logger: options.logger ?? jsonLinesToStdout,
     });
@@ -198,6 +214,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     ...(sandbox ? { sandbox } : {}),
     deliveriesFile,
     ...(worker ? { worker } : {}),
+    connectUrl(vendorId, userId, ttlSeconds = 3600) {
+      return engine.connectLink({ vendor: vendorId, userId, ttlSeconds, baseUrl: env.SYNHEART_PUBLIC_URL ?? origin }).url!;
+    },
     async close() {
       await worker?.stop();
       await closeServer();

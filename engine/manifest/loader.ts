@@ -5,7 +5,7 @@ import { lifecycleMessage, lifecycleState } from "./lifecycle.js";
 import type { VendorManifest } from "./manifest.generated.js";
 import { formatProblem, type ManifestProblem } from "./problems.js";
 import { validateAgainstSchema } from "./schema-validator.js";
-import { checkManifest } from "./semantic-checks.js";
+import { checkManifest, type SemanticFinding } from "./semantic-checks.js";
 import type { DeepReadonly, VendorDefinition } from "./vendor-definition.js";
 import { YamlSource, pathToPointer, pointerToPath } from "./yaml-source.js";
 
@@ -60,10 +60,13 @@ export function loadManifestText(text: string, file: string, options: LoadOption
   for (const violation of validateAgainstSchema(manifest)) {
     problem("error", pointerToPath(violation.pointer), violation.message, violation.key);
   }
-  if (problems.length > 0) return { vendors: [], problems, skipped: [] };
+  const schemaValid = problems.length === 0;
+  // The semantic pass runs even when the schema found errors, so that one run reports everything it can; on a
+  // manifest of the wrong shape it may stop early, which only means fewer findings.
+  for (const finding of semanticFindings(manifest, schemaValid)) problem(finding.severity, finding.path, finding.message);
+  if (!schemaValid) return { vendors: [], problems: unique(problems), skipped: [] };
 
   const valid = manifest as VendorManifest;
-  for (const finding of checkManifest(valid)) problem(finding.severity, finding.path, finding.message);
 
   const stem = basename(file, extname(file));
   if (MANIFEST_EXTENSIONS.has(extname(file)) && stem !== valid.id) {
@@ -74,9 +77,33 @@ export function loadManifestText(text: string, file: string, options: LoadOption
   if (lifecycle) {
     problem("warning", ["lifecycle"], skip ? `${lifecycle}; skipped (allowRetired or --allow-retired loads it)` : lifecycle);
   }
-  if (problems.some((p) => p.severity === "error")) return { vendors: [], problems, skipped: [] };
-  if (skip) return { vendors: [], problems, skipped: [{ id: valid.id, source: file, reason: "retired" }] };
-  return { vendors: [{ id: valid.id, manifest: deepFreeze(valid), source: file }], problems, skipped: [] };
+  const reported = unique(problems);
+  if (reported.some((p) => p.severity === "error")) return { vendors: [], problems: reported, skipped: [] };
+  if (skip) return { vendors: [], problems: reported, skipped: [{ id: valid.id, source: file, reason: "retired" }] };
+  return { vendors: [{ id: valid.id, manifest: deepFreeze(valid), source: file }], problems: reported, skipped: [] };
+}
+
+function semanticFindings(manifest: unknown, schemaValid: boolean): SemanticFinding[] {
+  if (schemaValid) return checkManifest(manifest as VendorManifest);
+  if (!manifest || typeof manifest !== "object") return [];
+  const findings: SemanticFinding[] = [];
+  try {
+    findings.push(...checkManifest(manifest as VendorManifest));
+  } catch {
+    // the manifest's shape stopped the pass; the schema errors say why
+  }
+  return findings;
+}
+
+/** One report per place and message: an expression reused through an alias is one mistake, not three. */
+function unique(problems: readonly ManifestProblem[]): ManifestProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.severity}|${p.line}|${p.column}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Loads every manifest in the given files and folders (folders: their *.yaml and *.yml files, not recursive). */

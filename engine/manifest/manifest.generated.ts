@@ -27,7 +27,7 @@ export type VendorUserId =
       field: string;
     };
 export type HttpStatus = number;
-export type Signature = HmacSignature | SharedSecretSignature | UnsignedTrust;
+export type Signature = HmacSignature | AsymmetricSignature | SharedSecretSignature | UnsignedTrust;
 /**
  * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
  */
@@ -102,7 +102,7 @@ export interface VendorManifest {
   settings?: {
     [k: string]: Setting;
   };
-  oauth: OAuth;
+  oauth?: OAuth;
   api: Api;
   webhooks: Webhooks;
 }
@@ -133,6 +133,9 @@ export interface Setting {
    */
   list?: boolean;
 }
+/**
+ * Absent for a vendor the engine does not authorize users with (an aggregator with its own credentials).
+ */
 export interface OAuth {
   authorizeUrl: string;
   tokenUrl: string;
@@ -256,6 +259,9 @@ export interface RateLimits {
     per: "app" | "user";
   }[];
   headers?: {
+    /**
+     * Header with the limit. Several comma-separated values are several windows (Strava: X-RateLimit-Limit: 200,2000), read window by window with usage or remaining.
+     */
     limit?: string;
     remaining?: string;
     reset?: string;
@@ -264,6 +270,10 @@ export interface RateLimits {
      */
     resetUnit?: "seconds" | "epoch-seconds" | "epoch-milliseconds";
     retryAfter?: string;
+    /**
+     * Header with the calls used so far (Strava: X-RateLimit-Usage); remaining is limit minus usage.
+     */
+    usage?: string;
   };
 }
 export interface Webhooks {
@@ -312,11 +322,92 @@ export interface HmacSignature {
   id?: {
     header: string;
   };
+  fields?: SignatureFields;
 }
+/**
+ * Where the signed timestamp is: its own header, or a field of a structured signature header (signature.fields).
+ */
 export interface TimestampHeader {
-  header: string;
+  header?: string;
+  /**
+   * A field of the signature header, e.g. t.
+   */
+  field?: string;
   unit: "s" | "ms";
   toleranceSeconds: number;
+}
+/**
+ * The signature header holds named fields, e.g. Terra's and Stripe's `t=<timestamp>,v1=<hex>`. Every field named `signature` is a candidate (several during a key rotation); signature.timestamp.field and keyId.field read other fields.
+ */
+export interface SignatureFields {
+  /**
+   * Name of the field(s) holding a signature, e.g. v1.
+   */
+  signature: string;
+  /**
+   * Between fields.
+   */
+  separator?: string;
+  /**
+   * Between a field's name and its value.
+   */
+  assign?: string;
+}
+/**
+ * A signature made with the vendor's private key and checked with its public key: ECDSA P-256 (Google Health API) or Ed25519 (Standard Webhooks v1a). Keys come from a setting (PEM, JWK, a JWK Set or a base64 raw key) or from a JWKS URL, fetched and cached.
+ */
+export interface AsymmetricSignature {
+  scheme: "asymmetric";
+  /**
+   * ecdsa-p256-sha256: ECDSA over NIST P-256 with SHA-256; ed25519: EdDSA (RFC 8032).
+   */
+  algorithm: "ecdsa-p256-sha256" | "ed25519";
+  /**
+   * Template giving the public key(s): PEM (several blocks allowed), a JWK, a JWK Set ({"keys": [...]}), a Tink JSON keyset, or base64 of the raw key (Ed25519: 32 bytes; P-256: the 65-byte uncompressed point).
+   */
+  publicKey?: string;
+  /**
+   * Removed from a raw base64 key before decoding (Standard Webhooks: whpk_).
+   */
+  keyPrefix?: string;
+  /**
+   * Public keys from a URL serving a JWK Set, or a Tink JSON keyset (Google Health API). Fetched on first use, cached, fetched again on an unknown key id or a failed verification (no more often than minRefreshSeconds); without usable keys every request is refused.
+   */
+  jwks?: {
+    url: Template;
+    cacheSeconds?: number;
+    minRefreshSeconds?: number;
+  };
+  /**
+   * Where the id (kid) of the signing key is sent: a header, or a field of the structured signature header. Without it every key is tried.
+   */
+  keyId?: {
+    header?: string;
+    field?: string;
+  };
+  /**
+   * ECDSA signatures: DER (ASN.1, the usual), ieee-p1363 (r||s, as JWS does), or tink: Tink's wire format, a 5-byte prefix (0x01 and the signing key's id) before a DER signature, as the Google Health API sends with keys from a Tink keyset.
+   */
+  signatureFormat?: "der" | "ieee-p1363" | "tink";
+  /**
+   * A string with {placeholders}: {clientId}, {clientSecret}, {settings.<name>}, {body}, {timestamp}, {id}, {headers.<name>}, {query.<name>}, and in API requests {userId}, {vendorUserId}, {resourceId}, {type}, {data.<path>}.
+   */
+  signedContent: string;
+  header: string;
+  encoding: "base64" | "base64url" | "hex";
+  /**
+   * Before each signature value, e.g. v1a,
+   */
+  prefix?: string;
+  /**
+   * Several signatures in one header, e.g. a space.
+   */
+  separator?: string;
+  fields?: SignatureFields;
+  timestamp?: TimestampHeader;
+  id?: {
+    header: string;
+  };
 }
 /**
  * The vendor sends a secret (or bearer value) that we compare in constant time.
@@ -349,7 +440,23 @@ export interface UnsignedTrust {
     sourceIp?: {
       allow: Template;
     };
+    /**
+     * Body fields that must equal configured values; all must hold.
+     *
+     * @minItems 1
+     */
+    bodyFields?: [BodyFieldRule, ...BodyFieldRule[]];
   };
+}
+/**
+ * A field of the parsed body that must equal a configured value (Strava: subscription_id equals {settings.subscriptionId}). Compared in constant time. Not a signature: events are marked authenticity: unverified.
+ */
+export interface BodyFieldRule {
+  /**
+   * Dotted path into the body, e.g. subscription_id or meta.app.
+   */
+  path: string;
+  equals: Template;
 }
 export interface Replay {
   /**
@@ -373,15 +480,15 @@ export interface Responses {
   invalidSignature?: number;
 }
 /**
- * A request that is not an event: a subscription check. The first handshake whose `when` matches answers the request.
+ * A request that is not an event: a subscription check. The first handshake whose method and `when` match answers the request. Without `when` (GET and HEAD only) every request of that method is one, e.g. Withings' HEAD probe of the callback URL.
  */
 export interface Handshake {
   name: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "HEAD";
   /**
    * All given conditions must hold for this handshake to apply.
    */
-  when: {
+  when?: {
     /**
      * Query parameters that must be present.
      *
@@ -393,6 +500,7 @@ export interface Handshake {
       equals: string;
     };
     body?: HandshakeBody;
+    queryEquals?: StringMap3;
   };
   /**
    * A value from the request compared in constant time with a configured secret. Without it the handshake is unsigned and must not produce events.
@@ -424,6 +532,12 @@ export interface HandshakeBody {
    */
   maxBytes?: number;
 }
+/**
+ * Query parameters that must have these exact values (Strava: hub.mode: subscribe).
+ */
+export interface StringMap3 {
+  [k: string]: string;
+}
 export interface HandshakeResponse {
   status: HttpStatus;
   /**
@@ -449,6 +563,10 @@ export interface Events {
    * @minItems 1
    */
   mappings: [EventMapping, ...EventMapping[]];
+  /**
+   * The vendor names the user in a header rather than in the body (an aggregator's user reference): every event's userId is this header's value, and a mapping may leave userId out. A delivery without the header is refused (mapping_failed).
+   */
+  userHeader?: string;
 }
 export interface ResourceFetch {
   method: "GET" | "POST";

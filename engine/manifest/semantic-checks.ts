@@ -59,92 +59,149 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
       for (const [key, inner] of Object.entries(value)) templatesInObject(inner, [...path, key], allowed);
   };
 
-  const apiCall = (call: VendorManifest["oauth"]["afterAuthorization"] extends (infer C)[] | undefined ? C : never, path: Path) => {
+  const apiCall = (call: NonNullable<VendorManifest["oauth"]>["afterAuthorization"] extends (infer C)[] | undefined ? C : never, path: Path) => {
     template(call.path, [...path, "path"], API_CALL);
     templatesInObject(call.query, [...path, "query"], API_CALL);
     templatesInObject(call.json, [...path, "json"], API_CALL);
   };
 
-  // oauth
+  // Each part is checked on its own: when validate runs this on a manifest the schema refused, a part of the
+  // wrong shape stops only its own checks.
   const { oauth, api, webhooks } = manifest;
-  expression(oauth.tokenResponse?.path, ["oauth", "tokenResponse", "path"]);
-  expression(oauth.tokenResponse?.success, ["oauth", "tokenResponse", "success"]);
-  if (oauth.userId.from === "tokenResponse") expression(oauth.userId.field, ["oauth", "userId", "field"]);
-  if (oauth.userId.from === "profile") {
-    expression(oauth.userId.field, ["oauth", "userId", "field"]);
-    apiCall(oauth.userId.request, ["oauth", "userId", "request"]);
-  }
-  oauth.afterAuthorization?.forEach((call, i) => apiCall(call, ["oauth", "afterAuthorization", i]));
-  template(oauth.revoke?.path, ["oauth", "revoke", "path"], API_CALL);
-
-  // api
-  templatesInObject(api.headers, ["api", "headers"], ["clientId", "settings.*"]);
-
-  // webhooks
-  const signature = webhooks.signature;
-  const signaturePath = ["webhooks", "signature"];
-  if (signature.scheme === "hmac") {
-    template(signature.key, [...signaturePath, "key"], CREDENTIALS);
-    template(signature.signedContent, [...signaturePath, "signedContent"], REQUEST);
-    const signed = safePlaceholders(signature.signedContent);
-    if (!signed.includes("body")) {
-      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "signedContent must include {body}: a signature that does not cover the body protects nothing" });
+  guarded(() => {
+    if (!oauth) return;
+    expression(oauth.tokenResponse?.path, ["oauth", "tokenResponse", "path"]);
+    expression(oauth.tokenResponse?.success, ["oauth", "tokenResponse", "success"]);
+    if (oauth.userId.from === "tokenResponse") expression(oauth.userId.field, ["oauth", "userId", "field"]);
+    if (oauth.userId.from === "profile") {
+      expression(oauth.userId.field, ["oauth", "userId", "field"]);
+      apiCall(oauth.userId.request, ["oauth", "userId", "request"]);
     }
-    if (signed.includes("timestamp") && !signature.timestamp) {
-      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{timestamp} is signed but signature.timestamp does not say which header carries it" });
-    }
-    if (signed.includes("id") && !signature.id) {
-      findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{id} is signed but signature.id does not say which header carries it" });
-    }
-  } else if (signature.scheme === "shared-secret") {
-    template(signature.secret, [...signaturePath, "secret"], CREDENTIALS);
-  } else {
-    template(signature.trust.header?.equals, [...signaturePath, "trust", "header", "equals"], CREDENTIALS);
-    template(signature.trust.sourceIp?.allow, [...signaturePath, "trust", "sourceIp", "allow"], CREDENTIALS);
-  }
-  if (webhooks.replay) {
-    template(webhooks.replay.key, ["webhooks", "replay", "key"], [...REQUEST, "signature"]);
-    const usesId = safePlaceholders(webhooks.replay.key).includes("id");
-    if (usesId && !(signature.scheme === "hmac" && signature.id)) {
-      findings.push({ path: ["webhooks", "replay", "key"], severity: "error", message: "{id} needs signature.id to name the header carrying it" });
-    }
-  }
-
-  webhooks.handshakes?.forEach((handshake, i) => {
-    const path = ["webhooks", "handshakes", i];
-    template(handshake.verify?.equals, [...path, "verify", "equals"], CREDENTIALS);
-    templatesInObject(handshake.respond.json, [...path, "respond", "json"], ["query.*", "headers.*"]);
-    template(handshake.respond.text, [...path, "respond", "text"], ["query.*", "headers.*"]);
+    oauth.afterAuthorization?.forEach((call, i) => apiCall(call, ["oauth", "afterAuthorization", i]));
+    template(oauth.revoke?.path, ["oauth", "revoke", "path"], API_CALL);
   });
 
-  const events = webhooks.events;
-  expression(events.split, ["webhooks", "events", "split"]);
-  expression(events.discriminator, ["webhooks", "events", "discriminator"]);
-  const takenBy = new Map<string, number>();
-  events.mappings.forEach((mapping, i) => {
-    const path: Path = ["webhooks", "events", "mappings", i];
-    expression(mapping.match, [...path, "match"]);
-    expression(mapping.map, [...path, "map"]);
-    if (mapping.on && !events.discriminator) {
-      findings.push({ path: [...path, "on"], severity: "error", message: "`on` needs webhooks.events.discriminator to say which field names the event" });
+  guarded(() => {
+    templatesInObject(api.headers, ["api", "headers"], ["clientId", "settings.*"]);
+  });
+
+  const signature = webhooks?.signature;
+  guarded(() => {
+    const signaturePath = ["webhooks", "signature"];
+    if (signature.scheme === "hmac" || signature.scheme === "asymmetric") {
+      if (signature.scheme === "hmac") template(signature.key, [...signaturePath, "key"], CREDENTIALS);
+      else {
+        template(signature.publicKey, [...signaturePath, "publicKey"], CREDENTIALS);
+        template(signature.jwks?.url, [...signaturePath, "jwks", "url"], CREDENTIALS);
+        if (signature.keyId?.field && !signature.fields) {
+          findings.push({ path: [...signaturePath, "keyId", "field"], severity: "error", message: "keyId.field reads a field of the signature header, which needs signature.fields" });
+        }
+        if (signature.algorithm === "ecdsa-p256-sha256" && webhooks.replay && safePlaceholders(webhooks.replay.key).includes("signature")) {
+          findings.push({ path: ["webhooks", "replay", "key"], severity: "warning", message: "ECDSA signatures are malleable (one message has several valid signatures): key replays on {id} or {body}, not {signature}" });
+        }
+      }
+      template(signature.signedContent, [...signaturePath, "signedContent"], REQUEST);
+      const signed = safePlaceholders(signature.signedContent);
+      if (!signed.includes("body")) {
+        findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "signedContent must include {body}: a signature that does not cover the body protects nothing" });
+      }
+      if (signed.includes("timestamp") && !signature.timestamp) {
+        findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{timestamp} is signed but signature.timestamp does not say which header carries it" });
+      }
+      if (signature.timestamp && !signed.includes("timestamp")) {
+        findings.push({ path: [...signaturePath, "timestamp"], severity: "warning", message: "the timestamp is checked but not signed: anyone can resend an old delivery with a fresh timestamp; put {timestamp} in signedContent if the vendor signs it" });
+      }
+      if (signed.includes("id") && !signature.id) {
+        findings.push({ path: [...signaturePath, "signedContent"], severity: "error", message: "{id} is signed but signature.id does not say which header carries it" });
+      }
+      const timestampHeader = signature.timestamp?.header;
+      if (timestampHeader && timestampHeader.toLowerCase() === signature.header.toLowerCase()) {
+        findings.push({
+          path: [...signaturePath, "timestamp", "header"],
+          severity: "error",
+          message: `the timestamp header is the signature header (${signature.header}): if the timestamp is a field inside it (t=...,v1=...), declare signature.fields and timestamp.field instead`,
+        });
+      }
+      if (signature.timestamp?.field && !signature.fields) {
+        findings.push({ path: [...signaturePath, "timestamp", "field"], severity: "error", message: "timestamp.field reads a field of the signature header, which needs signature.fields" });
+      }
+      if (signature.fields && signature.separator) {
+        findings.push({ path: [...signaturePath, "separator"], severity: "warning", message: "separator is ignored with fields: every field named fields.signature is a candidate" });
+      }
+    } else if (signature.scheme === "shared-secret") {
+      template(signature.secret, [...signaturePath, "secret"], CREDENTIALS);
+    } else {
+      template(signature.trust.header?.equals, [...signaturePath, "trust", "header", "equals"], CREDENTIALS);
+      template(signature.trust.sourceIp?.allow, [...signaturePath, "trust", "sourceIp", "allow"], CREDENTIALS);
+      signature.trust.bodyFields?.forEach((rule, i) => template(rule.equals, [...signaturePath, "trust", "bodyFields", i, "equals"], CREDENTIALS));
     }
-    for (const value of mapping.on ?? []) {
-      const earlier = takenBy.get(value);
-      if (earlier !== undefined) {
-        findings.push({ path: [...path, "on"], severity: "error", message: `"${value}" is already taken by mapping ${earlier}` });
-      } else takenBy.set(value, i);
-    }
-    if (mapping.fetch) {
-      template(mapping.fetch.path, [...path, "fetch", "path"], EVENT);
-      template(mapping.fetch.url, [...path, "fetch", "url"], EVENT);
-      templatesInObject(mapping.fetch.query, [...path, "fetch", "query"], EVENT);
-      if (mapping.delivery === "push") {
-        findings.push({ path: [...path, "fetch"], severity: "warning", message: "fetch is ignored for delivery: push" });
+  });
+  guarded(() => {
+    if (webhooks.replay) {
+      template(webhooks.replay.key, ["webhooks", "replay", "key"], [...REQUEST, "signature"]);
+      const usesId = safePlaceholders(webhooks.replay.key).includes("id");
+      if (usesId && !((signature.scheme === "hmac" || signature.scheme === "asymmetric") && signature.id)) {
+        findings.push({ path: ["webhooks", "replay", "key"], severity: "error", message: "{id} needs signature.id to name the header carrying it" });
       }
     }
   });
 
+  guarded(() => {
+    webhooks.handshakes?.forEach((handshake, i) => {
+      const path = ["webhooks", "handshakes", i];
+      if (!handshake.when && handshake.method === "POST") {
+        findings.push({ path: [...path, "when"], severity: "error", message: "a POST handshake needs `when`: without it every delivery would be taken for a handshake" });
+      }
+      template(handshake.verify?.equals, [...path, "verify", "equals"], CREDENTIALS);
+      templatesInObject(handshake.respond.json, [...path, "respond", "json"], ["query.*", "headers.*"]);
+      template(handshake.respond.text, [...path, "respond", "text"], ["query.*", "headers.*"]);
+    });
+  });
+
+  guarded(() => {
+    const events = webhooks.events;
+    expression(events.split, ["webhooks", "events", "split"]);
+    expression(events.discriminator, ["webhooks", "events", "discriminator"]);
+    const takenBy = new Map<string, number>();
+    events.mappings.forEach((mapping, i) => {
+      const path: Path = ["webhooks", "events", "mappings", i];
+      expression(mapping.match, [...path, "match"]);
+      expression(mapping.map, [...path, "map"]);
+      if (events.userHeader && mapping.fetch && [mapping.fetch.path, mapping.fetch.url, ...Object.values(mapping.fetch.query ?? {})].some((t) => t !== undefined && safePlaceholders(t).includes("userId"))) {
+        findings.push({ path: [...path, "fetch"], severity: "error", message: "{userId} is not known while mapping when events.userHeader names the user" });
+      }
+      if (!manifest.oauth && mapping.delivery === "fetch") {
+        findings.push({ path: [...path, "delivery"], severity: "error", message: "a vendor without oauth has no user token to fetch with: use delivery: push" });
+      }
+      if (mapping.on && !events.discriminator) {
+        findings.push({ path: [...path, "on"], severity: "error", message: "`on` needs webhooks.events.discriminator to say which field names the event" });
+      }
+      for (const value of mapping.on ?? []) {
+        const earlier = takenBy.get(value);
+        if (earlier !== undefined) {
+          findings.push({ path: [...path, "on"], severity: "error", message: `"${value}" is already taken by mapping ${earlier}` });
+        } else takenBy.set(value, i);
+      }
+      if (mapping.fetch) {
+        template(mapping.fetch.path, [...path, "fetch", "path"], EVENT);
+        template(mapping.fetch.url, [...path, "fetch", "url"], EVENT);
+        templatesInObject(mapping.fetch.query, [...path, "fetch", "query"], EVENT);
+        if (mapping.delivery === "push") {
+          findings.push({ path: [...path, "fetch"], severity: "warning", message: "fetch is ignored for delivery: push" });
+        }
+      }
+    });
+  });
+
   return findings;
+}
+
+function guarded(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
 }
 
 function safePlaceholders(template: string): string[] {

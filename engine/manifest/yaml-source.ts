@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document, type Node } from "yaml";
+import { LineCounter, isAlias, isMap, isPair, isScalar, parseDocument, type Document, type Node } from "yaml";
 
 export interface Position {
   readonly line: number;
@@ -26,8 +26,10 @@ export class YamlSource {
   /** Position of the value at `path`, or of its nearest existing ancestor. With `key`, the position of that key. */
   positionOf(path: readonly (string | number)[], key?: string): Position {
     for (let depth = path.length; depth >= 0; depth--) {
-      const node = this.document.getIn(path.slice(0, depth), true) as Node | undefined;
+      let node = this.document.getIn(path.slice(0, depth), true) as Node | undefined;
       if (!node && depth > 0) continue;
+      // A value reused through a YAML alias is reported where it is written (the anchor), once, not at every use.
+      if (node && isAlias(node)) node = (node.resolve(this.document) as Node | undefined) ?? node;
       const target = node ?? this.document.contents;
       if (key !== undefined && depth === path.length && isMap(target)) {
         const pair = target.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);

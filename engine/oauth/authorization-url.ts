@@ -1,6 +1,8 @@
 import { templateLookup } from "../manifest/credentials.js";
+import { oauthOf } from "../manifest/vendor-definition.js";
 import { renderTemplate } from "../manifest/template.js";
 import type { PendingAuthorizationStore } from "../ports/pending-authorization-store.js";
+import { browserBindingHash } from "./browser-binding.js";
 import type { VendorContext } from "./context.js";
 import { calculatePKCECodeChallenge, generateRandomCodeVerifier } from "./pkce.js";
 import { generateRandomState } from "./state.js";
@@ -13,6 +15,11 @@ export interface AuthorizationUrlParameters {
   readonly redirectUri: string;
   /** Overrides the manifest's scopes. */
   readonly scopes?: readonly string[];
+  /**
+   * A random nonce the starting browser keeps (createBrowserBinding; the fetch handler sets it as a cookie). Only its
+   * SHA-256 is stored; exchangeCode then requires the same nonce. Omit it only where the flow is bound otherwise.
+   */
+  readonly browserBinding?: string;
 }
 
 export interface AuthorizationRequest {
@@ -32,7 +39,7 @@ export async function authorizationUrl(
   parameters: AuthorizationUrlParameters,
 ): Promise<AuthorizationRequest> {
   const { vendor, credentials, clock } = context;
-  const oauth = vendor.manifest.oauth;
+  const oauth = oauthOf(vendor.manifest);
   const createdAt = clock();
   const expiresAt = createdAt + (oauth.pendingAuthorizationTtlSeconds ?? DEFAULT_PENDING_AUTHORIZATION_TTL_SECONDS) * 1000;
   const state = generateRandomState(expiresAt);
@@ -60,6 +67,7 @@ export async function authorizationUrl(
     userId: parameters.userId,
     redirectUri: parameters.redirectUri,
     ...(codeVerifier ? { codeVerifier } : {}),
+    ...(parameters.browserBinding ? { browserBindingHash: browserBindingHash(parameters.browserBinding) } : {}),
     scopes,
     createdAt,
     expiresAt,

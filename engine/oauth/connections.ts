@@ -4,15 +4,17 @@ import { createVendorApiClient, type BearerTokenSource, type VendorApiClientOpti
 import { sleep, systemClock, type Clock } from "../clock.js";
 import { ConnectorError, isConnectorError, type ConnectorErrorCode } from "../errors.js";
 import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
-import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import { oauthOf, type VendorDefinition } from "../manifest/vendor-definition.js";
 import type { Encryptor } from "../ports/encryptor.js";
 import type { LeaseManager } from "../ports/lease.js";
 import type { PendingAuthorizationStore } from "../ports/pending-authorization-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { StoredConnection, TokenStore } from "../ports/token-store.js";
 import { authorizationUrl, type AuthorizationRequest, type AuthorizationUrlParameters } from "./authorization-url.js";
+import { browserBindingMismatch, matchesBrowserBinding } from "./browser-binding.js";
 import type { VendorContext } from "./context.js";
 import { revokeAtVendor, type VendorRevocation } from "./revoke.js";
+import { hashId, securityLinesToStderr, type SecurityLogger } from "./security-log.js";
 import { SingleFlight } from "./single-flight.js";
 import { stateExpiryHint } from "./state.js";
 import { authorizationCodeGrantRequest, refreshTokenGrantRequest } from "./token-endpoint.js";
@@ -38,6 +40,8 @@ export interface TokenServiceOptions {
   readonly defaultSkewSeconds?: number;
   /** Retry and rate-limit settings of the vendor API clients this service makes. */
   readonly api?: Partial<Omit<VendorApiClientOptions, "vendor" | "credentials" | "tokens" | "rateLimiter" | "userId">>;
+  /** Where relinks (and the revocation of the replaced grant) are logged. Default: a JSON line on stderr. */
+  readonly securityLogger?: SecurityLogger;
 }
 
 export interface ExchangeCodeParameters {
@@ -47,6 +51,8 @@ export interface ExchangeCodeParameters {
   readonly redirectUri?: string;
   /** When given (the signed-in user at the callback), must equal the user the authorization started for. */
   readonly userId?: string;
+  /** The nonce given to authorizationUrl as `browserBinding`, as the finishing browser presents it (its cookie). */
+  readonly browserBinding?: string;
 }
 
 export interface ExchangeCodeResult {
@@ -149,6 +155,10 @@ export class TokenService {
         details: { mismatch },
       });
     }
+    // Before the code is redeemed: a browser that did not start this authorization gets nothing linked.
+    if (pending.browserBindingHash !== undefined && !matchesBrowserBinding(parameters.browserBinding, pending.browserBindingHash)) {
+      throw browserBindingMismatch(vendor, parameters.browserBinding);
+    }
 
     const result = await authorizationCodeGrantRequest(this.context, {
       code: parameters.code,
@@ -158,17 +168,55 @@ export class TokenService {
     });
     const userId = pending.userId;
     const api = () => this.apiWithToken(userId, result.tokens.accessToken);
-    const vendorUserId = await resolveVendorUserId(vendor, this.options.vendor.manifest.oauth.userId, {
+    const vendorUserId = await resolveVendorUserId(vendor, oauthOf(this.options.vendor.manifest).userId, {
       tokenResponse: result,
       api,
       lookup: templateLookup(this.options.credentials, { userId }),
     });
     const lookup = templateLookup(this.options.credentials, { userId, vendorUserId });
-    for (const call of this.options.vendor.manifest.oauth.afterAuthorization ?? []) {
+    for (const call of oauthOf(this.options.vendor.manifest).afterAuthorization ?? []) {
       await performApiCall(api(), call, lookup, vendor);
     }
+    const previous = await this.options.tokenStore.get(vendor, userId);
     const record = await this.write(userId, result.tokens, { vendorUserId, status: "active" }, "replace");
+    if (previous && previous.vendorUserId !== vendorUserId) await this.revokeReplacedGrant(previous, vendorUserId);
     return { userId, vendorUserId, tokens: result.tokens, connection: stateOf(record, result.tokens) };
+  }
+
+  /**
+   * The user linked a different vendor account: the previous account's grant is revoked at the vendor (best effort,
+   * never thrown) so it does not live on unseen, and the change is logged.
+   */
+  private async revokeReplacedGrant(previous: StoredConnection, vendorUserId: string): Promise<void> {
+    let previousGrant = "not_opened";
+    let errorCode: string | undefined;
+    try {
+      const tokens = await this.open(previous);
+      const lookup = templateLookup(this.options.credentials, {
+        userId: previous.userId,
+        ...(previous.vendorUserId ? { vendorUserId: previous.vendorUserId } : {}),
+      });
+      const revocation = await revokeAtVendor(this.context, tokens, { lookup, api: () => this.apiWithToken(previous.userId, tokens.accessToken) });
+      previousGrant = revocation.outcome;
+      if (revocation.outcome === "failed") errorCode = revocation.code;
+    } catch (error) {
+      errorCode = isConnectorError(error) ? error.code : "decryption_failed";
+    }
+    try {
+      (this.options.securityLogger ?? securityLinesToStderr)({
+        kind: "security",
+        time: new Date(this.clock()).toISOString(),
+        event: "connection_relinked",
+        vendor: this.vendorId,
+        userHash: hashId(previous.userId),
+        ...(previous.vendorUserId ? { previousVendorUserHash: hashId(previous.vendorUserId) } : {}),
+        vendorUserHash: hashId(vendorUserId),
+        previousGrant,
+        ...(errorCode ? { errorCode } : {}),
+      });
+    } catch {
+      // a failing logger must not fail the authorization that already succeeded
+    }
   }
 
   /** The stored tokens, not refreshed. Throws not_connected, or reauthorization_required for a connection marked so. */

@@ -22,3 +22,10 @@ export type {
   RevokeResult,
   TokenServiceOptions,
 } from "./connections.js";
+export { browserBindingHash, createBrowserBinding, matchesBrowserBinding } from "./browser-binding.js";
+export { CONNECT_LINK_KEY_ENV, connectLinkKeysFromEnv, mintConnectLink, parseConnectLinkKeys, verifyConnectLink } from "./connect-link.js";
+export type { ConnectLinkClaims, ConnectLinkKeys } from "./connect-link.js";
+export { createConnectLink } from "./connect-link-service.js";
+export type { ConnectLink, ConnectLinkRequest } from "./connect-link-service.js";
+export { ALLOW_INSECURE_HTTP_ENV, assertSecureEndpoints, insecureHttpAllowed } from "./transport-security.js";
+export type { SecurityLogEntry, SecurityLogger } from "./security-log.js";

@@ -1,4 +1,5 @@
 import ky from "ky";
+import { oauthOf } from "../manifest/vendor-definition.js";
 import type { KyInstance } from "ky";
 import type { ConnectorErrorCode } from "../errors.js";
 import { renderTemplate, type TemplateLookup } from "../manifest/template.js";
@@ -25,7 +26,7 @@ export async function revokeAtVendor(
   options: { lookup: TemplateLookup; api: () => KyInstance },
 ): Promise<VendorRevocation> {
   const { vendor, credentials } = context;
-  const revoke = vendor.manifest.oauth.revoke;
+  const revoke = oauthOf(vendor.manifest).revoke;
   if (!revoke) return { outcome: "unsupported" };
   const send = revoke.send ?? "rfc7009";
   const accepted = (status: number) => (revoke.acceptStatus ? revoke.acceptStatus.includes(status) : status >= 200 && status < 300);
@@ -37,7 +38,7 @@ export async function revokeAtVendor(
       const hint = which === "refresh_token" && tokens.refreshToken ? "refresh_token" : "access_token";
       const body = new URLSearchParams({ token, token_type_hint: hint });
       const headers = new Headers({ accept: "application/json" });
-      applyClientAuthentication(vendor.manifest.oauth.clientAuth, credentials, headers, body);
+      applyClientAuthentication(oauthOf(vendor.manifest).clientAuth, credentials, headers, body);
       const url = revoke.url ?? new URL(renderTemplate(revoke.path ?? "", options.lookup).replace(/^\/+/, ""), withSlash(vendor.manifest.api.baseUrl)).toString();
       response = await ky(url, {
         method: revoke.method,

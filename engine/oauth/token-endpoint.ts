@@ -1,5 +1,7 @@
 import ky from "ky";
+import { oauthOf } from "../manifest/vendor-definition.js";
 import { ConnectorError } from "../errors.js";
+import { describeCause, safeCause } from "../safe-cause.js";
 import { templateLookup } from "../manifest/credentials.js";
 import { evaluateExpression } from "../manifest/expressions.js";
 import { renderTemplate } from "../manifest/template.js";
@@ -27,7 +29,7 @@ export interface AuthorizationCodeGrant {
 export function authorizationCodeGrantRequest(context: VendorContext, grant: AuthorizationCodeGrant): Promise<TokenEndpointResult> {
   const parameters = new URLSearchParams({ grant_type: "authorization_code", code: grant.code, redirect_uri: grant.redirectUri });
   if (grant.codeVerifier) parameters.set("code_verifier", grant.codeVerifier);
-  return tokenEndpointRequest(context, context.vendor.manifest.oauth.tokenUrl, parameters, { requestedScopes: grant.requestedScopes });
+  return tokenEndpointRequest(context, oauthOf(context.vendor.manifest).tokenUrl, parameters, { requestedScopes: grant.requestedScopes });
 }
 
 /** RFC 6749 section 6, sent to `refreshUrl` where the vendor has one (COROS). A response without refresh_token keeps the old one. */
@@ -37,7 +39,7 @@ export function refreshTokenGrantRequest(context: VendorContext, previous: Token
       vendor: context.vendor.id,
     });
   }
-  const oauth = context.vendor.manifest.oauth;
+  const oauth = oauthOf(context.vendor.manifest);
   const parameters = new URLSearchParams({ grant_type: "refresh_token", refresh_token: previous.refreshToken });
   return tokenEndpointRequest(context, oauth.refreshUrl ?? oauth.tokenUrl, parameters, {
     requestedScopes: previous.scopes,
@@ -52,29 +54,27 @@ async function tokenEndpointRequest(
   parse: { requestedScopes: readonly string[]; previous?: TokenSet },
 ): Promise<TokenEndpointResult> {
   const { vendor, credentials, clock } = context;
-  const oauth = vendor.manifest.oauth;
+  const oauth = oauthOf(vendor.manifest);
   const lookup = templateLookup(credentials);
   for (const [name, value] of Object.entries(oauth.tokenParams ?? {})) parameters.set(name, renderTemplate(value, lookup));
   const headers = new Headers({ accept: "application/json" });
   applyClientAuthentication(oauth.clientAuth, credentials, headers, parameters);
 
   // Never retried: an authorization code is single-use, and a repeated refresh with a rotating token can look like reuse.
+  // One deadline for the answer and its body: a server that sends headers and then stalls must not hang us.
+  const signal = AbortSignal.timeout(context.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
   let response: Response;
+  let body: unknown;
   try {
-    response = await ky.post(url, {
-      body: parameters,
-      headers,
-      retry: 0,
-      throwHttpErrors: false,
-      timeout: context.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-    });
+    response = await ky.post(url, { body: parameters, headers, retry: 0, throwHttpErrors: false, timeout: false, signal });
+    body = await readJson(response);
   } catch (error) {
-    throw new ConnectorError("token_endpoint_error", `${vendor.id}: token endpoint unreachable (${errorName(error)})`, {
+    // Never the client's error itself: it holds the request, with the client secret and the code or refresh token.
+    throw new ConnectorError("token_endpoint_error", `${vendor.id}: token endpoint unreachable (${describeCause(error)})`, {
       vendor: vendor.id,
-      cause: error,
+      cause: safeCause(error),
     });
   }
-  const body = await readJson(response);
   const errorCode = safeErrorCode(isRecord(body) ? body.error : undefined);
 
   if (!response.ok) throw tokenEndpointError(vendor.id, response.status, errorCode, undefined);
@@ -132,11 +132,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** `name: code` of a failure, safe for a message. */
 export function errorName(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    const code = cause && typeof cause === "object" && "code" in cause ? String((cause as { code: unknown }).code) : undefined;
-    return code ? `${error.name}: ${code}` : error.name;
-  }
-  return "unknown error";
+  return describeCause(error);
 }

@@ -5,6 +5,8 @@ export interface PendingAuthorization {
   readonly userId: string;
   readonly redirectUri: string;
   readonly codeVerifier?: string;
+  /** SHA-256 (base64url) of the nonce the starting browser holds; the nonce itself is never stored. */
+  readonly browserBindingHash?: string;
   readonly scopes: readonly string[];
   readonly createdAt: number;
   readonly expiresAt: number;

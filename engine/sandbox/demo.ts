@@ -4,6 +4,8 @@ import type { SandboxVendor } from "./sandbox-vendor.js";
 export interface DemoTarget {
   readonly origin: string;
   readonly sandbox: SandboxVendor;
+  /** A signed connect link (the start URL) for the user. */
+  readonly connectUrl: (userId: string) => string;
   /** Resolves with the next delivery the worker hands to the sink. */
   readonly nextDelivery: (timeoutMs: number) => Promise<EventDelivery>;
 }
@@ -16,16 +18,21 @@ export async function runSandboxDemo(target: DemoTarget, print: (line: string) =
   const { origin, sandbox } = target;
   const step = (n: number, text: string) => print(`[${n}/6] ${text}`);
 
-  const startUrl = `${origin}/oauth/sandbox/start?userId=${encodeURIComponent(userId)}`;
-  step(1, `connect: GET ${startUrl}`);
-  const toVendor = await follow(startUrl);
-  print(`      -> 302 to the sandbox authorization server (${new URL(toVendor).pathname}, PKCE S256)`);
+  const startUrl = target.connectUrl(userId);
+  step(1, `connect with a signed link: GET ${origin}/oauth/sandbox/start?link=...`);
+  const started = await fetch(startUrl, { redirect: "manual" });
+  await started.body?.cancel();
+  const toVendor = new URL(started.headers.get("location") ?? "", startUrl).toString();
+  if (started.status !== 302) throw new Error(`the start answered ${started.status}, not a redirect`);
+  // The browser's part: the binding cookie set here goes back with the callback.
+  const bindingCookie = started.headers.getSetCookie().map((cookie) => cookie.split(";")[0]).join("; ");
+  print(`      -> 302 to the sandbox authorization server (${new URL(toVendor).pathname}, PKCE S256), browser binding cookie set`);
   const consent = await fetch(toVendor);
   const approve = /id="approve" href="([^"]+)"/.exec(await consent.text())?.[1];
   if (!approve) throw new Error(`the consent page had no approve link (status ${consent.status})`);
   const callback = await follow(approve.replace(/&amp;/g, "&"));
   print(`      -> user approved; 302 back to ${new URL(callback).pathname} with a code`);
-  const finished = await fetch(callback, { redirect: "manual" });
+  const finished = await fetch(callback, { redirect: "manual", headers: { cookie: bindingCookie } });
   if (finished.status >= 400) throw new Error(`the callback answered ${finished.status}`);
   const vendorUser = sandbox.oauth.connectedUsers.at(-1) ?? "?";
   print(`      -> code exchanged, tokens sealed in the local store; "${userId}" is connected as sandbox user ${vendorUser}`);

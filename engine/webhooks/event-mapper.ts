@@ -221,8 +221,9 @@ export class EventMapper {
       throw new ConnectorError("mapping_failed", `mapping ${type} did not give an object`, { vendor });
     }
     const fields = raw as Record<string, unknown>;
-    const userId = scalarString(fields.userId);
-    if (!userId) throw new ConnectorError("mapping_failed", `mapping ${type} gave no userId`, { vendor });
+    // With events.userHeader the user comes from a header, filled in once the delivery's events are mapped.
+    const userId = scalarString(fields.userId) ?? (this.manifest.webhooks.events.userHeader ? "" : undefined);
+    if (userId === undefined) throw new ConnectorError("mapping_failed", `mapping ${type} gave no userId`, { vendor });
     const data = fields.data === undefined ? item : fields.data;
     const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data, authenticity: this.authenticity };
     if (fields.resourceId !== undefined) {

@@ -52,7 +52,9 @@ function applies(
   query: URLSearchParams,
 ): boolean {
   const { when } = handshake;
+  if (!when) return true; // a bare probe (Withings' HEAD): the method is the whole test
   if (when.query && !when.query.every((name) => query.has(name))) return false;
+  if (when.queryEquals && !Object.entries(when.queryEquals).every(([name, value]) => query.get(name) === value)) return false;
   if (when.header && header(when.header.name) !== when.header.equals) return false;
   if (when.body && !bodyMatches(when.body, bodyBytes(request.rawBody), bodyEncoding, vendor)) return false;
   return true;

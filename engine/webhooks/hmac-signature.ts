@@ -5,6 +5,7 @@ import type { HmacSignature } from "../manifest/manifest.generated.js";
 import { parseTemplate, placeholdersOf, renderTemplateVariants } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import type { HeaderReader } from "./request.js";
+import { signatureCandidates } from "./signature-header.js";
 
 /** What a signature covers, from the manifest's signedContent template, with the body kept as raw bytes. */
 export interface SignedParts {
@@ -12,6 +13,8 @@ export interface SignedParts {
   readonly timestamp?: string;
   readonly id?: string;
   readonly header: HeaderReader;
+  /** The named fields of a structured signature header (signature.fields), parsed once per request. */
+  readonly fields?: Map<string, string[]> | undefined;
 }
 
 /**
@@ -55,7 +58,7 @@ export class HmacScheme {
     if (this.keys.length === 0) {
       throw new ConnectorError("invalid_signature", "no webhook signing key is configured yet", { vendor: this.vendor });
     }
-    const candidates = this.spec.separator ? sent.split(this.spec.separator) : [sent];
+    const candidates = signatureCandidates(sent, this.spec, parts.fields);
     for (const key of this.keys) {
       const expected = this.digest(key, parts);
       for (const candidate of candidates) if (this.matches(candidate, expected)) return expected;

@@ -35,7 +35,8 @@ export async function receiveWebhook(engine: ConnectorEngine, vendorId: string, 
   const statuses = statusesOf(engine, vendorId);
   try {
     const handshake = await engine.handshake(vendorId, request);
-    if (handshake) return { ...nothingStored, response: handshake, outcome: "handshake" };
+    // A handshake refused (wrong verify token, a hook's 401) is logged as a rejection, not as an answered handshake.
+    if (handshake) return { ...nothingStored, response: handshake, outcome: handshake.status >= 400 ? "rejected" : "handshake" };
 
     const method = (request.method ?? "POST").toUpperCase();
     if (method !== "POST" && method !== "PUT") {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
 import { systemClock, type Clock } from "../clock.js";
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent } from "../events.js";
@@ -10,9 +10,11 @@ import { parseBody } from "./body.js";
 import { sha256 } from "./digest.js";
 import { EventMapper, type MappingOutcome } from "./event-mapper.js";
 import { answerHandshake, type WebhookResponse } from "./handshake.js";
-import { HmacScheme } from "./hmac-signature.js";
+import { AsymmetricScheme } from "./asymmetric-signature.js";
+import { HmacScheme, type SignedParts } from "./hmac-signature.js";
 import { replayKey, type DeliveryParts } from "./replay-key.js";
 import { bodyBytes, headerReader, queryOf, type HeaderReader, type WebhookRequest } from "./request.js";
+import { formatSignatureHeader, headerFields } from "./signature-header.js";
 import { checkTimestamp } from "./timestamp.js";
 import { SharedSecretScheme, UnsignedScheme } from "./trust-checks.js";
 
@@ -35,12 +37,14 @@ export interface WebhookProcessorOptions {
   readonly clock?: Clock;
   /** TypeScript hooks by vendor id, for what a manifest cannot say. */
   readonly hooks?: Readonly<Record<string, VendorHooks | undefined>>;
+  /** Fetches JWKS for asymmetric signatures (default: the global fetch). */
+  readonly fetch?: typeof fetch;
 }
 
 interface VendorPlan {
   readonly definition: VendorDefinition;
   readonly credentials: VendorCredentials;
-  readonly scheme: HmacScheme | SharedSecretScheme | UnsignedScheme;
+  readonly scheme: HmacScheme | AsymmetricScheme | SharedSecretScheme | UnsignedScheme;
   readonly mapper: EventMapper;
   readonly hooks: VendorHooks | undefined;
 }
@@ -58,7 +62,7 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
   const plans = new Map<string, VendorPlan>();
   for (const definition of options.vendors) {
     const credentials = options.credentials[definition.id];
-    if (credentials) plans.set(definition.id, planFor(definition, credentials, options.hooks?.[definition.id]));
+    if (credentials) plans.set(definition.id, planFor(definition, credentials, options.hooks?.[definition.id], options.fetch));
   }
 
   const planOf = (vendorId: string): VendorPlan => {
@@ -105,14 +109,15 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
   };
 }
 
-function planFor(definition: VendorDefinition, credentials: VendorCredentials, hooks?: VendorHooks): VendorPlan {
-  const scheme = schemeFor(definition, credentials);
+function planFor(definition: VendorDefinition, credentials: VendorCredentials, hooks?: VendorHooks, fetchFn?: typeof fetch): VendorPlan {
+  const scheme = schemeFor(definition, credentials, fetchFn);
   return { definition, credentials, scheme, mapper: new EventMapper(definition.manifest, credentials), hooks };
 }
 
-function schemeFor(definition: VendorDefinition, credentials: VendorCredentials): VendorPlan["scheme"] {
+function schemeFor(definition: VendorDefinition, credentials: VendorCredentials, fetchFn?: typeof fetch): VendorPlan["scheme"] {
   const signature = definition.manifest.webhooks.signature;
   if (signature.scheme === "hmac") return new HmacScheme(definition.id, signature, credentials);
+  if (signature.scheme === "asymmetric") return new AsymmetricScheme(definition.id, signature, credentials, fetchFn);
   if (signature.scheme === "shared-secret") return new SharedSecretScheme(definition.id, signature, credentials);
   return new UnsignedScheme(definition.id, signature, credentials);
 }
@@ -131,7 +136,14 @@ function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number)
   }
   const header = headerReader(request.headers);
   const delivery = authenticate(plan, request, header, body, nowMs);
-  const parsed = parseBody(body, webhooks.body, vendor);
+  if (delivery instanceof Promise) return delivery.then((authenticated) => parseAndMap(plan, header, body, authenticated));
+  return parseAndMap(plan, header, body, delivery);
+}
+
+function parseAndMap(plan: VendorPlan, header: HeaderReader, body: Buffer, delivery: Authenticated): VerifiedWebhook | Promise<VerifiedWebhook> {
+  const { webhooks } = plan.definition.manifest;
+  const parsed = parseBody(body, webhooks.body, plan.definition.id);
+  if (plan.scheme instanceof UnsignedScheme) plan.scheme.verifyBody(parsed);
   const deliveryId = sha256(body, "hex").slice(0, 32);
   const parts: DeliveryParts = { bodyDigest: deliveryId, header, timestamp: delivery.timestamp, id: delivery.id, signature: delivery.signature };
   if (plan.hooks?.beforeMapping) {
@@ -144,8 +156,22 @@ function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number)
   return mapped instanceof Promise ? mapped.then((outcome) => verified(plan, outcome, parts)) : verified(plan, mapped, parts);
 }
 
-function verified(plan: VendorPlan, { events, ignoredItems }: MappingOutcome, parts: DeliveryParts): VerifiedWebhook {
+/** events.userHeader: the vendor names the user in a header (an aggregator's user reference), for every event. */
+function withHeaderUser(plan: VendorPlan, outcome: MappingOutcome, header: HeaderReader): MappingOutcome {
+  const name = plan.definition.manifest.webhooks.events.userHeader;
+  if (!name || outcome.events.length === 0) return outcome;
+  const userId = header(name)?.trim();
+  if (!userId || userId.length > 256) {
+    throw new ConnectorError("mapping_failed", `${name} header (the user) is missing or too long`, { vendor: plan.definition.id });
+  }
+  return { ...outcome, events: outcome.events.map((event) => ({ ...event, userId })) };
+}
+
+function verified(plan: VendorPlan, mapped: MappingOutcome, parts: DeliveryParts): VerifiedWebhook {
   const vendor = plan.definition.id;
+  const outcome = withHeaderUser(plan, mapped, parts.header);
+  const { ignoredItems } = outcome;
+  const events = outcome.events; // unsigned vendors' events already say authenticity: "unverified" (EventMapper)
   const replay = plan.definition.manifest.webhooks.replay;
   if (!replay) return { ok: true, vendor, events, ignoredItems };
   return { ok: true, vendor, events, ignoredItems, replayKey: replayKey(vendor, replay.key, parts) };
@@ -167,20 +193,34 @@ interface Authenticated {
   readonly signature?: string | undefined;
 }
 
-function authenticate(plan: VendorPlan, request: WebhookRequest, header: HeaderReader, body: Buffer, nowMs: number): Authenticated {
+function authenticate(plan: VendorPlan, request: WebhookRequest, header: HeaderReader, body: Buffer, nowMs: number): Authenticated | Promise<Authenticated> {
   const { scheme } = plan;
   const vendor = plan.definition.id;
-  if (scheme instanceof HmacScheme) {
+  if (scheme instanceof HmacScheme || scheme instanceof AsymmetricScheme) {
     const { spec } = scheme;
-    const timestamp = spec.timestamp ? checkTimestamp(spec.timestamp, header, nowMs, vendor) : undefined;
+    const sent = header(spec.header);
+    if (!sent || !sent.trim()) throw new ConnectorError("missing_header", `${spec.header} header is missing`, { vendor });
+    const fields = spec.fields ? headerFields(sent, spec.fields) : undefined;
+    const timestamp = spec.timestamp ? checkTimestamp(spec.timestamp, ...sentTimestamp(spec, header, fields), nowMs, vendor) : undefined;
     const id = spec.id ? header(spec.id.header)?.trim() : undefined;
     if (spec.id && !id) throw new ConnectorError("missing_header", `${spec.id.header} header is missing`, { vendor });
-    const signature = scheme.verify({ body, timestamp, id, header });
-    return { timestamp, id, signature };
+    const parts: SignedParts = { body, timestamp, id, header, fields };
+    if (scheme instanceof HmacScheme) return { timestamp, id, signature: scheme.verify(parts) };
+    const { keyId: keyIdSource } = scheme.spec;
+    const keyId = keyIdSource ? (keyIdSource.field ? fields?.get(keyIdSource.field)?.[0] : header(keyIdSource.header!))?.trim() : undefined;
+    const signature = scheme.verify({ ...parts, keyId }, nowMs);
+    return signature instanceof Promise ? signature.then((verifiedSignature) => ({ timestamp, id, signature: verifiedSignature })) : { timestamp, id, signature };
   }
   if (scheme instanceof SharedSecretScheme) scheme.verify(header);
   else scheme.verify(header, request.sourceIp);
   return {};
+}
+
+/** The sent timestamp and how to name it: its own header, or a field of the structured signature header. */
+function sentTimestamp(spec: HmacScheme["spec"] | AsymmetricScheme["spec"], header: HeaderReader, fields: Map<string, string[]> | undefined): [string | undefined, string] {
+  const timestamp = spec.timestamp!;
+  if (timestamp.field) return [fields?.get(timestamp.field)?.[0], `the ${timestamp.field} field of ${spec.header}`];
+  return [header(timestamp.header!), `${timestamp.header} header`];
 }
 
 export interface SignOptions {
@@ -188,6 +228,8 @@ export interface SignOptions {
   readonly timestamp?: string | number;
   readonly id?: string;
   readonly now?: number;
+  /** Asymmetric schemes: the private key to sign with (a test key; we never hold the vendor's). */
+  readonly privateKey?: KeyObject | string;
 }
 
 /** The headers a vendor would send with `rawBody`: for the CLI, for testing an endpoint, and for our own tests. */
@@ -209,15 +251,20 @@ export function signWebhook(
   let timestamp: string | undefined;
   if (spec.timestamp) {
     timestamp = String(options.timestamp ?? (spec.timestamp.unit === "ms" ? nowMs : Math.floor(nowMs / 1000)));
-    headers[spec.timestamp.header] = timestamp;
+    if (spec.timestamp.header) headers[spec.timestamp.header] = timestamp;
   }
   let id: string | undefined;
   if (spec.id) {
     id = options.id ?? `msg_${randomBytes(12).toString("hex")}`;
     headers[spec.id.header] = id;
   }
-  const header = headerReader(headers);
-  headers[spec.header] = scheme.sign({ body: bodyBytes(rawBody), timestamp, id, header });
+  const parts = { body: bodyBytes(rawBody), timestamp, id, header: headerReader(headers) };
+  let signature: string;
+  if (scheme instanceof HmacScheme) signature = scheme.sign(parts);
+  else if (options.privateKey) signature = scheme.sign(parts, options.privateKey);
+  else throw new ConnectorError("missing_setting", "signing for an asymmetric scheme needs a private key", { vendor: definition.id });
+  const timestampField = spec.timestamp?.field && timestamp !== undefined ? { name: spec.timestamp.field, value: timestamp } : undefined;
+  headers[spec.header] = formatSignatureHeader(spec, signature, timestampField);
   return headers;
 }
 

@@ -44,6 +44,7 @@ export class UnsignedScheme {
   private readonly headerValues: readonly string[] | undefined;
   private readonly headerMatcher: SecretMatcher | undefined;
   private readonly allowedSources: BlockList | undefined;
+  private readonly bodyRules: readonly { readonly path: readonly string[]; readonly name: string; readonly matcher: SecretMatcher }[];
   /** Decisions by source address: a vendor sends from a handful, and each check is a call into the BlockList. */
   private readonly sourceDecisions = new Map<string, boolean>();
 
@@ -58,6 +59,26 @@ export class UnsignedScheme {
     this.headerMatcher = this.headerValues && new SecretMatcher(this.headerValues);
     const sourceIp = spec.trust.sourceIp;
     this.allowedSources = sourceIp ? blockListOf(renderTemplateVariants(sourceIp.allow, lookup), vendor) : undefined;
+    this.bodyRules = (spec.trust.bodyFields ?? []).map((rule) => ({
+      path: rule.path.split("."),
+      name: rule.path,
+      matcher: new SecretMatcher(nonEmpty(renderTemplateVariants(rule.equals, lookup), vendor)),
+    }));
+  }
+
+  /**
+   * The body-field rules, on the parsed body (Strava: subscription_id equals ours). A number in the body is compared as
+   * its decimal text; an object, a list or a missing field never matches.
+   */
+  verifyBody(body: unknown): void {
+    for (const rule of this.bodyRules) {
+      let value: unknown = body;
+      for (const key of rule.path) value = value !== null && typeof value === "object" && !Array.isArray(value) && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+      const text = typeof value === "string" ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : typeof value === "boolean" ? String(value) : undefined;
+      if (text === undefined || !rule.matcher.matches(text)) {
+        throw new ConnectorError("untrusted_source", `the body's ${rule.name} is missing or not ours`, { vendor: this.vendor });
+      }
+    }
   }
 
   verify(header: HeaderReader, sourceIp: string | undefined): void {

@@ -40,6 +40,17 @@ export function describePendingAuthorizationStoreContract(
       expect(consumed?.codeVerifier).toBeUndefined();
     });
 
+    it("round-trips the browser binding hash, and a record without one has none", async () => {
+      const bound = pending(time().now(), { browserBindingHash: "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg" });
+      const unbound = pending(time().now());
+      await store().save(bound);
+      await store().save(unbound);
+      expect(await store().consume(bound.state)).toEqual(bound);
+      const consumed = await store().consume(unbound.state);
+      expect(consumed).toEqual(unbound);
+      expect(consumed).not.toHaveProperty("browserBindingHash");
+    });
+
     it("returns undefined for an unknown state", async () => {
       expect(await store().consume(uniqueName("never-saved"))).toBeUndefined();
     });

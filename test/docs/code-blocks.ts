@@ -35,6 +35,7 @@ declare global {
   const handle: FetchHandler;
   const code: string;
   const state: string;
+  const bindingFromCookie: string;
   function isSignedInAs(request: Request, userId: string): boolean;
   function makeEngine(): Promise<ConnectorEngine>;
   function saveReading(userId: string, type: string, eventId: string, data: unknown): Promise<void>;

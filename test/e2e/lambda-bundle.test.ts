@@ -31,7 +31,7 @@ describe("synheart-connector build", () => {
   afterAll(() => out.remove());
 
   it("embeds the validated manifests and leaves the YAML parser and the schema compiler out", () => {
-    expect(lines.join("\n")).toContain("7 manifest(s): fitbit, garmin, oura, polar, suunto, whoop, withings");
+    expect(lines.join("\n")).toContain("10 manifest(s): fitbit, garmin, google-health, oura, polar, strava, suunto, terra, whoop, withings");
     const text = readFileSync(bundle, "utf8");
     expect(text).toContain('"X-WHOOP-Signature"');
     expect(text).not.toMatch(/Ajv2020|ajv-formats|YAMLParseError/);

@@ -15,7 +15,7 @@ it("`serve --sandbox --demo` connects, receives, processes and fetches, printing
     data.remove();
   }
   const text = out.join("\n");
-  expect(text).toMatch(/connect a user: http:\/\/127\.0\.0\.1:\d+\/oauth\/sandbox\/start\?userId=demo-user/);
+  expect(text).toMatch(/connect a user: http:\/\/127\.0\.0\.1:\d+\/oauth\/sandbox\/start\?link=v1\.[\w-]+\.[\w-]+/);
   expect(text).toContain("whoop      SYNHEART_WHOOP_CLIENT_ID, SYNHEART_WHOOP_CLIENT_SECRET");
   expect(text).toMatch(/POST \/webhooks\/sandbox sleep\.updated slp_\w+ -> 202/);
   expect(text).toContain('job done: sandbox sleep.updated for our user "demo-user"');

@@ -13,6 +13,7 @@ import { signWebhook } from "../../engine/webhooks/index.js";
 import { eventually, locationOf, rawRequest, temporaryDirectory } from "./support.js";
 
 const ENV: Record<string, string> = {
+  SYNHEART_ADMIN_TOKEN: "admin-token-for-the-e2e-test",
   SYNHEART_WHOOP_CLIENT_ID: "whoop-client",
   SYNHEART_WHOOP_CLIENT_SECRET: "whoop-secret-0123456789",
   SYNHEART_OURA_CLIENT_ID: "oura-client",
@@ -33,6 +34,17 @@ const ENV: Record<string, string> = {
   SYNHEART_FITBIT_CLIENT_ID: "fitbit-client",
   SYNHEART_FITBIT_CLIENT_SECRET: "fitbit-secret",
   SYNHEART_FITBIT_VERIFY_CODE: "fitbit-verify-code",
+  SYNHEART_GOOGLE_HEALTH_CLIENT_ID: "google-client",
+  SYNHEART_GOOGLE_HEALTH_CLIENT_SECRET: "google-secret",
+  SYNHEART_GOOGLE_HEALTH_ENDPOINT_AUTHORIZATION: "Bearer google-endpoint-secret",
+  SYNHEART_STRAVA_CLIENT_ID: "strava-client",
+  SYNHEART_STRAVA_CLIENT_SECRET: "strava-secret",
+  SYNHEART_STRAVA_VERIFY_TOKEN: "strava-verify-token",
+  SYNHEART_STRAVA_SUBSCRIPTION_ID: "120475",
+  SYNHEART_TERRA_CLIENT_ID: "terra-dev-id",
+  SYNHEART_TERRA_CLIENT_SECRET: "terra-api-key",
+  SYNHEART_TERRA_API_KEY: "terra-api-key",
+  SYNHEART_TERRA_SIGNING_SECRET: "terra-signing-secret",
 };
 
 const SAMPLES: Record<string, { file: string; contentType: string }> = {
@@ -105,23 +117,29 @@ describe("serve over real HTTP on 127.0.0.1", () => {
   });
 
   it("serves every shipped vendor and the sandbox", () => {
-    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["fitbit", "garmin", "oura", "polar", "sandbox", "suunto", "whoop", "withings"]);
+    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["fitbit", "garmin", "google-health", "oura", "polar", "sandbox", "strava", "suunto", "terra", "whoop", "withings"]);
     expect(server.unconfigured).toEqual([]);
   });
 
   it("connects a user through the sandbox authorization server, then receives, queues, processes and fetches", async () => {
-    const consentPage = await locationOf(`${server.origin}/oauth/sandbox/start?userId=user-42`);
+    // Without a connect link (or an authorize hook) nobody starts a flow for a user id.
+    const unproven = await fetch(`${server.origin}/oauth/sandbox/start?userId=user-42`, { redirect: "manual" });
+    expect(unproven.status).toBe(403);
+    const started = await fetch(server.connectUrl("sandbox", "user-42"), { redirect: "manual" });
+    expect(started.status).toBe(302);
+    const consentPage = started.headers.get("location")!;
+    const cookie = started.headers.getSetCookie()[0]!.split(";")[0]!;
     expect(new URL(consentPage).searchParams.get("code_challenge_method")).toBe("S256");
     const html = await (await fetch(consentPage)).text();
     const approve = /id="approve" href="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, "&");
     const callback = await locationOf(approve);
     expect(new URL(callback).pathname).toBe("/oauth/sandbox/callback");
-    const finished = await fetch(callback, { redirect: "manual" });
+    const finished = await fetch(callback, { redirect: "manual", headers: { cookie } });
     expect(finished.status).toBe(200);
     expect(await server.engine.vendor("sandbox").connectionStatus("user-42")).toMatchObject({ status: "active", vendorUserId: "sbx-alice" });
 
     // The same callback again: the state is single-use.
-    const again = await fetch(callback, { redirect: "manual" });
+    const again = await fetch(callback, { redirect: "manual", headers: { cookie } });
     expect(again.status).toBe(400);
     expect(await again.text()).toContain("state_invalid");
 
@@ -161,8 +179,10 @@ describe("serve over real HTTP on 127.0.0.1", () => {
     expect(logs.some((entry) => entry.outcome === "unavailable" && entry.status === 503 && entry.vendor === "sandbox")).toBe(true);
   });
 
-  it("revokes a connection (from this machine) at the vendor and locally", async () => {
-    const response = await fetch(`${server.origin}/connections/sandbox/user-42`, { method: "DELETE" });
+  it("revokes a connection with the admin token (and not without it, even from this machine) at the vendor and locally", async () => {
+    const local = await fetch(`${server.origin}/connections/sandbox/user-42`, { method: "DELETE" });
+    expect(local.status).toBe(403);
+    const response = await fetch(`${server.origin}/connections/sandbox/user-42`, { method: "DELETE", headers: { authorization: `Bearer ${ENV.SYNHEART_ADMIN_TOKEN}` } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ deleted: true, revokedAtVendor: true });
     expect(await server.engine.vendor("sandbox").connectionStatus("user-42")).toEqual({ status: "not_connected" });

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it, vi } from "vitest";
 import { parseEnvFile, withEnvFile } from "../../engine/cli/commands/serve.js";
 import { createFetchHandler } from "../../engine/handlers/fetch-handler.js";
-import { adminOrLoopback } from "../../engine/handlers/local-authorization.js";
+import { requireAdminToken } from "../../engine/handlers/local-authorization.js";
 import { toNodeListener } from "../../engine/handlers/node-http.js";
 import type { RequestLogEntry } from "../../engine/handlers/request-log.js";
 import type { Backends } from "../../engine/ports/backends.js";
@@ -49,7 +49,12 @@ describe("routes", () => {
   });
 
   it("sends the browser to the vendor and back with a short error code, never the vendor's words", async () => {
-    const { handler, logs } = await handlerWithLogs({ errorUrl: "https://app.test/connect/failed", successUrl: "https://app.test/connect/done" });
+    const { handler, logs } = await handlerWithLogs({
+      errorUrl: "https://app.test/connect/failed",
+      successUrl: "https://app.test/connect/done",
+      publicOrigin: BASE,
+      authorize: () => true,
+    });
     const start = await handler(new Request(`${BASE}/oauth/whoop/start?userId=alice`));
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.get("location")!);
@@ -167,16 +172,17 @@ describe("serve helpers", () => {
     expect(withEnvFile({ A: "real" }, file)).toMatchObject({ A: "real" });
   });
 
-  it("lets only this machine revoke unless an admin token is set", async () => {
+  it("lets nobody revoke without the admin token, loopback included, and never vouches for a start", async () => {
     const route = { name: "connection", vendor: "whoop", userId: "u" } as const;
     const request = (authorization?: string) => new Request(`${BASE}/x`, authorization ? { headers: { authorization } } : {});
-    const local = adminOrLoopback(undefined);
-    expect(await local(request(), route, { sourceIp: "127.0.0.1" })).toBe(true);
-    expect(await local(request(), route, { sourceIp: "::ffff:127.0.0.1" })).toBe(true);
-    expect(await local(request(), route, { sourceIp: "192.0.2.1" })).toBe(false);
-    const admin = adminOrLoopback("s3cret");
+    const unset = requireAdminToken(undefined);
+    expect(await unset(request(), route, { sourceIp: "127.0.0.1" })).toBe(false);
+    expect(await unset(request("Bearer "), route, { sourceIp: "::1" })).toBe(false);
+    const admin = requireAdminToken("s3cret");
     expect(await admin(request(), route, { sourceIp: "127.0.0.1" })).toBe(false);
+    expect(await admin(request("Bearer s3cret!"), route, { sourceIp: "127.0.0.1" })).toBe(false);
     expect(await admin(request("Bearer s3cret"), route, { sourceIp: "192.0.2.1" })).toBe(true);
+    expect(await admin(request("Bearer s3cret"), { name: "oauth-start", vendor: "whoop", userId: "u" }, {})).toBe(false);
   });
 });
 

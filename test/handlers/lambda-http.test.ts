@@ -53,13 +53,22 @@ describe("createLambdaHttpHandler", () => {
     expect(JSON.parse(health.body)).toEqual({ status: "ok", vendors: ["whoop"] });
   });
 
-  it("redirects to the vendor with a redirect URI on the API's own domain and a mount prefix", async () => {
-    const handler = createLambdaHttpHandler(await whoopEngine(), { prefix: "/connector", logger: silentLogger });
+  it("redirects to the vendor with the configured public URL and a mount prefix, setting a Secure binding cookie", async () => {
+    const publicOrigin = "https://id.execute-api.us-east-1.amazonaws.com";
+    const handler = createLambdaHttpHandler(await whoopEngine(), { prefix: "/connector", publicOrigin, authorize: () => true, logger: silentLogger });
     const result = await handler(withRequest(httpApi(), { method: "GET", rawPath: "/connector/oauth/whoop/start", rawQueryString: "userId=user-1" }));
     expect(result.statusCode).toBe(302);
     const location = new URL(result.headers.location!);
     expect(location.origin + location.pathname).toBe("https://api.prod.whoop.com/oauth/oauth2/auth");
-    expect(location.searchParams.get("redirect_uri")).toBe("https://id.execute-api.us-east-1.amazonaws.com/connector/oauth/whoop/callback");
+    expect(location.searchParams.get("redirect_uri")).toBe(`${publicOrigin}/connector/oauth/whoop/callback`);
+    expect(result.cookies).toEqual([expect.stringMatching(/^synheart_oauth_whoop=[\w-]{43}; Path=\/connector\/oauth\/whoop\/callback; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/)]);
+  });
+
+  it("does not take the redirect URI from the request's host when no public URL is configured", async () => {
+    const handler = createLambdaHttpHandler(await whoopEngine(), { authorize: () => true, logger: silentLogger });
+    const result = await handler(withRequest(httpApi(), { method: "GET", rawPath: "/oauth/whoop/start", rawQueryString: "userId=user-1" }));
+    expect(result.statusCode).toBe(500);
+    expect(JSON.parse(result.body)).toEqual({ error: "public_url_not_configured" });
   });
 
   it("creates the engine once per container and tries again after a failed creation", async () => {

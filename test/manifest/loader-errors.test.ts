@@ -118,5 +118,5 @@ describe("lifecycle", () => {
 it("loaded definitions are frozen", () => {
   const [vendor] = loadManifestText(whoop, "whoop.yaml").vendors;
   expect(Object.isFrozen(vendor!.manifest.webhooks.events.mappings[0])).toBe(true);
-  expect(vendor!.manifest.oauth.scopeSeparator).toBe(" ");
+  expect(vendor!.manifest.oauth!.scopeSeparator).toBe(" ");
 });

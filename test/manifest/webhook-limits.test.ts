@@ -19,7 +19,7 @@ describe("webhook limits in the manifest schema", () => {
     expect(result.problems.map(formatProblem)).toEqual([]);
     const { webhooks } = result.vendors[0]!.manifest;
     expect(webhooks.maxEventsPerDelivery).toBe(3);
-    expect(webhooks.handshakes?.[0]?.when.body).toEqual({ equals: { kind: "endpoint-check", version: 2 }, optionalFields: ["nonce"], maxBytes: 256 });
+    expect(webhooks.handshakes?.[0]?.when?.body).toEqual({ equals: { kind: "endpoint-check", version: 2 }, optionalFields: ["nonce"], maxBytes: 256 });
   });
 
   it("a handshake body given as a JSONata expression (the old form) is refused: nothing is evaluated before authentication", () => {

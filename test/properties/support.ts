@@ -34,6 +34,12 @@ export const hmacVendors: readonly SignedVendor[] = [
     payload: "standard-webhooks/sleep-updated.json",
     vary: "slp_01",
   },
+  {
+    file: "test/fixtures/vendors/structured-signature.yaml",
+    credentials: { clientId: "ss", clientSecret: "ss", settings: { signingSecret: ["structured-secret", "older-secret"] } },
+    payload: "structured-signature/activity.json",
+    vary: "act_77",
+  },
 ];
 
 const definitions = new Map<string, VendorDefinition>();

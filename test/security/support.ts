@@ -21,6 +21,9 @@ export const SHIPPED_CREDENTIALS: Readonly<Record<string, VendorCredentials>> = 
   garmin: { clientId: "3f9a2c1e-garmin-consumer-key", clientSecret: "garmin-client-secret", settings: {} },
   withings: { clientId: "withings-client", clientSecret: "withings-secret", settings: { notifyIpRanges: ["89.30.121.0/24"] } },
   fitbit: { clientId: "23ABCD", clientSecret: "fitbit-secret", settings: { verifyCode: "fitbit-verify-code" } },
+  "google-health": { clientId: "google-client.apps.googleusercontent.com", clientSecret: "google-secret", settings: { endpointAuthorization: "Bearer google-endpoint-secret" } },
+  strava: { clientId: "12345", clientSecret: "strava-secret", settings: { verifyToken: "strava-verify-token", subscriptionId: "120475" } },
+  terra: { clientId: "terra-dev-id", clientSecret: "terra-secret", settings: { apiKey: "terra-api-key", signingSecret: ["terra-signing-secret"] } },
 };
 
 export async function loadDefinitions(paths: readonly string[]): Promise<VendorDefinition[]> {

@@ -62,6 +62,7 @@ function pendingToItem(pending: PendingAuthorization): Record<string, AttributeV
     userId: av.s(pending.userId),
     redirectUri: av.s(pending.redirectUri),
     ...(pending.codeVerifier !== undefined ? { codeVerifier: av.s(pending.codeVerifier) } : {}),
+    ...(pending.browserBindingHash !== undefined ? { browserBindingHash: av.s(pending.browserBindingHash) } : {}),
     scopes: av.ss(pending.scopes),
     createdAt: av.n(pending.createdAt),
     expiresAt: av.n(pending.expiresAt),
@@ -71,12 +72,14 @@ function pendingToItem(pending: PendingAuthorization): Record<string, AttributeV
 
 function pendingFromItem(item: Record<string, AttributeValue>): PendingAuthorization {
   const codeVerifier = read.s(item, "codeVerifier");
+  const browserBindingHash = read.s(item, "browserBindingHash");
   return {
     state: read.requiredS(item, "state"),
     vendor: read.requiredS(item, "vendor"),
     userId: read.requiredS(item, "userId"),
     redirectUri: read.requiredS(item, "redirectUri"),
     ...(codeVerifier !== undefined ? { codeVerifier } : {}),
+    ...(browserBindingHash !== undefined ? { browserBindingHash } : {}),
     scopes: read.strings(item, "scopes"),
     createdAt: read.requiredN(item, "createdAt"),
     expiresAt: read.requiredN(item, "expiresAt"),

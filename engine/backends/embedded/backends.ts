@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "../../clock.js";
 import type { Backends } from "../../ports/backends.js";
 import { LocalKeyEncryptor } from "./local-key-encryptor.js";
 import { loadLocalKeyring } from "./local-keyring.js";
+import { ensurePrivateDirectory } from "./private-files.js";
 import { DEFAULT_DIRECTORY, openSqliteDatabase } from "./sqlite-database.js";
 import { SqliteJobQueue } from "./sqlite-job-queue.js";
 import { SqliteLeaseManager } from "./sqlite-lease-manager.js";
@@ -28,6 +29,7 @@ export interface EmbeddedBackendsOptions {
 export function createEmbeddedBackends(options: EmbeddedBackendsOptions = {}): Backends & { readonly jobQueue: SqliteJobQueue } {
   const directory = options.directory ?? DEFAULT_DIRECTORY;
   const clock = options.clock ?? systemClock;
+  ensurePrivateDirectory(directory);
   const keyring = loadLocalKeyring({ keyFile: join(directory, "token-keys.json"), now: clock, ...(options.env ? { env: options.env } : {}) });
   const db = openSqliteDatabase(join(directory, "connector.db"));
   return {

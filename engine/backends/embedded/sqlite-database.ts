@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { ensurePrivateFile, tightenIfPresent } from "./private-files.js";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { ConnectorError } from "../../errors.js";
@@ -53,13 +54,19 @@ function keepAlive(db: SqliteConnection): SqliteConnection {
  */
 export function openSqliteDatabase(path: string = DEFAULT_DATABASE_FILE): SqliteDatabase {
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const onDisk = path !== ":memory:" && path !== "";
+    if (onDisk) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // 0600 before SQLite opens it: SQLite gives the -wal and -shm files it creates the database file's mode.
+      ensurePrivateFile(path);
+    }
     const db = keepAlive(new Database(path));
     retryWhileBusy(() => {
       // exec, not db.pragma: pragma() makes a Statement that keepAlive cannot see (see above).
       db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
       migrate(db);
     });
+    if (onDisk) for (const suffix of ["-wal", "-shm"]) tightenIfPresent(`${path}${suffix}`);
     return db;
   } catch (error) {
     throw unavailable(error, "cannot open the embedded database");

@@ -96,7 +96,7 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
       });
     try {
       io.out("");
-      await runSandboxDemo({ origin: server.origin, sandbox: server.sandbox, nextDelivery }, io.out);
+      await runSandboxDemo({ origin: server.origin, sandbox: server.sandbox, connectUrl: (userId) => server.connectUrl("sandbox", userId), nextDelivery }, io.out);
       io.out("");
       io.out(`Done. The delivered event is the last line of ${join(values.data, "deliveries.jsonl")}.`);
       io.out(`Run \`synheart-connector serve --sandbox\` to keep the server up and try it in a browser.`);
@@ -127,7 +127,7 @@ function printBanner(write: (line: string) => void, server: LocalServer, dataDir
   else io.out("Configured vendors:");
   for (const vendor of server.configured) {
     io.out(`  ${vendor.id.padEnd(10)} ${vendor.manifest.displayName}`);
-    io.out(`    connect a user: ${origin}/oauth/${vendor.id}/start?userId=demo-user`);
+    io.out(`    connect a user: ${server.connectUrl(vendor.id, "demo-user")}`);
     io.out(`    webhook URL:    ${origin}/webhooks/${vendor.id}`);
     io.out(`    redirect URI:   ${origin}/oauth/${vendor.id}/callback (register it with the vendor)`);
   }
@@ -137,10 +137,15 @@ function printBanner(write: (line: string) => void, server: LocalServer, dataDir
     for (const vendor of server.unconfigured) io.out(`  ${vendor.id.padEnd(10)} ${vendor.missing.join(", ")}`);
   }
   for (const problem of server.refused) io.out(`  refused: ${problem}`);
+  if (server.configured.length) {
+    io.out("");
+    io.out("Connect links are signed and valid for 1 hour; mint one for any user with");
+    io.out("  synheart-connector connect-link <vendor> <userId> [--ttl seconds]");
+  }
   if (server.sandbox) {
     io.out("");
     io.out("Sandbox vendor (local, generated credentials):");
-    io.out(`  1. open ${origin}/oauth/sandbox/start?userId=demo-user and click Approve`);
+    io.out(`  1. open ${server.connectUrl("sandbox", "demo-user")} and click Approve`);
     io.out(`  2. send a signed webhook: curl -X POST ${origin}/sandbox/send-webhook`);
     io.out(`  3. watch the "job" log line; the fetched data is appended to ${join(dataDirectory, "deliveries.jsonl")}`);
   }

@@ -14,6 +14,7 @@ export const signWebhookCommandSpec: CliCommand = {
     ...credentialOptions,
     timestamp: { type: "string", value: "<t>", description: "the timestamp to sign, in the vendor's unit (default: now)" },
     id: { type: "string", value: "<id>", description: "the message id, for schemes that sign one (Standard Webhooks)" },
+    "private-key": { type: "string", value: "<pem file>", description: "asymmetric schemes: sign with this test private key" },
     ...vendorOptions,
   },
   run: signWebhookCommand,
@@ -34,6 +35,8 @@ export async function signWebhookCommand(io: CliIo, args: readonly string[]): Pr
   const headers = signWebhook(vendor, credentials, body, {
     ...(typeof values.timestamp === "string" ? { timestamp: values.timestamp } : {}),
     ...(typeof values.id === "string" ? { id: values.id } : {}),
+    // Asymmetric schemes: a test key of your own (PEM file); the engine is then given its public half.
+    ...(typeof values["private-key"] === "string" ? { privateKey: await readFile(resolve(io.cwd, values["private-key"]), "utf8") } : {}),
   });
   io.out(JSON.stringify(headers, null, 2));
   return 0;

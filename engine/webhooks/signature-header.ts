@@ -1,0 +1,49 @@
+import type { SignatureFields } from "../manifest/manifest.generated.js";
+import type { DeepReadonly } from "../manifest/vendor-definition.js";
+
+/** How a signature header is laid out; shared by the HMAC and asymmetric schemes. */
+export interface SignatureHeaderLayout {
+  readonly header: string;
+  readonly separator?: string;
+  readonly fields?: DeepReadonly<SignatureFields>;
+}
+
+/** No vendor sends more than a handful; a header with more is not worth the work of trying each. */
+const MAX_CANDIDATES = 16;
+
+/**
+ * Named fields of a structured header (`t=1723808700,v1=a5ee...,v1=...`), each name with every value it was given.
+ * Names are compared as sent (case-sensitive, as Terra and Stripe document them); whitespace around parts is ignored.
+ */
+export function headerFields(value: string, layout: DeepReadonly<SignatureFields>): Map<string, string[]> {
+  const separator = layout.separator ?? ",";
+  const assign = layout.assign ?? "=";
+  const fields = new Map<string, string[]>();
+  for (const part of value.split(separator, MAX_CANDIDATES * 2)) {
+    const at = part.indexOf(assign);
+    if (at <= 0) continue;
+    const name = part.slice(0, at).trim();
+    const fieldValue = part.slice(at + assign.length).trim();
+    const values = fields.get(name);
+    if (values) values.push(fieldValue);
+    else fields.set(name, [fieldValue]);
+  }
+  return fields;
+}
+
+/** The sent signatures to try: every field named by `fields.signature`, or the header split on `separator`, or the whole header. */
+export function signatureCandidates(value: string, layout: SignatureHeaderLayout, fields?: Map<string, string[]>): string[] {
+  if (layout.fields) return (fields ?? headerFields(value, layout.fields)).get(layout.fields.signature)?.slice(0, MAX_CANDIDATES) ?? [];
+  if (layout.separator) return value.split(layout.separator, MAX_CANDIDATES);
+  return [value];
+}
+
+/** The header a vendor would send for one signature, with the timestamp field when it lives in the same header. */
+export function formatSignatureHeader(layout: SignatureHeaderLayout, signature: string, timestampField?: { name: string; value: string }): string {
+  if (!layout.fields) return signature;
+  const assign = layout.fields.assign ?? "=";
+  const separator = layout.fields.separator ?? ",";
+  const parts = timestampField ? [`${timestampField.name}${assign}${timestampField.value}`] : [];
+  parts.push(`${layout.fields.signature}${assign}${signature}`);
+  return parts.join(separator);
+}
