@@ -42,16 +42,18 @@ export async function loadCommandCatalog(io: CliIo, selection: CommandVendorSele
 }
 
 /**
- * Loads manifests for a command that needs them valid: any error fails the command. Warnings go to stderr: all of
- * them, or for a command about one vendor (`forVendor`), only that vendor's.
+ * Loads manifests for a command that needs them valid: any error fails the command. Warnings go to stderr when they
+ * change what the command works with (a retired vendor skipped) or concern the one vendor it is about (`forVendor`).
  */
 export async function loadVendorsForCommand(io: CliIo, selection: CommandVendorSelection, forVendor?: string): Promise<VendorCatalog> {
   const catalog = await loadCommandCatalog(io, selection);
   const source = forVendor === undefined
     ? undefined
     : (catalog.vendors.find((vendor) => vendor.id === forVendor)?.source ?? catalog.skipped.find((vendor) => vendor.id === forVendor)?.source ?? "");
+  const skippedFiles = new Set(catalog.skipped.map((vendor) => vendor.source));
   for (const problem of catalog.problems) {
-    if (problem.severity === "error" || source === undefined || problem.file === source) io.err(formatProblem(problem));
+    const relevant = source === undefined ? skippedFiles.has(problem.file) : problem.file === source;
+    if (problem.severity === "error" || relevant) io.err(formatProblem(problem));
   }
   const errors = catalog.problems.filter((p) => p.severity === "error").length;
   if (errors > 0) throw new UsageError(`the manifests have ${errors} error${errors === 1 ? "" : "s"}; run \`synheart-connector validate\``);
