@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --only=webhook,breakdown,preauth,tokens,cold,http,ratelimit] [--quick] [--update-baseline]
+// npm run bench [-- --only=webhook,breakdown,preauth,records,tokens,cold,http,ratelimit] [--quick] [--update-baseline]
 // Builds the code under test (esbuild bundles + a tsc plain build), runs each scenario in its own process, prints
 // a table, writes bench/results/latest.json and compares with the committed bench/baseline.json (reported, never
 // failing: benchmark numbers vary by machine; CI keeps them visible, it does not gate on them).
@@ -9,12 +9,12 @@ import { cpus, loadavg, totalmem, platform, release } from "node:os";
 import { join } from "node:path";
 import { buildPlainPackage, buildScenarios, repoRoot } from "./lib/build.mjs";
 import { buildLambdaBundle, lambdaTarget, lambdaWorkerTarget, measureColdStart, prepareColdTargets } from "./lib/cold-start.mjs";
-import { runHttpLoad } from "./lib/http-load.mjs";
+import { runHttpComparison } from "./lib/http-load.mjs";
 import { startMoto } from "./lib/moto.mjs";
 import { printReport } from "./lib/report.mjs";
 
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? "true"]));
-const all = ["webhook", "breakdown", "preauth", "tokens", "cold", "http", "ratelimit"];
+const all = ["webhook", "breakdown", "preauth", "records", "tokens", "cold", "http", "ratelimit"];
 const only = args.has("only") ? args.get("only").split(",") : all;
 const quick = args.has("quick");
 const wants = (name) => only.includes(name);
@@ -23,7 +23,7 @@ const baselinePath = join(repoRoot, "bench", "baseline.json");
 const latestPath = join(resultsDir, "latest.json");
 
 const env = { ...process.env, SYNHEART_REPO: repoRoot, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
-if (quick) Object.assign(env, { BENCH_ROUNDS: "3", BENCH_WEBHOOK_N: "3000", BENCH_TOKEN_SQLITE_N: "5000", BENCH_TOKEN_AWS_N: "200", BENCH_RATE_DURATION_MS: "5000" });
+if (quick) Object.assign(env, { BENCH_ROUNDS: "3", BENCH_WEBHOOK_N: "3000", BENCH_TOKEN_SQLITE_N: "5000", BENCH_TOKEN_AWS_N: "200", BENCH_RATE_DURATION_MS: "5000", BENCH_RECORDS_N: "500" });
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 const runScenario = (bundle, extraEnv = {}) => {
@@ -42,7 +42,7 @@ const machine = {
 log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(" ")}`);
 
 log("building scenarios (esbuild)");
-const bundles = await buildScenarios(["webhook-ingest", "webhook-breakdown", "preauth-reject", "token-reads", "http-server", "rate-limit", "cold-bundle-entry"]);
+const bundles = await buildScenarios(["webhook-ingest", "webhook-breakdown", "preauth-reject", "record-mapping", "token-reads", "http-server", "rate-limit", "cold-bundle-entry"]);
 const results = { date: new Date().toISOString(), machine, quick };
 
 let moto;
@@ -65,6 +65,10 @@ try {
     log("CPU per rejected unauthenticated 1 MiB request, per vendor, vs bare HMAC");
     results.preauthReject = runScenario(bundles["preauth-reject"]);
   }
+  if (wants("records")) {
+    log("normalized records through the manifests' records mappings, vs JSON.parse of the payload");
+    results.recordMapping = runScenario(bundles["record-mapping"]);
+  }
   if (wants("tokens")) {
     log("token read path (SQLite; DynamoDB + KMS on moto, data-key cache on/off)");
     results.tokenReads = runScenario(bundles["token-reads"]);
@@ -76,11 +80,12 @@ try {
     const lambda = await buildLambdaBundle({ plainDir: plain.dir, repoRoot });
     if (!lambda) log("no `synheart-connector build` yet: Lambda bundle skipped");
     const extraTargets = lambda ? [lambdaTarget(lambda, repoRoot), lambdaWorkerTarget(lambda, repoRoot)].filter(Boolean) : [];
-    results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.5 } };
+    results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.0 } };
   }
   if (wants("http")) {
-    log("HTTP ingest with autocannon (node:http + fetch handler, embedded SQLite)");
-    results.httpIngest = await runHttpLoad(bundles["http-server"], { connections: 32, amount: quick ? 3000 : 10_000, repoRoot });
+    log("HTTP ingest with autocannon: the engine (node:http + fetch handler, embedded SQLite) against the floor, alternating");
+    const floor = join(repoRoot, "bench", "floor", "http-floor.mjs");
+    results.httpIngest = await runHttpComparison(bundles["http-server"], floor, { rounds: quick ? 2 : 3, connections: 32, amount: quick ? 3000 : 10_000, repoRoot });
   }
   if (wants("ratelimit")) {
     log("rate limiter across worker processes (SQLite, DynamoDB)");

@@ -16,6 +16,7 @@ import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
 import { observeRefreshes } from "./metrics/refresh-observer.js";
 import { assertSecureEndpoints, insecureHttpAllowed } from "./oauth/transport-security.js";
 import type { Backends } from "./ports/backends.js";
+import type { AdmitResult, IngestDelivery } from "./ports/ingest-store.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
 import { linkUser, unlinkUser, type LinkedUser } from "./connections/linked-users.js";
@@ -55,6 +56,10 @@ export interface ConnectorEngine {
   /** OAuth, tokens and the vendor API for one vendor: authorizationUrl, exchangeCode, getUserTokens, refreshIfNeeded, revokeTokens, api. */
   vendor(vendorId: string): TokenService;
   verifyAndParse(vendorId: string, request: WebhookRequest): Promise<WebhookResult>;
+  /** Authenticates and maps a delivery without the replay check: store it with `admitDelivery`, which does that check. */
+  verifyDelivery(vendorId: string, request: WebhookRequest): Promise<WebhookResult>;
+  /** Remembers the delivery's replay key and stores its events as one step (see IngestStore). */
+  admitDelivery(delivery: IngestDelivery): Promise<AdmitResult>;
   handshake(vendorId: string, request: WebhookRequest): Promise<WebhookResponse | undefined>;
   /** After a failed enqueue: let the vendor's retry of this delivery through. */
   forgetDelivery(replayKey: string): Promise<void>;
@@ -167,6 +172,8 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     },
     verifyConnectLink: (vendorId, token) => verifyConnectLink(linkKeys, token, { vendor: vendorId, now: clock() }),
     verifyAndParse: (vendorId, request) => webhooks.verifyAndParse(vendorId, request),
+    verifyDelivery: (vendorId, request) => webhooks.verify(vendorId, request),
+    admitDelivery: (delivery) => backends.ingest.admit(delivery),
     handshake: (vendorId, request) => webhooks.handshake(vendorId, request),
     forgetDelivery: (replayKey) => webhooks.forgetDelivery(replayKey),
     enqueueEvent: (events) => backends.jobQueue.enqueue(Array.isArray(events) ? events : [events as NormalizedEvent]),

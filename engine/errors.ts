@@ -22,6 +22,8 @@ export type ConnectorErrorCode =
   | "body_too_large"
   | "too_many_events"
   | "mapping_failed"
+  // records
+  | "record_invalid"
   // oauth
   | "state_invalid"
   | "state_expired"

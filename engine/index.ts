@@ -47,6 +47,9 @@ export { hasDeadLetterQueue } from "./ports/job-queue.js";
 export { createJobProcessor, createWorker, processAvailableJobs, SinkError } from "./queue/index.js";
 export type { EventSink, JobOutcome, JobProcessor, Worker, WorkerOptions } from "./queue/index.js";
 export { receiveWebhook } from "./webhooks/ingest.js";
+
+export { RecordMapper, recordMapperOf, recordsOfEvent, recordsOfStream, recordId, RECORD_TYPES, runRecordFixtures } from "./records/index.js";
+export type { HealthRecord, RecordContext, RecordSource, RecordType, RecordFixtureReport } from "./records/index.js";
 export type { IngestOutcome, IngestResult } from "./webhooks/ingest.js";
 
 export { builtinVendorsDirectory, sandboxVendorsDirectory } from "./manifest/builtin-vendors.js";

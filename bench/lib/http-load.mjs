@@ -69,3 +69,48 @@ export async function runHttpLoad(serverBundle, { connections = 32, amount = 10_
     rmSync(directory, { recursive: true, force: true });
   }
 }
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function summarize(runs) {
+  return {
+    requestsPerSecond: Math.round(median(runs.map((run) => run.requestsPerSecond))),
+    p50Ms: median(runs.map((run) => run.p50Ms)),
+    p99Ms: median(runs.map((run) => run.p99Ms)),
+    exactlyOnce: runs.every((run) => run.exactlyOnce),
+    runs,
+  };
+}
+
+/**
+ * The engine's server against the floor (bench/floor/http-floor.mjs) under the same load, alternating floor, engine,
+ * floor, engine... so that both see the same machine; medians of the rounds and engine/floor ratios.
+ */
+export async function runHttpComparison(engineServer, floorServer, { rounds = 3, ...load }) {
+  const engineRuns = [];
+  const floorRuns = [];
+  for (let round = 0; round < rounds; round++) {
+    floorRuns.push(await runHttpLoad(floorServer, load));
+    engineRuns.push(await runHttpLoad(engineServer, load));
+  }
+  const engine = summarize(engineRuns);
+  const floor = summarize(floorRuns);
+  const ratio = (a, b) => Math.round((a / b) * 100) / 100;
+  return {
+    connections: engineRuns[0].connections,
+    amount: engineRuns[0].amount,
+    rounds,
+    engine,
+    floor,
+    ratios: {
+      requestsPerSecond: ratio(engine.requestsPerSecond, floor.requestsPerSecond),
+      p50: ratio(engine.p50Ms, floor.p50Ms),
+      p99: ratio(engine.p99Ms, floor.p99Ms),
+    },
+    target: { minRequestsPerSecondRatio: 0.8, maxP99Ratio: 1.5 },
+  };
+}

@@ -1,4 +1,5 @@
-import ky, { type HTTPError, type KyInstance } from "ky";
+import type { HTTPError, KyInstance } from "ky";
+import { lazyKyInstance, loadKy } from "./lazy-ky.js";
 import { sleep, systemClock, type Clock } from "../clock.js";
 import { ConnectorError } from "../errors.js";
 import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
@@ -69,14 +70,17 @@ export function createVendorApiClient(options: VendorApiClientOptions): KyInstan
   const lookup = templateLookup(credentials, { ...(options.userId ? { userId: options.userId } : {}), ...options.templateValues });
   const headers: Record<string, string> = {};
   for (const [name, template] of Object.entries(api.headers ?? {})) headers[name] = renderTemplate(template, lookup);
-  return ky.create({
-    prefixUrl: api.baseUrl,
-    headers,
-    retry: 0,
-    timeout: false,
-    fetch: vendorFetch(options),
-    hooks: { beforeError: [withoutRequestDetails] },
-  });
+  const fetchThroughLimits = vendorFetch(options);
+  return lazyKyInstance(async () =>
+    (await loadKy()).create({
+      prefixUrl: api.baseUrl,
+      headers,
+      retry: 0,
+      timeout: false,
+      fetch: fetchThroughLimits,
+      hooks: { beforeError: [withoutRequestDetails] },
+    }),
+  );
 }
 
 /**

@@ -46,7 +46,7 @@ export function jobLogEntry(report: JobReport): JobLogEntry {
  */
 export async function appendDeliveryLine(file: string, delivery: EventDelivery): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const line = { deliveredAt: new Date().toISOString(), userId: delivery.userId, event: delivery.event, data: delivery.data };
+  const line = { deliveredAt: new Date().toISOString(), userId: delivery.userId, event: delivery.event, data: delivery.data, ...(delivery.records.length > 0 ? { records: delivery.records } : {}) };
   // Health data: owner only. The mode applies when the file is created; the local server tightens an existing one.
   await appendFile(file, JSON.stringify(line) + "\n", { encoding: "utf8", mode: 0o600 });
 }

@@ -1,14 +1,14 @@
 import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
-import { receiveWebhook } from "../webhooks/ingest.js";
 import { completeAuthorization, jsonResponse, startAuthorization, type OAuthRouteOptions, type RouteAnswer } from "./oauth-routes.js";
 import { instruments } from "../metrics/instruments.js";
-import { BodyAlreadyReadError, BodyTooLargeError, readCappedBody } from "./raw-body.js";
+import { BodyAlreadyReadError, readCappedBody } from "./raw-body.js";
 import { DEFAULT_READINESS_TIMEOUT_MS, readiness } from "./readiness.js";
 import { hashUserId, jsonLinesToStdout, type RequestLogEntry, type RequestLogger } from "./request-log.js";
 import { matchRoute, normalizePrefix, routeLabel, type Route } from "./routes.js";
+import { answerWebhook, type PlainAnswer, type WebhookRouteAnswer } from "./webhook-route.js";
 
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+export { DEFAULT_MAX_BODY_BYTES } from "./webhook-route.js";
 
 /** What an adapter knows about the request beyond the web-standard Request. */
 export interface RequestContext {
@@ -75,7 +75,12 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
     }
   };
 
-  return async (request, context = {}) => {
+  const writeLog = (label: string, method: string, started: number, entry: Omit<RequestLogEntry, "kind" | "time" | "route" | "method" | "latencyMs">) => {
+    if (label === "/webhooks/:vendor") recordWebhook(entry.vendor !== undefined && vendorIds.has(entry.vendor) ? entry.vendor : "unknown", entry);
+    log({ kind: "request", time: new Date().toISOString(), route: label, method, ...entry, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+  };
+
+  const handler: FetchHandler = async (request, context = {}) => {
     const started = performance.now();
     const method = request.method.toUpperCase();
     const url = new URL(request.url);
@@ -97,60 +102,101 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
       } else {
         const answer = await handle(request, match.route, context);
         response = method === "HEAD" ? new Response(null, { status: answer.response.status, headers: answer.response.headers }) : answer.response;
-        entry = {
-          ...("vendor" in match.route ? { vendor: match.route.vendor } : {}),
-          ...(answer.eventTypes?.length ? { eventTypes: answer.eventTypes } : {}),
-          ...(answer.eventCount ? { eventCount: answer.eventCount } : {}),
-          ...(answer.userId ? { userHash: hashUserId(answer.userId) } : {}),
-          outcome: answer.outcome,
-          status: response.status,
-          ...(answer.errorCode ? { errorCode: answer.errorCode } : {}),
-        };
+        entry = logFields(match.route, answer, response.status);
       }
     } catch (error) {
-      const known = isConnectorError(error, "unknown_vendor");
-      const consumed = error instanceof BodyAlreadyReadError;
-      response = jsonResponse(known ? 404 : 500, { error: known ? "unknown_vendor" : consumed ? error.code : "internal_error" });
-      entry = {
-        outcome: "error",
-        status: response.status,
-        errorCode: isConnectorError(error) ? error.code : consumed ? error.code : "internal_error",
-        ...(consumed ? { hint: error.message } : {}),
-      };
+      response = errorResponse(error);
+      entry = errorFields(error, response.status);
       label ||= "unmatched";
     }
 
-    if (match.ok && match.route.name === "webhook") recordWebhook(vendorIds.has(match.route.vendor) ? match.route.vendor : "unknown", entry);
-    log({ kind: "request", time: new Date().toISOString(), route: label, method, ...entry, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+    writeLog(label, method, started, entry);
     return response;
+  };
+
+  // The adapters' route for the common case, a webhook POST (node:http, Lambda): the same pipeline and log line,
+  // without building a web Request and Response (nor loading the fetch implementation behind them).
+  plainWebhookRoutes.set(handler, async (input) => {
+    if (input.method !== "POST") return undefined;
+    const queryStart = input.path.indexOf("?");
+    const pathname = queryStart < 0 ? input.path : input.path.slice(0, queryStart);
+    // Only paths that URL parsing would leave as they are (no dots, no escapes, no doubled slashes).
+    if (!PLAIN_PATH.test(pathname)) return undefined;
+    const match = matchRoute(pathname, prefix);
+    if (!match.ok || match.route.name !== "webhook" || !vendorIds.has(match.route.vendor)) return undefined;
+    const started = performance.now();
+    const route = match.route;
+    try {
+      const request = { method: "POST", url: input.path, headers: input.headers, ...(input.sourceIp ? { sourceIp: input.sourceIp } : {}) };
+      const answer = await answerWebhook(engine, route.vendor, request, input.readBody, options.maxBodyBytes);
+      writeLog("/webhooks/:vendor", "POST", started, logFields(route, answer, answer.answer.status));
+      return answer.answer;
+    } catch (error) {
+      const response = errorResponse(error);
+      writeLog("/webhooks/:vendor", "POST", started, errorFields(error, response.status));
+      return { status: response.status, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: await response.text() };
+    }
+  });
+  return handler;
+}
+
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)+$/;
+
+/** What an adapter hands the fast webhook route: the request's parts as its runtime has them. */
+export interface PlainWebhookInput {
+  readonly method: string;
+  /** Path and query as sent (IncomingMessage.url). */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly sourceIp?: string;
+  readBody(limitBytes: number): Promise<Uint8Array>;
+}
+
+/** Undefined when the request is not a webhook POST for a served vendor: the adapter then takes the Request route. */
+export type PlainWebhookRoute = (input: PlainWebhookInput) => Promise<PlainAnswer | undefined>;
+
+const plainWebhookRoutes = new WeakMap<FetchHandler, PlainWebhookRoute>();
+
+/** The fast webhook route of a handler made by createFetchHandler (undefined for any other fetch handler). */
+export function plainWebhookRouteOf(handler: FetchHandler): PlainWebhookRoute | undefined {
+  return plainWebhookRoutes.get(handler);
+}
+
+type LogFields = Omit<RequestLogEntry, "kind" | "time" | "route" | "method" | "latencyMs">;
+
+function logFields(route: Route, answer: Pick<RouteAnswer, "outcome" | "errorCode" | "userId"> & { eventTypes?: readonly string[]; eventCount?: number }, status: number): LogFields {
+  return {
+    ...("vendor" in route ? { vendor: route.vendor } : {}),
+    ...(answer.eventTypes?.length ? { eventTypes: answer.eventTypes } : {}),
+    ...(answer.eventCount ? { eventCount: answer.eventCount } : {}),
+    ...(answer.userId ? { userHash: hashUserId(answer.userId) } : {}),
+    outcome: answer.outcome,
+    status,
+    ...(answer.errorCode ? { errorCode: answer.errorCode } : {}),
+  };
+}
+
+function errorResponse(error: unknown): Response {
+  const known = isConnectorError(error, "unknown_vendor");
+  const consumed = error instanceof BodyAlreadyReadError;
+  return jsonResponse(known ? 404 : 500, { error: known ? "unknown_vendor" : consumed ? error.code : "internal_error" });
+}
+
+function errorFields(error: unknown, status: number): LogFields {
+  const consumed = error instanceof BodyAlreadyReadError;
+  return {
+    outcome: "error",
+    status,
+    errorCode: isConnectorError(error) ? error.code : consumed ? error.code : "internal_error",
+    ...(consumed ? { hint: error.message } : {}),
   };
 }
 
 async function receive(engine: ConnectorEngine, vendorId: string, request: Request, context: RequestContext, limitOverride: number | undefined) {
-  const manifestLimit = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks.maxBodyBytes;
-  let rawBody: Uint8Array;
-  try {
-    rawBody = await readCappedBody(request, limitOverride ?? manifestLimit ?? DEFAULT_MAX_BODY_BYTES);
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error;
-    return { response: jsonResponse(413, { error: "body_too_large" }, { connection: "close" }), outcome: "rejected", errorCode: "body_too_large" };
-  }
-  const result = await receiveWebhook(engine, vendorId, {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    rawBody,
-    ...(context.sourceIp ? { sourceIp: context.sourceIp } : {}),
-  });
-  const { status, headers, body } = result.response;
-  return {
-    response: new Response(body === "" ? null : body, { status, headers: { "cache-control": "no-store", ...headers } }),
-    outcome: result.outcome,
-    eventCount: result.eventCount,
-    eventTypes: result.eventTypes,
-    ...(result.vendorUserIds[0] ? { userId: result.vendorUserIds[0] } : {}),
-    ...(result.errorCode ? { errorCode: result.errorCode } : {}),
-  };
+  const webhookRequest = { method: request.method, url: request.url, headers: request.headers, ...(context.sourceIp ? { sourceIp: context.sourceIp } : {}) };
+  const routed: WebhookRouteAnswer = await answerWebhook(engine, vendorId, webhookRequest, (limit) => readCappedBody(request, limit), limitOverride);
+  const { status, headers, body } = routed.answer;
+  return { ...routed, response: new Response(body === "" ? null : body, { status, headers }) };
 }
 
 /** synheart.webhooks {vendor, outcome, error_code}: an unknown vendor id is counted as "unknown", never as sent. */

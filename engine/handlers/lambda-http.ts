@@ -1,4 +1,6 @@
-import { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from "./fetch-handler.js";
+import { createFetchHandler, plainWebhookRouteOf, type FetchHandler, type FetchHandlerOptions } from "./fetch-handler.js";
+import { BodyTooLargeError } from "./raw-body.js";
+import type { PlainAnswer } from "./webhook-route.js";
 import { lazyEngine, type EngineSource } from "./lazy-engine.js";
 
 /** API Gateway HTTP API payload format 2.0, as Lambda function URLs send it too (only the fields used here). */
@@ -42,9 +44,43 @@ export function createLambdaHttpHandler(engine: EngineSource, options: FetchHand
   return async (event) => {
     const fetchHandler = await getHandler();
     const sourceIp = event.requestContext.http.sourceIp;
+    const webhookRoute = plainWebhookRouteOf(fetchHandler);
+    if (webhookRoute && event.requestContext.http.method.toUpperCase() === "POST") {
+      // A webhook POST: answered without building a web Request or Response.
+      const answer = await webhookRoute({
+        method: "POST",
+        path: `${event.rawPath || "/"}${event.rawQueryString ? `?${event.rawQueryString}` : ""}`,
+        headers: definedHeaders(event.headers),
+        ...(sourceIp ? { sourceIp } : {}),
+        readBody: async (limitBytes) => bodyOf(event, limitBytes),
+      });
+      if (answer) return plainResult(answer);
+    }
     const response = await fetchHandler(toRequest(event), sourceIp ? { sourceIp } : {});
     return toResult(response);
   };
+}
+
+function definedHeaders(headers: ApiGatewayV2Event["headers"]): Record<string, string> {
+  const defined: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) defined[name] = value;
+  }
+  return defined;
+}
+
+function bodyOf(event: ApiGatewayV2Event, limitBytes: number): Buffer {
+  // Refused before decoding when the encoded length alone says it is over.
+  const encoded = event.body?.length ?? 0;
+  if (encoded > (event.isBase64Encoded ? Math.ceil(limitBytes / 3) * 4 : limitBytes * 3)) throw new BodyTooLargeError(limitBytes);
+  const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
+  if (body.byteLength > limitBytes) throw new BodyTooLargeError(limitBytes);
+  return body;
+}
+
+function plainResult(answer: PlainAnswer): ApiGatewayV2Result {
+  return { statusCode: answer.status, headers: { ...answer.headers }, body: answer.body, isBase64Encoded: false };
 }
 
 export function toRequest(event: ApiGatewayV2Event): Request {

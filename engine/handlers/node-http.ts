@@ -3,8 +3,8 @@ import { isIP } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { clientAddress, type ClientAddressOptions } from "./client-address.js";
-import { BodyAlreadyReadError } from "./raw-body.js";
-import type { FetchHandler } from "./fetch-handler.js";
+import { plainWebhookRouteOf, type FetchHandler, type PlainWebhookRoute } from "./fetch-handler.js";
+import { BodyAlreadyReadError, readNodeBody } from "./raw-body.js";
 import { jsonLinesToStdout, type RequestLogger } from "./request-log.js";
 
 export interface NodeHttpOptions extends ClientAddressOptions {
@@ -22,9 +22,10 @@ const VALID_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?:
  */
 export function toNodeListener(handler: FetchHandler, options: NodeHttpOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const log = options.logger ?? jsonLinesToStdout;
+  const webhookRoute = plainWebhookRouteOf(handler);
   return (req, res) => {
     const started = performance.now();
-    serve(handler, req, res, options).catch((error: unknown) => {
+    (webhookRoute ? serveWebhookOrFetch(webhookRoute, handler, req, res, options) : serve(handler, req, res, options)).catch((error: unknown) => {
       const known = error instanceof BodyAlreadyReadError;
       const errorCode = known ? error.code : "internal_error";
       log({
@@ -42,6 +43,43 @@ export function toNodeListener(handler: FetchHandler, options: NodeHttpOptions =
       else res.destroy();
     });
   };
+}
+
+/**
+ * A webhook POST straight from node:http goes the handler's fast route (no web Request or Response); everything else
+ * the fetch route, including requests a framework has touched (mounted path, body left or read by a middleware).
+ */
+async function serveWebhookOrFetch(route: PlainWebhookRoute, handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {
+  const touched = (req as { originalUrl?: unknown }).originalUrl !== undefined || rawBodyLeftBy(req) !== undefined || req.readableDidRead || req.readableEnded;
+  if (req.method !== "POST" || touched) return serve(handler, req, res, options);
+  const sourceIp = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], options);
+  const answer = await route({
+    method: "POST",
+    path: req.url ?? "/",
+    headers: headerRecord(req.rawHeaders),
+    ...(sourceIp ? { sourceIp } : {}),
+    readBody: (limitBytes) => readNodeBody(req, limitBytes),
+  });
+  if (!answer) return serve(handler, req, res, options);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body === "" ? undefined : answer.body);
+}
+
+/**
+ * Header names lower-cased, every repeated header kept (as `Headers.append` would): node's own `req.headers` keeps
+ * only the first of some (authorization, content-type, ...), which would let a duplicate hide.
+ */
+function headerRecord(rawHeaders: readonly string[]): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    const value = rawHeaders[i + 1]!;
+    const existing = record[name];
+    if (existing === undefined) record[name] = value;
+    else if (typeof existing === "string") record[name] = [existing, value];
+    else existing.push(value);
+  }
+  return record;
 }
 
 async function serve(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): Promise<void> {

@@ -105,6 +105,10 @@ export interface VendorManifest {
   oauth?: OAuth;
   api: Api;
   webhooks: Webhooks;
+  /**
+   * JSONata mappings from the data of events (the fetched resource of a fetch event, the pushed data of a push event) and of pull streams to normalized health records (schema/records/). Several mappings may take one event; each gives any number of records.
+   */
+  records?: RecordMapping[];
 }
 export interface Lifecycle {
   status: "active" | "deprecated" | "retired";
@@ -583,4 +587,23 @@ export interface ResourceFetch {
    * Statuses meaning the resource no longer exists: the job ends normally.
    */
   goneStatuses?: HttpStatus[];
+}
+export interface RecordMapping {
+  description?: string;
+  /**
+   * Event types (webhooks.events.mappings[].type) whose data this mapping takes.
+   *
+   * @minItems 1
+   */
+  events?: [string, ...string[]];
+  /**
+   * Pull streams whose records this mapping takes.
+   *
+   * @minItems 1
+   */
+  streams?: [string, ...string[]];
+  /**
+   * JSONata expression over the data giving one record draft, an array of them, or nothing. A draft is a record of schema/records/ without `id` and `provenance`: it names `type` and `vendorRecordId` and may name `device` and `source`; the engine adds the id and the provenance and validates the record. `$event` is the event (type, userId, resourceId, occurredAt). Helpers: $quantity(value, unit) gives {value, unit} or nothing for a missing value, $convert(value, from, to) with UCUM units, $kjToKcal, $msToS, $decimal(value, exponent), $glucoseMgdl(value, unit), $utc, $offsetOf, $offsetFromSeconds, $offsetFromMinutes, $offsetAt(instant, timeZone), $localToUtc(local, offset), $fromSeconds, $durationSeconds (ISO 8601), $series(start, intervalSeconds, values), $clockSeries(start, samplesByLocalClock), $sport(name).
+   */
+  map: string;
 }

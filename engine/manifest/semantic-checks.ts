@@ -193,6 +193,20 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
     });
   });
 
+  guarded(() => {
+    const eventTypes = new Set(webhooks?.events.mappings.map((mapping) => mapping.type) ?? []);
+    manifest.records?.forEach((mapping, i) => {
+      const path: Path = ["records", i];
+      expression(mapping.map, [...path, "map"]);
+      if (!mapping.events && !mapping.streams) {
+        findings.push({ path, severity: "error", message: "a records mapping needs `events` or `streams` to say which data it takes" });
+      }
+      mapping.events?.forEach((type, j) => {
+        if (!eventTypes.has(type)) findings.push({ path: [...path, "events", j], severity: "error", message: `no webhooks mapping gives events of type "${type}"` });
+      });
+    });
+  });
+
   return findings;
 }
 

@@ -1,4 +1,4 @@
-import ky from "ky";
+import { loadKy } from "../api/lazy-ky.js";
 import { oauthOf } from "../manifest/vendor-definition.js";
 import type { KyInstance } from "ky";
 import type { ConnectorErrorCode } from "../errors.js";
@@ -31,6 +31,7 @@ export async function revokeAtVendor(
   const send = revoke.send ?? "rfc7009";
   const accepted = (status: number) => (revoke.acceptStatus ? revoke.acceptStatus.includes(status) : status >= 200 && status < 300);
   try {
+    const ky = await loadKy();
     let response: Response;
     if (send === "rfc7009") {
       const which = revoke.token ?? "refresh_token";

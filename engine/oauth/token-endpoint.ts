@@ -1,4 +1,4 @@
-import ky from "ky";
+import { loadKy } from "../api/lazy-ky.js";
 import { oauthOf } from "../manifest/vendor-definition.js";
 import { ConnectorError } from "../errors.js";
 import { describeCause, safeCause } from "../safe-cause.js";
@@ -66,6 +66,7 @@ async function tokenEndpointRequest(
   let response: Response;
   let body: unknown;
   try {
+    const ky = await loadKy();
     response = await ky.post(url, { body: parameters, headers, retry: 0, throwHttpErrors: false, timeout: false, signal });
     body = await readJson(response);
   } catch (error) {

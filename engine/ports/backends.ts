@@ -1,4 +1,5 @@
 import type { Encryptor } from "./encryptor.js";
+import type { IngestStore } from "./ingest-store.js";
 import type { JobQueue } from "./job-queue.js";
 import type { LeaseManager } from "./lease.js";
 import type { PendingAuthorizationStore } from "./pending-authorization-store.js";
@@ -14,6 +15,8 @@ export interface Backends {
   readonly leases: LeaseManager;
   readonly rateLimiter: RateLimiter;
   readonly jobQueue: JobQueue;
+  /** Replay key and jobs of a delivery as one step, on the replay cache's keys and the job queue above. */
+  readonly ingest: IngestStore;
   readonly encryptor: Encryptor;
   close(): Promise<void>;
 }

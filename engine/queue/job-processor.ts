@@ -1,8 +1,11 @@
+import { systemClock, type Clock } from "../clock.js";
 import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
 import type { Authenticity, NormalizedEvent } from "../events.js";
 import { instruments } from "../metrics/instruments.js";
 import type { EventJob } from "../ports/job-queue.js";
+import { recordsOfEvent } from "../records/event-records.js";
+import type { HealthRecord } from "../records/records.generated.js";
 import { fetchEventResource, readJsonOrText, type ResponseReader } from "./resource-fetch.js";
 
 /** What the user's sink receives: the event, its resource (fetched or pushed) and our user id. */
@@ -17,6 +20,8 @@ export interface EventDelivery {
    * but which resource was fetched was still named by the unverified notification.
    */
   readonly authenticity: Authenticity;
+  /** `data` as normalized health records by the manifest's `records` mappings (schema/records/); empty when none applies. */
+  readonly records: readonly HealthRecord[];
 }
 
 /** The user's code. Throwing fails the job: it is retried, then dead-lettered. Must be idempotent (at-least-once). */
@@ -42,6 +47,8 @@ export type JobProcessor = (job: EventJob) => Promise<JobOutcome>;
 export interface JobProcessorOptions {
   /** Turns the vendor's response into `data`. Default: parsed JSON, else the text, undefined when empty. */
   readonly readResponse?: ResponseReader;
+  /** Stamps records' `fetchedAt`. */
+  readonly clock?: Clock;
 }
 
 /** The sink threw; `cause` is what it threw. */
@@ -60,7 +67,7 @@ export function createJobProcessor(
   sink: EventSink,
   options: JobProcessorOptions = {},
 ): JobProcessor {
-  const process = processJob(engine, sink, options.readResponse ?? readJsonOrText);
+  const process = processJob(engine, sink, options.readResponse ?? readJsonOrText, options.clock ?? systemClock);
   // synheart.jobs {vendor, outcome}: every attempt, counted here so the worker, drains and the Lambda handler agree.
   return async (job) => {
     let outcome: JobOutcome;
@@ -79,6 +86,7 @@ function processJob(
   engine: Pick<ConnectorEngine, "vendors" | "vendor" | "connectionOfVendorUser">,
   sink: EventSink,
   readResponse: ResponseReader,
+  clock: Clock,
 ): JobProcessor {
   return async ({ event }) => {
     engine.vendor(event.vendor); // unknown_vendor for a vendor this engine does not serve: a configuration error, retried
@@ -100,10 +108,12 @@ function processJob(
         throw error;
       }
     }
+    // A mapping that gives an invalid record throws: the job is retried, then dead-lettered, never half-delivered.
+    const records = await recordsOfEvent(engine.vendors, event, data, clock());
     try {
       // A job stored before events carried authenticity says nothing: it is not taken as verified.
       const authenticity = event.authenticity === "verified" ? "verified" : "unverified";
-      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity });
+      await sink({ event: event.authenticity === authenticity ? event : { ...event, authenticity }, data, userId, authenticity, records });
     } catch (error) {
       throw new SinkError(event, error);
     }

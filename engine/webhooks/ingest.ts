@@ -4,7 +4,7 @@ import type { NormalizedEvent } from "../events.js";
 import type { WebhookResponse } from "./handshake.js";
 import type { WebhookRequest } from "./request.js";
 
-export type IngestOutcome = "accepted" | "handshake" | "replayed" | "rejected" | "ignored" | "unavailable";
+export type IngestOutcome = "accepted" | "handshake" | "replayed" | "in_progress" | "rejected" | "ignored" | "unavailable";
 
 export interface IngestResult {
   readonly response: WebhookResponse;
@@ -19,6 +19,10 @@ export interface IngestResult {
 }
 
 type Statuses = { readonly accepted: number; readonly replayed: number; readonly invalidSignature: number };
+interface VendorIngest {
+  readonly statuses: Statuses;
+  readonly replayTtlSeconds: number | undefined;
+}
 
 const DEFAULT_STATUSES: Statuses = { accepted: 200, replayed: 409, invalidSignature: 401 };
 
@@ -27,12 +31,14 @@ const AUTHENTICATION_ERRORS = new Set<ConnectorErrorCode>(["invalid_signature", 
 const MALFORMED_ERRORS = new Set<ConnectorErrorCode>(["malformed_body", "mapping_failed", "fetch_not_allowed"]);
 
 /**
- * The receive pipeline: handshake, then verification and mapping, then the durable enqueue.
- * A 2xx is sent only once every event is stored, so the vendor's own retry covers our failures; when the store
- * fails the delivery is forgotten by the replay cache, so that retry is not mistaken for a replay.
+ * The receive pipeline: handshake, then verification and mapping, then the replay check and the durable enqueue as
+ * one step (IngestStore). A 2xx is sent only once every event is stored, so the vendor's own retry covers our
+ * failures, and a crash at any point leaves either nothing (the retry is new) or the stored events (the retry is a
+ * replay).
  */
 export async function receiveWebhook(engine: ConnectorEngine, vendorId: string, request: WebhookRequest): Promise<IngestResult> {
-  const statuses = statusesOf(engine, vendorId);
+  const vendor = vendorIngestOf(engine, vendorId);
+  const { statuses } = vendor;
   try {
     const handshake = await engine.handshake(vendorId, request);
     // A handshake refused (wrong verify token, a hook's 401) is logged as a rejection, not as an answered handshake.
@@ -44,52 +50,36 @@ export async function receiveWebhook(engine: ConnectorEngine, vendorId: string, 
       return { ...nothingStored, response: { ...response, headers: { ...response.headers, allow: "POST" } }, outcome: "rejected" };
     }
 
-    const result = await engine.verifyAndParse(vendorId, request);
+    const result = await engine.verifyDelivery(vendorId, request);
     if (!result.ok) return fromError(result.error, statuses);
     if (result.events.length === 0) {
       return { ...nothingStored, response: reply(statuses.accepted, { status: "ignored" }), outcome: "ignored" };
     }
-    return await store(engine, result.events, result.replayKey, statuses);
+    return await store(engine, result.events, result.replayKey, vendor);
   } catch (error) {
     if (error instanceof ConnectorError) return fromError(error, statuses);
     return unavailable("backend_unavailable");
   }
 }
 
-async function store(engine: ConnectorEngine, events: readonly NormalizedEvent[], replayKey: string | undefined, statuses: Statuses): Promise<IngestResult> {
-  let stored = false;
-  try {
-    const result = await engine.enqueueEvent(events);
-    stored = result.failed.length === 0 && result.enqueued.length === events.length;
-  } catch {
-    stored = false;
-  }
-  if (!stored) {
-    if (replayKey) await forgetWithRetry(engine, replayKey);
-    return unavailable("backend_unavailable");
-  }
-  return {
-    response: reply(statuses.accepted, { status: "accepted", events: events.length }),
-    outcome: "accepted",
-    eventCount: events.length,
-    eventTypes: unique(events.map((event) => event.type)),
-    vendorUserIds: unique(events.map((event) => event.userId)),
-  };
-}
-
-/**
- * If the replay key cannot be forgotten, the vendor's retry would be answered as a replay and the events lost;
- * try a few times, as the store may be coming back.
- */
-async function forgetWithRetry(engine: ConnectorEngine, replayKey: string): Promise<void> {
-  for (const delayMs of [0, 50, 200]) {
-    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    try {
-      await engine.forgetDelivery(replayKey);
-      return;
-    } catch {
-      // retried below; the answer is a 503 either way
-    }
+async function store(engine: ConnectorEngine, events: readonly NormalizedEvent[], replayKey: string | undefined, vendor: VendorIngest): Promise<IngestResult> {
+  const replay = replayKey !== undefined && vendor.replayTtlSeconds !== undefined ? { key: replayKey, ttlSeconds: vendor.replayTtlSeconds } : undefined;
+  const admitted = await engine.admitDelivery({ events, ...(replay ? { replay } : {}) });
+  switch (admitted.status) {
+    case "stored":
+      return {
+        response: reply(vendor.statuses.accepted, { status: "accepted", events: events.length }),
+        outcome: "accepted",
+        eventCount: events.length,
+        eventTypes: unique(events.map((event) => event.type)),
+        vendorUserIds: unique(events.map((event) => event.userId)),
+      };
+    case "replayed":
+      return fromError(new ConnectorError("replayed", "this delivery was already received"), vendor.statuses);
+    case "in_progress":
+      return { ...retryLater(admitted.retryAfterSeconds), outcome: "in_progress" };
+    case "failed":
+      return unavailable("backend_unavailable");
   }
 }
 
@@ -111,8 +101,13 @@ function rejected(status: number, code: ConnectorErrorCode): IngestResult {
 }
 
 function unavailable(code: ConnectorErrorCode): IngestResult {
+  return { ...retryLater(30), outcome: "unavailable", errorCode: code };
+}
+
+/** 503 with Retry-After: what every vendor's delivery retries treat as "try again". */
+function retryLater(seconds: number): Omit<IngestResult, "outcome"> {
   const response = reply(503, { error: "unavailable" });
-  return { ...nothingStored, response: { ...response, headers: { ...response.headers, "retry-after": "30" } }, outcome: "unavailable", errorCode: code };
+  return { ...nothingStored, response: { ...response, headers: { ...response.headers, "retry-after": String(seconds) } } };
 }
 
 const nothingStored = { eventCount: 0, eventTypes: [], vendorUserIds: [] } as const;
@@ -123,9 +118,9 @@ function reply(status: number, body: Record<string, string | number>): WebhookRe
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-function statusesOf(engine: ConnectorEngine, vendorId: string): Statuses {
-  const responses = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks.responses;
-  return { ...DEFAULT_STATUSES, ...(responses ?? {}) } as Statuses;
+function vendorIngestOf(engine: ConnectorEngine, vendorId: string): VendorIngest {
+  const webhooks = engine.vendors.find((vendor) => vendor.id === vendorId)?.manifest.webhooks;
+  return { statuses: { ...DEFAULT_STATUSES, ...(webhooks?.responses ?? {}) } as Statuses, replayTtlSeconds: webhooks?.replay?.ttlSeconds };
 }
 
 function unique(values: readonly string[]): string[] {

@@ -52,6 +52,8 @@ interface VendorPlan {
 export interface WebhookProcessor {
   readonly vendorIds: readonly string[];
   verifyAndParse(vendorId: string, request: WebhookRequest): Promise<WebhookResult>;
+  /** `verifyAndParse` without the replay check: for callers that record the replay key with the events (IngestStore). */
+  verify(vendorId: string, request: WebhookRequest): Promise<WebhookResult>;
   /** The response for a subscription handshake, or undefined when the request is not one. */
   handshake(vendorId: string, request: WebhookRequest): Promise<WebhookResponse | undefined>;
   forgetDelivery(replayKey: string): Promise<void>;
@@ -71,23 +73,27 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
     return plan;
   };
 
+  const verify = (vendorId: string, request: WebhookRequest, replayCache: ReplayCache | undefined): Promise<WebhookResult> => {
+    const rejected = (error: unknown): RejectedWebhook => {
+      if (error instanceof ConnectorError) return { ok: false, vendor: vendorId, error };
+      throw error;
+    };
+    try {
+      const plan = planOf(vendorId);
+      const checked = checkDelivery(plan, request, clock());
+      if (!replayCache) return checked instanceof Promise ? checked.catch(rejected) : Promise.resolve(checked);
+      if (checked instanceof Promise) return checked.then((webhook) => remember(plan, webhook, replayCache, rejected), rejected);
+      return remember(plan, checked, replayCache, rejected);
+    } catch (error) {
+      return Promise.reject(error).catch(rejected);
+    }
+  };
+
   return {
     vendorIds: [...plans.keys()],
 
-    verifyAndParse(vendorId, request) {
-      const rejected = (error: unknown): RejectedWebhook => {
-        if (error instanceof ConnectorError) return { ok: false, vendor: vendorId, error };
-        throw error;
-      };
-      try {
-        const plan = planOf(vendorId);
-        const checked = checkDelivery(plan, request, clock());
-        if (checked instanceof Promise) return checked.then((webhook) => remember(plan, webhook, options.replayCache, rejected), rejected);
-        return remember(plan, checked, options.replayCache, rejected);
-      } catch (error) {
-        return Promise.reject(error).catch(rejected);
-      }
-    },
+    verifyAndParse: (vendorId, request) => verify(vendorId, request, options.replayCache),
+    verify: (vendorId, request) => verify(vendorId, request, undefined),
 
     async handshake(vendorId, request) {
       const { definition, credentials, hooks } = planOf(vendorId);

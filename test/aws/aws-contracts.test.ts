@@ -4,12 +4,16 @@ import { afterAll, beforeAll } from "vitest";
 import { initAws } from "../../engine/backends/aws/init-aws.js";
 import { KmsEnvelopeEncryptor } from "../../engine/backends/aws/kms-envelope-encryptor.js";
 import { SqsJobQueue } from "../../engine/backends/aws/sqs-job-queue.js";
+import type { IngestFaultHook } from "../../engine/ports/ingest-store.js";
 import type { EventJob } from "../../engine/ports/job-queue.js";
+import { DynamoDbIngestStore } from "../../engine/backends/aws/dynamodb-ingest-store.js";
 import {
   describeDeadLetterQueueContract,
   describeEncryptorContract,
+  describeIngestStoreContract,
   describeJobQueueContract,
 } from "../contracts/index.js";
+import { fakeClock } from "../embedded/fake-clock.js";
 import {
   createKmsKey,
   createTestTable,
@@ -72,6 +76,32 @@ describeDeadLetterQueueContract("SQS", async () => {
   return {
     subject: new SqsJobQueue({ client: sqs, queueUrl }),
     maxReceives: MAX_RECEIVES,
+    cleanup: async () => {
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: deadLetterQueueUrl }));
+    },
+  };
+});
+
+// DynamoDB for the idempotency records (on a fake clock: expiry is in the conditions, from our clock), SQS for jobs.
+describeIngestStoreContract("DynamoDB + SQS", async () => {
+  const { queueUrl, deadLetterQueueUrl } = await initAws({
+    tableName,
+    queueName: uniqueResourceName("ingest"),
+    maxReceives: 5,
+    clients: { dynamodb, sqs },
+  });
+  if (!queueUrl || !deadLetterQueueUrl) throw new Error("initAws made no queues");
+  const time = fakeClock(Date.now());
+  const queue = new SqsJobQueue({ client: sqs, queueUrl });
+  const storeWith = (faultHook?: IngestFaultHook) =>
+    new DynamoDbIngestStore({ client: dynamodb, tableName, clock: time.clock, jobQueue: queue, claimSeconds: 5, ...(faultHook ? { faultHook } : {}) });
+  return {
+    subject: storeWith(),
+    queue,
+    ...time,
+    withFaultHook: storeWith,
+    faultSteps: ["claimed", "enqueued", "completed"],
     cleanup: async () => {
       await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       await sqs.send(new DeleteQueueCommand({ QueueUrl: deadLetterQueueUrl }));

@@ -137,7 +137,7 @@ describe("AWS calls per operation", () => {
     });
   });
 
-  it("webhook delivery: replay check, user lookup, one SendMessageBatch per 10 events", async () => {
+  it("webhook delivery: idempotency record (claim, then completed), user lookup, one SendMessageBatch per 10 events", async () => {
     await backends.tokenStore.put(
       {
         vendor: "whoop",
@@ -150,18 +150,18 @@ describe("AWS calls per operation", () => {
       null,
     );
     const deliver = (events: number) => async () => {
-      expect(await backends.replayCache.firstSeen(uniqueResourceName("delivery"), 300)).toBe(true);
+      const batch = Array.from({ length: events }, () => event("w-1"));
+      const admitted = await backends.ingest.admit({ events: batch, replay: { key: uniqueResourceName("delivery"), ttlSeconds: 300 } });
+      expect(admitted.status).toBe("stored");
       expect((await backends.tokenStore.findByVendorUserId("whoop", "w-1"))?.userId).toBe("hooked");
-      const result = await backends.jobQueue.enqueue(Array.from({ length: events }, () => event("w-1")));
-      expect(result.failed).toEqual([]);
     };
     expect(await measure("webhook delivery with 1 event", deliver(1))).toEqual({
-      PutItem: 1,
+      PutItem: 2,
       Query: 1,
       SendMessageBatch: 1,
     });
     expect(await measure("webhook delivery with 25 events", deliver(25))).toEqual({
-      PutItem: 1,
+      PutItem: 2,
       Query: 1,
       SendMessageBatch: 3,
     });

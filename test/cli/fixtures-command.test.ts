@@ -72,12 +72,12 @@ describe("synheart-connector test", () => {
   });
 
   it("skips other kinds of fixture by suffix, or hands them to the runner registered for the kind", async () => {
-    const records = join(dir, "whoop.records.yaml");
-    await writeFile(records, "records: []\n");
+    const records = join(dir, "whoop.widgets.yaml");
+    await writeFile(records, "widgets: []\n");
     const { vendors } = await loadManifestFiles(["vendors"], { allowRetired: true });
     expect((await runFixtures([records], vendors)).skipped).toEqual([records]);
     const seen: string[] = [];
-    registerFixtureKind("records", async (file) => {
+    registerFixtureKind("widgets", async (file) => {
       seen.push(file);
       return [{ file, line: 1, name: "records", ok: true, differences: [] }];
     });
@@ -113,5 +113,22 @@ describe("verify-webhook", () => {
   it("lists every flag in --help", async () => {
     const result = await cli("verify-webhook", "--help");
     for (const flag of ["--vendors", "--setting", "--method", "--url", "--source-ip", "--client-id", "--now"]) expect(result.out).toContain(flag);
+  });
+});
+
+describe("records fixtures through synheart-connector test", () => {
+  it("a records case whose expected values differ fails with file:line and the JSON pointer, and exits 1", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { resolve } = await import("node:path");
+    const original = await readFile("vendors/fixtures/oura.records.yaml", "utf8");
+    const wrong = original.replace(/^manifest:.*$/m, "").replace(/(timeInBed:\s*\{?\s*value:\s*)(\d+)/, (_m, head: string, value: string) => `${head}${Number(value) + 1}`);
+    expect(wrong).not.toBe(original);
+    const file = join(dir, "oura.records.yaml");
+    await writeFile(file, `${wrong}\nmanifest: ${resolve("vendors/oura.yaml")}\n`);
+    const result = await cli("test", file);
+    expect(result.code).toBe(1);
+    const report = `${result.out}\n${result.err}`;
+    expect(report).toMatch(/FAIL\s+\S*oura\.records\.yaml:\d+ long sleep/);
+    expect(report).toMatch(/timeInBed\/value: expected \d+, got \d+/);
   });
 });

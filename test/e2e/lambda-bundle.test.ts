@@ -1,10 +1,12 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCommand } from "../../engine/cli/commands/build.js";
+import { loadManifestFiles } from "../../engine/manifest/loader.js";
 import { encodeJobMessage } from "../../engine/queue/job-message.js";
+import { signWebhook } from "../../engine/webhooks/index.js";
 import { temporaryDirectory } from "./support.js";
 
 const run = promisify(execFile);
@@ -15,6 +17,7 @@ const { handler } = await import(process.argv[1]);
 const event = JSON.parse(process.argv[2]);
 const result = await handler(event);
 process.stdout.write("RESULT " + JSON.stringify(result) + "\\n");
+process.stdout.write("LOADED " + JSON.stringify(process.moduleLoadList) + "\\n");
 `;
 
 describe("synheart-connector build", () => {
@@ -47,6 +50,28 @@ describe("synheart-connector build", () => {
     expect(errors.join("\n")).toMatch(/acme\.yaml:\d+:\d+: unknown field "pkec"/);
     expect(errors.join("\n")).toMatch(/fitbit\.yaml:\d+:\d+: warning: .*retired.*skipped/);
     expect(existsSync(join(out.path, "refused", "index.mjs"))).toBe(false);
+  });
+
+  it("keeps the AWS SDK out of the entry file: it is in chunks/, loaded on first use", () => {
+    const entry = readFileSync(bundle, "utf8");
+    expect(entry).not.toMatch(/DynamoDBClient|SQSClient|KMSClient/);
+    const chunks = readdirSync(join(out.path, "chunks")).map((name) => readFileSync(join(out.path, "chunks", name), "utf8")).join("\n");
+    expect(chunks).toMatch(/DynamoDBClient/);
+  });
+
+  it("verifies a signed webhook in a fresh process without loading Node's fetch implementation or node:http", async () => {
+    const [whoop] = (await loadManifestFiles(["vendors/whoop.yaml"])).vendors;
+    const body = '{"user_id":10129,"id":"ecfc6a15-4661-442f-a9a4-f160dd7afae8","type":"sleep.updated","trace_id":"bundle"}';
+    const headers = { "content-type": "application/json", ...signWebhook(whoop!, { clientId: "w", clientSecret: "whoop-secret", settings: {} }, body) };
+    const event = { version: "2.0", rawPath: "/webhooks/whoop", rawQueryString: "", headers, body, isBase64Encoded: false, requestContext: { http: { method: "POST", sourceIp: "203.0.113.7" } } };
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", INVOKE, bundle, JSON.stringify(event)], {
+      env: { PATH: process.env.PATH, SYNHEART_BACKEND: "memory", SYNHEART_WHOOP_CLIENT_ID: "w", SYNHEART_WHOOP_CLIENT_SECRET: "whoop-secret" },
+    });
+    const result = JSON.parse(stdout.split("\n").find((line) => line.startsWith("RESULT "))!.slice(7)) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ status: "accepted", events: 1 });
+    const loaded = JSON.parse(stdout.split("\n").find((line) => line.startsWith("LOADED "))!.slice(7)) as string[];
+    expect(loaded.filter((name) => /undici|^NativeModule (?:_?http|http2)\b/.test(name))).toEqual([]);
   });
 
   it("handles an API Gateway v2 event in a fresh process without AWS or YAML at start", async () => {

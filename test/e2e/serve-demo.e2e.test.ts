@@ -20,6 +20,7 @@ it("`serve --sandbox --demo` connects, receives, processes and fetches, printing
   expect(text).toMatch(/POST \/webhooks\/sandbox sleep\.updated slp_\w+ -> 202/);
   expect(text).toContain('job done: sandbox sleep.updated for our user "demo-user"');
   expect(text).toMatch(/"stages":\{"deep_minutes":\d+/);
+  expect(text).toMatch(/normalized: sleep_session [0-9a-f-]{36} \{"startDateTime":"[^"]+Z"/);
   expect(text).toContain('-> 409 {"status":"replayed"}');
   expect(text).toContain('-> 401 {"error":"invalid_signature"}');
 });

@@ -63,10 +63,19 @@ function wrongCredentials(credentials: VendorCredentials): VendorCredentials {
   return { clientId: "not-our-client", clientSecret: "wrong-secret", settings };
 }
 
-/** The embedded backends with a switch that makes the job queue fail, as a database outage would. */
+/**
+ * The embedded backends with a switch that makes the store fail, as a database outage would: the ingest commit fails
+ * inside its transaction, and the queue's enqueue and ping fail.
+ */
 function switchableBackends(directory: string): { backends: Backends; setQueueDown(down: boolean): void } {
-  const real = createEmbeddedBackends({ directory, env: {} });
   let down = false;
+  const real = createEmbeddedBackends({
+    directory,
+    env: {},
+    ingestFaultHook: (step) => {
+      if (down && step === "jobs-written") throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+    },
+  });
   const jobQueue = real.jobQueue;
   const backends: Backends = {
     ...real,

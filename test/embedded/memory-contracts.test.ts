@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createKeyring, LocalKeyEncryptor, type LocalKey } from "../../engine/backends/embedded/local-key-encryptor.js";
+import { MemoryIngestStore } from "../../engine/backends/embedded/memory-ingest-store.js";
 import { MemoryJobQueue } from "../../engine/backends/embedded/memory-job-queue.js";
 import { MemoryLeaseManager } from "../../engine/backends/embedded/memory-lease-manager.js";
 import { MemoryPendingAuthorizationStore } from "../../engine/backends/embedded/memory-pending-authorization-store.js";
@@ -9,6 +10,7 @@ import { MemoryTokenStore } from "../../engine/backends/embedded/memory-token-st
 import {
   describeDeadLetterQueueContract,
   describeEncryptorContract,
+  describeIngestStoreContract,
   describeJobQueueContract,
   describeLeaseManagerContract,
   describePendingAuthorizationStoreContract,
@@ -46,6 +48,12 @@ describeJobQueueContract("memory", async () => {
   const time = fakeClock();
   const queue = new MemoryJobQueue({ clock: time.clock, maxReceives: MAX_RECEIVES });
   return { subject: queue, ...time, maxReceives: MAX_RECEIVES, deadLetters: async () => (await queue.listDeadLetters()).flatMap((dead) => (dead.job ? [dead.job] : [])) };
+});
+
+describeIngestStoreContract("memory", async () => {
+  const time = fakeClock();
+  const queue = new MemoryJobQueue({ clock: time.clock });
+  return { subject: new MemoryIngestStore(new MemoryReplayCache({ clock: time.clock }), queue), queue, ...time };
 });
 
 describeEncryptorContract("local keys (in memory keyring)", async () => {

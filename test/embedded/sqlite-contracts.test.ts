@@ -5,6 +5,7 @@ import { rotateLocalKeyFile } from "../../engine/backends/embedded/local-keyring
 import {
   describeDeadLetterQueueContract,
   describeEncryptorContract,
+  describeIngestStoreContract,
   describeJobQueueContract,
   describeLeaseManagerContract,
   describePendingAuthorizationStoreContract,
@@ -12,6 +13,7 @@ import {
   describeReplayCacheContract,
   describeTokenStoreContract,
 } from "../contracts/index.js";
+import type { IngestFaultHook } from "../../engine/ports/ingest-store.js";
 import { fakeClock } from "./fake-clock.js";
 import { makeTempDirectory } from "./temp-directory.js";
 
@@ -22,11 +24,19 @@ function openBackends() {
   const directory = makeTempDirectory();
   const time = fakeClock();
   const backends = createEmbeddedBackends({ directory: directory.path, clock: time.clock, env: {}, maxReceives: MAX_RECEIVES });
+  const others: { close(): Promise<void> }[] = [];
   return {
     backends,
     directory,
     time,
+    /** Another connection to the same file, as another process would open it, with an ingest fault hook. */
+    openAnother: (ingestFaultHook: IngestFaultHook) => {
+      const other = createEmbeddedBackends({ directory: directory.path, clock: time.clock, env: {}, ingestFaultHook });
+      others.push(other);
+      return other;
+    },
     cleanup: async () => {
+      for (const other of others) await other.close();
       await backends.close();
       directory.remove();
     },
@@ -68,6 +78,19 @@ describeJobQueueContract("sqlite", async () => {
     cleanup,
     maxReceives: MAX_RECEIVES,
     deadLetters: async () => (await queue.listDeadLetters()).flatMap((dead) => (dead.job ? [dead.job] : [])),
+  };
+});
+
+describeIngestStoreContract("sqlite", async () => {
+  const { backends, time, cleanup, openAnother } = openBackends();
+  return {
+    subject: backends.ingest,
+    queue: backends.jobQueue,
+    now: time.now,
+    advance: time.advance,
+    cleanup,
+    withFaultHook: (hook) => openAnother(hook).ingest,
+    faultSteps: ["replay-key-recorded", "jobs-written", "committed"],
   };
 });
 

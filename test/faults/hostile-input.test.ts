@@ -9,6 +9,7 @@ import { ConnectorError } from "../../engine/errors.js";
 import { createFetchHandler } from "../../engine/handlers/fetch-handler.js";
 import { loadManifestFiles } from "../../engine/manifest/loader.js";
 import type { ReplayCache } from "../../engine/ports/replay-cache.js";
+import type { IngestStore } from "../../engine/ports/ingest-store.js";
 import { receiveWebhook } from "../../engine/webhooks/ingest.js";
 import type { WebhookRequest, WebhookResult } from "../../engine/webhooks/index.js";
 
@@ -36,7 +37,15 @@ async function setup() {
       recorded.splice(recorded.indexOf(key), 1);
     },
   };
-  const engine = createConnectorEngine({ vendors, backends: { ...backends, replayCache }, credentials, clock: () => NOW });
+  // The pipeline records replay keys through the ingest store: watch that too.
+  const ingest: IngestStore = {
+    admit: async (delivery) => {
+      const result = await backends.ingest.admit(delivery);
+      if (result.status === "stored" && delivery.replay) recorded.push(delivery.replay.key);
+      return result;
+    },
+  };
+  const engine = createConnectorEngine({ vendors, backends: { ...backends, replayCache, ingest }, credentials, clock: () => NOW });
   const queued = async () => (await backends.jobQueue.receive({ maxJobs: 100 })).length;
   return { engine, recorded, queued };
 }

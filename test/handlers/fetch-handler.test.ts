@@ -106,15 +106,11 @@ describe("webhook bodies", () => {
 });
 
 describe("receiveWebhook when the queue fails", () => {
-  it("answers 503 and forgets the delivery when enqueue reports failures, so the retry is accepted", async () => {
+  it("answers 503 and remembers nothing when the store fails, so the retry is accepted", async () => {
     let failing = true;
     const engine = await whoopEngine((backends) => ({
       ...backends,
-      jobQueue: {
-        ...backends.jobQueue,
-        enqueue: async (events) => (failing ? { enqueued: [], failed: events.map((event) => ({ event, reason: "throttled" })) } : backends.jobQueue.enqueue(events)),
-        receive: (options) => backends.jobQueue.receive(options),
-      },
+      ingest: { admit: async (delivery) => (failing ? { status: "failed", reason: "throttled" } : backends.ingest.admit(delivery)) },
     }));
     const body = whoopSample();
     const request = { method: "POST", headers: await signedWhoop(body), rawBody: body };
@@ -126,11 +122,15 @@ describe("receiveWebhook when the queue fails", () => {
     expect(await engine.backends.jobQueue.receive({ maxJobs: 10 })).toHaveLength(1);
   });
 
-  it("answers 503 when the replay cache is down, and 404 for an unknown vendor", async () => {
-    const engine = await whoopEngine((backends) => ({
-      ...backends,
-      replayCache: { firstSeen: () => Promise.reject(new Error("down")), forget: () => Promise.reject(new Error("down")) } as unknown as Backends["replayCache"],
-    }));
+  it("asks the vendor to retry later (503 with the claim's Retry-After) while another attempt is storing the delivery", async () => {
+    const engine = await whoopEngine((backends) => ({ ...backends, ingest: { admit: async () => ({ status: "in_progress", retryAfterSeconds: 7 }) } }));
+    const body = whoopSample();
+    const result = await receiveWebhook(engine, "whoop", { method: "POST", headers: await signedWhoop(body), rawBody: body });
+    expect(result).toMatchObject({ outcome: "in_progress", eventCount: 0, response: { status: 503, headers: { "retry-after": "7" } } });
+  });
+
+  it("answers 503 when the store throws, and 404 for an unknown vendor", async () => {
+    const engine = await whoopEngine((backends) => ({ ...backends, ingest: { admit: () => Promise.reject(new Error("down")) } }));
     const body = whoopSample();
     expect(await receiveWebhook(engine, "whoop", { method: "POST", headers: await signedWhoop(body), rawBody: body })).toMatchObject({ outcome: "unavailable", response: { status: 503 } });
     expect(await receiveWebhook(engine, "acme", { method: "POST", headers: {}, rawBody: "{}" })).toMatchObject({ outcome: "rejected", errorCode: "unknown_vendor", response: { status: 404 } });

@@ -64,7 +64,7 @@ describe("job processor: ping-style events", () => {
     await engine.enqueueEvent(event);
     const result = await drain();
     expect(result).toMatchObject({ delivered: 1, failed: 0 });
-    expect(delivered).toEqual([{ event, userId: USER, data: { id: "s-1", score: 87, owner: VENDOR_USER }, authenticity: "verified" }]);
+    expect(delivered).toEqual([{ event, userId: USER, data: { id: "s-1", score: 87, owner: VENDOR_USER }, authenticity: "verified", records: [] }]);
     const token = (await engine.vendor(QUEUE_VENDOR).getUserTokens(USER)).accessToken;
     expect(api.requests).toEqual([{ method: "GET", path: "/v1/sleep/s-1", authorization: `Bearer ${token}`, status: 200 }]);
     await expectQueueEmpty();
@@ -145,7 +145,7 @@ describe("job processor: push-style events and users", () => {
     const event = pushEvent(VENDOR_USER, { score: 93 });
     await engine.enqueueEvent(event);
     expect(await drain()).toMatchObject({ delivered: 1 });
-    expect(delivered).toEqual([{ event, data: { score: 93 }, userId: USER, authenticity: "verified" }]);
+    expect(delivered).toEqual([{ event, data: { score: 93 }, userId: USER, authenticity: "verified", records: [] }]);
     expect(api.requests).toEqual([]);
     await expectQueueEmpty();
   });

@@ -7,6 +7,7 @@ import type { Backends } from "../../ports/backends.js";
 import type { Encryptor } from "../../ports/encryptor.js";
 import { BatchingRateLimiter } from "./batching-rate-limiter.js";
 import type { DataKeyCacheLimits } from "./data-key-cache.js";
+import { DynamoDbIngestStore } from "./dynamodb-ingest-store.js";
 import { DynamoDbLeaseManager } from "./dynamodb-lease-manager.js";
 import { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
 import { DynamoDbRateLimiter } from "./dynamodb-rate-limiter.js";
@@ -36,6 +37,8 @@ export interface AwsBackendsConfig {
   /** Above 1, each process takes this many rate-limit tokens per DynamoDB call and hands them out locally. */
   readonly rateLimitBatchSize?: number;
   readonly rateLimitReserveMaxAgeMs?: number;
+  /** How long a delivery being stored holds its replay key before a retry may store it again. Default 30 s. */
+  readonly ingestClaimSeconds?: number;
 }
 
 /** `close()` destroys the clients this factory created (not the ones passed in). */
@@ -58,7 +61,7 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
 
   let encryptor = config.encryptor;
   if (!encryptor) {
-    const kms = config.clients?.kms ?? own(new (await loadKmsSdk()).KMSClient(region));
+    const kms = config.clients?.kms ?? lazyKmsClient(region, own);
     encryptor = new KmsEnvelopeEncryptor({
       client: kms,
       keyId: config.kmsKeyId ?? "",
@@ -79,18 +82,20 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
         })
       : sharedRateLimiter;
 
+  const jobQueue = new SqsJobQueue({
+    client: sqs,
+    queueUrl: config.queueUrl,
+    ...(config.deadLetterQueueUrl ? { deadLetterQueueUrl: config.deadLetterQueueUrl } : {}),
+    ...clock,
+  });
   return {
     tokenStore: new DynamoDbTokenStore(table),
     pendingAuthorizations: new DynamoDbPendingAuthorizationStore(table),
     replayCache: new DynamoDbReplayCache(table),
     leases: new DynamoDbLeaseManager(table),
     rateLimiter,
-    jobQueue: new SqsJobQueue({
-      client: sqs,
-      queueUrl: config.queueUrl,
-      ...(config.deadLetterQueueUrl ? { deadLetterQueueUrl: config.deadLetterQueueUrl } : {}),
-      ...clock,
-    }),
+    jobQueue,
+    ingest: new DynamoDbIngestStore({ ...table, jobQueue, ...(config.ingestClaimSeconds !== undefined ? { claimSeconds: config.ingestClaimSeconds } : {}) }),
     encryptor,
     close: async () => {
       for (const client of created) client.destroy();
@@ -117,8 +122,18 @@ export function checkAwsBackendsConfig(config: Partial<AwsBackendsConfig>): void
 }
 
 /**
+ * A KMS client made on its first call: the webhook path never seals or opens tokens, so a cold start that only
+ * ingests deliveries does not load the KMS SDK.
+ */
+function lazyKmsClient(region: { region?: string }, own: <T extends { destroy(): void }>(client: T) => T): KMSClient {
+  let client: Promise<KMSClient> | undefined;
+  const real = () => (client ??= loadKmsSdk().then(({ KMSClient: Client }) => own(new Client(region))));
+  return { send: async (command: Parameters<KMSClient["send"]>[0]) => (await real()).send(command) } as unknown as KMSClient;
+}
+
+/**
  * Reads the AWS backend settings from the environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL,
- * SYNHEART_KMS_KEY_ID (all required), SYNHEART_SQS_DLQ_URL and SYNHEART_RATE_LIMIT_BATCH.
+ * SYNHEART_KMS_KEY_ID (all required), SYNHEART_SQS_DLQ_URL, SYNHEART_RATE_LIMIT_BATCH and SYNHEART_INGEST_CLAIM_SECONDS.
  * Region, credentials and endpoints stay the SDK's own variables (AWS_REGION, AWS_ENDPOINT_URL, ...).
  * Throws ConnectorError("configuration_invalid") naming every missing or malformed variable at once (never a value).
  */
@@ -139,6 +154,10 @@ export function awsBackendsConfigFromEnv(
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) {
     problems.push("SYNHEART_RATE_LIMIT_BATCH must be a whole number of at least 1");
   }
+  const claim = env.SYNHEART_INGEST_CLAIM_SECONDS ? Number(env.SYNHEART_INGEST_CLAIM_SECONDS) : undefined;
+  if (claim !== undefined && !(Number.isInteger(claim) && claim >= 1)) {
+    problems.push("SYNHEART_INGEST_CLAIM_SECONDS must be a whole number of at least 1");
+  }
   if (tableName) {
     const problem = tableNameProblem(tableName);
     if (problem) problems.push(`SYNHEART_DYNAMODB_TABLE: ${problem}`);
@@ -152,5 +171,6 @@ export function awsBackendsConfigFromEnv(
     kmsKeyId,
     ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(batch !== undefined ? { rateLimitBatchSize: batch } : {}),
+    ...(claim !== undefined ? { ingestClaimSeconds: claim } : {}),
   };
 }

@@ -9,6 +9,8 @@ export type { EnsureTableOptions, EnsureTableResult } from "./ensure-table.js";
 export { DynamoDbTokenStore } from "./dynamodb-token-store.js";
 export { DynamoDbPendingAuthorizationStore } from "./dynamodb-pending-authorization-store.js";
 export { DynamoDbReplayCache } from "./dynamodb-replay-cache.js";
+export { DynamoDbIngestStore } from "./dynamodb-ingest-store.js";
+export type { DynamoDbIngestStoreOptions } from "./dynamodb-ingest-store.js";
 export { DynamoDbLeaseManager } from "./dynamodb-lease-manager.js";
 export type { DynamoDbLeaseManagerOptions } from "./dynamodb-lease-manager.js";
 export { DynamoDbRateLimiter } from "./dynamodb-rate-limiter.js";

@@ -6,6 +6,8 @@ export { SqliteReplayCache } from "./sqlite-replay-cache.js";
 export { SqliteLeaseManager } from "./sqlite-lease-manager.js";
 export { SqliteRateLimiter } from "./sqlite-rate-limiter.js";
 export { SqliteJobQueue, type SqliteJobQueueOptions } from "./sqlite-job-queue.js";
+export { SqliteIngestStore, type SqliteIngestStoreOptions } from "./sqlite-ingest-store.js";
+export { MemoryIngestStore } from "./memory-ingest-store.js";
 export { MemoryTokenStore } from "./memory-token-store.js";
 export { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
 export { MemoryReplayCache } from "./memory-replay-cache.js";

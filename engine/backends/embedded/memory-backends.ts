@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { Backends } from "../../ports/backends.js";
 import { createKeyring, KEY_BYTES, LocalKeyEncryptor, type LocalKeyring } from "./local-key-encryptor.js";
+import { MemoryIngestStore } from "./memory-ingest-store.js";
 import { MemoryJobQueue } from "./memory-job-queue.js";
 import { MemoryLeaseManager } from "./memory-lease-manager.js";
 import { MemoryPendingAuthorizationStore } from "./memory-pending-authorization-store.js";
@@ -21,13 +22,16 @@ export interface MemoryBackendsOptions {
 /** Everything in process memory, for tests. */
 export function createMemoryBackends(options: MemoryBackendsOptions = {}): Backends & { readonly jobQueue: MemoryJobQueue } {
   const clock = options.clock ?? systemClock;
+  const replayCache = new MemoryReplayCache({ clock });
+  const jobQueue = new MemoryJobQueue({ clock, ...(options.maxReceives === undefined ? {} : { maxReceives: options.maxReceives }) });
   return {
     tokenStore: new MemoryTokenStore(),
     pendingAuthorizations: new MemoryPendingAuthorizationStore({ clock }),
-    replayCache: new MemoryReplayCache({ clock }),
+    replayCache,
     leases: new MemoryLeaseManager({ clock }),
     rateLimiter: new MemoryRateLimiter({ clock }),
-    jobQueue: new MemoryJobQueue({ clock, ...(options.maxReceives === undefined ? {} : { maxReceives: options.maxReceives }) }),
+    jobQueue,
+    ingest: new MemoryIngestStore(replayCache, jobQueue),
     encryptor: new LocalKeyEncryptor(options.keyring ?? createKeyring([{ id: "memory", key: randomBytes(KEY_BYTES) }])),
     close: async () => {},
   };

@@ -42,6 +42,12 @@ export class MemoryJobQueue implements JobQueue, DeadLetterQueue {
   async ping(): Promise<void> {}
 
   async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {
+    this.add(events);
+    return { enqueued: events.map((event) => event.id), failed: [] };
+  }
+
+  /** `enqueue`, synchronously: for the ingest store, which records the replay key and the jobs in one step. */
+  add(events: readonly NormalizedEvent[]): void {
     const now = this.clock();
     for (const event of events) {
       this.jobs.push({
@@ -53,7 +59,6 @@ export class MemoryJobQueue implements JobQueue, DeadLetterQueue {
       });
     }
     if (events.length > 0) for (const listener of [...this.listeners]) listener();
-    return { enqueued: events.map((event) => event.id), failed: [] };
   }
 
   receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {

@@ -12,6 +12,11 @@ export class MemoryReplayCache implements ReplayCache {
   }
 
   async firstSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    return this.recordIfNew(key, ttlSeconds);
+  }
+
+  /** `firstSeen`, synchronously: for the ingest store, which records the key and the jobs in one step. */
+  recordIfNew(key: string, ttlSeconds: number): boolean {
     const now = this.clock();
     const expiresAt = this.expiresAtByKey.get(key);
     if (expiresAt !== undefined && expiresAt > now) return false;

@@ -98,16 +98,18 @@ export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
   async enqueue(events: readonly NormalizedEvent[]): Promise<EnqueueResult> {
     if (events.length === 0) return { enqueued: [], failed: [] };
     try {
-      writeTransaction(this.db, () => {
-        const now = this.clock();
-        for (const event of events) this.statements.insert.run(randomUUID(), JSON.stringify(event), now, now);
-      });
+      writeTransaction(this.db, () => this.insertJobs(events, this.clock()));
     } catch (error) {
       // The batch is one transaction: either all events are stored or none are.
       const reason = error instanceof Error ? error.message : "enqueue failed";
       return { enqueued: [], failed: events.map((event) => ({ event, reason })) };
     }
     return { enqueued: events.map((event) => event.id), failed: [] };
+  }
+
+  /** The inserts of `enqueue`, as statements of the caller's transaction (the ingest store's). */
+  insertJobs(events: readonly NormalizedEvent[], now: number): void {
+    for (const event of events) this.statements.insert.run(randomUUID(), JSON.stringify(event), now, now);
   }
 
   receive(options: ReceiveOptions = {}): Promise<ReceivedJob[]> {

@@ -26,14 +26,16 @@ export class SqliteReplayCache implements ReplayCache {
   }
 
   async firstSeen(key: string, ttlSeconds: number): Promise<boolean> {
-    const now = this.clock();
-    return guard(() => {
-      if (++this.callsSinceSweep >= SWEEP_EVERY_CALLS) {
-        this.callsSinceSweep = 0;
-        this.statements.sweep.run(now);
-      }
-      return this.statements.record.run({ key, now, expires_at: now + ttlSeconds * 1_000 }).changes === 1;
-    });
+    return guard(() => this.recordIfNew(key, ttlSeconds, this.clock()));
+  }
+
+  /** `firstSeen` as a statement of the caller's transaction (the ingest store's); throws SQLite errors as they are. */
+  recordIfNew(key: string, ttlSeconds: number, now: number): boolean {
+    if (++this.callsSinceSweep >= SWEEP_EVERY_CALLS) {
+      this.callsSinceSweep = 0;
+      this.statements.sweep.run(now);
+    }
+    return this.statements.record.run({ key, now, expires_at: now + ttlSeconds * 1_000 }).changes === 1;
   }
 
   async forget(key: string): Promise<void> {

@@ -94,34 +94,51 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
   // Definitions as the loader returns them (schema defaults applied), minus the absolute source path.
   const definitions = loaded.vendors.map((vendor) => ({ id: vendor.id, manifest: vendor.manifest, source: `embedded:${vendor.id}` }));
   await writeFile(join(work, "manifests.json"), JSON.stringify(definitions));
-  const built: string[] = [];
+  const entries: Record<string, string> = {};
   for (const target of targets) {
     const entry = join(work, `entry-${target.file}`);
     await writeFile(entry, [...target.entry(sink), ""].join("\n"));
-    const outfile = join(out, target.file);
-    await esbuild.build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      minify: values.minify === true,
-      sourcemap: false,
-      legalComments: "none",
-      logLevel: "warning",
-      // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
-      banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
-    });
-    built.push(outfile);
+    entries[target.file.replace(/\.mjs$/, "")] = entry;
   }
+  const built = await bundleEntries(esbuild, entries, out, values.minify === true);
   await rm(work, { recursive: true, force: true });
   for (const [index, target] of targets.entries()) {
     const size = (await stat(built[index]!)).size;
-    io.out(`built ${built[index]} (${(size / 1024).toFixed(0)} KiB) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
+    io.out(`built ${built[index]} (${(size / 1024).toFixed(0)} KiB, lazily loaded parts in ${CHUNKS_DIRECTORY}/) with ${definitions.length} manifest(s): ${definitions.map((d) => d.id).join(", ")}`);
     for (const line of target.describe) io.out(`  ${line}`);
   }
   return 0;
+}
+
+const CHUNKS_DIRECTORY = "chunks";
+
+/**
+ * Bundles entries (name -> entry file) into `<out>/<name>.mjs` in one pass, with code splitting: what the engine
+ * imports dynamically (the AWS SDK clients, the AWS backends, ky behind OAuth and the vendor API) goes to
+ * `<out>/chunks/`, shared by the entries and loaded on first use, so a cold start that only verifies a webhook
+ * parses none of it. Deploy the whole directory. Pass every entry of one `out` in one call: each call replaces
+ * `chunks/`.
+ */
+async function bundleEntries(esbuild: typeof import("esbuild"), entries: Readonly<Record<string, string>>, out: string, minify: boolean): Promise<string[]> {
+  await rm(join(out, CHUNKS_DIRECTORY), { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: { ...entries },
+    outdir: out,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: `${CHUNKS_DIRECTORY}/[name]-[hash]`,
+    splitting: true,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minify,
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "warning",
+    // CommonJS dependencies call require() for Node built-ins; an ESM bundle has none unless we provide it.
+    banner: { js: 'import { createRequire as __synheartCreateRequire } from "node:module"; const require = __synheartCreateRequire(import.meta.url);' },
+  });
+  return Object.keys(entries).map((name) => join(out, `${name}.mjs`));
 }
 
 /** engine/<name>.ts from source (tests, tsx) or dist/engine/<name>.js once compiled. */

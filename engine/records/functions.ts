@@ -1,0 +1,37 @@
+/**
+ * Functions record mappings may call, beside JSONata's own: unit conversion, time normalisation and a vendor's
+ * series as samples. Each takes a missing value to a missing value, so a field the vendor left out stays out of the
+ * record instead of becoming NaN or an error.
+ */
+import { convert, decimal, glucoseToMgPerDl } from "./units.js";
+import { clockSeries, durationSeconds, fromSeconds, localToUtc, offsetAt, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
+import { sportOf } from "./sport.js";
+
+/** `{ value, unit }` (Open mHealth unit-value), or nothing when the value is missing. */
+function quantity(value: unknown, unit: unknown): { value: number; unit: string } | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || typeof unit !== "string") throw new TypeError(`$quantity: ${typeof value} is not a number`);
+  return { value, unit };
+}
+
+export const RECORD_FUNCTIONS = {
+  quantity,
+  convert,
+  kjToKcal: (value: unknown) => convert(value, "kJ", "kcal"),
+  msToS: (value: unknown) => convert(value, "ms", "s"),
+  decimal,
+  glucoseMgdl: glucoseToMgPerDl,
+  utc,
+  offsetOf,
+  offsetFromSeconds,
+  offsetFromMinutes,
+  offsetAt,
+  localToUtc,
+  fromSeconds,
+  durationSeconds,
+  series,
+  clockSeries,
+  sport: sportOf,
+} as const satisfies Record<string, (...args: never[]) => unknown>;
+
+export type RecordFunctionName = keyof typeof RECORD_FUNCTIONS;

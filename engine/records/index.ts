@@ -1,0 +1,11 @@
+export { RecordMapper, recordMapperOf } from "./record-mapper.js";
+export type { RecordContext, RecordSource } from "./record-mapper.js";
+export { recordsOfEvent, recordsOfStream } from "./event-records.js";
+export { recordId } from "./record-id.js";
+export { RECORD_TYPES, recordValidator } from "./record-schemas.js";
+export type { RecordType } from "./record-schemas.js";
+export { RECORD_FUNCTIONS } from "./functions.js";
+export { convert } from "./units.js";
+export type * from "./records.generated.js";
+export { runRecordFixtures } from "./fixtures.js";
+export type { RecordFixtureCase, RecordFixtureReport, RecordFixtureResult } from "./fixtures.js";

@@ -1,0 +1,172 @@
+import { ConnectorError } from "../errors.js";
+import type { NormalizedEvent } from "../events.js";
+import { compileExpression, evaluateExpression } from "../manifest/expressions.js";
+import type { RecordMapping, VendorManifest } from "../manifest/manifest.generated.js";
+import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { compileMapping, FALLBACK, type CompiledMapping } from "./compiled-expression.js";
+import { RECORD_FUNCTIONS } from "./functions.js";
+import { recordId } from "./record-id.js";
+import { describeRecordError, recordValidator } from "./record-schemas.js";
+import type { HealthRecord } from "./records.generated.js";
+
+/** What the data came from: an event type (fetched or pushed data) or a pull stream. */
+export type RecordSource = { readonly event: string; readonly stream?: never } | { readonly stream: string; readonly event?: never };
+
+export interface RecordContext {
+  /** The vendor's id of the user: part of every record id. */
+  readonly vendorUserId?: string | undefined;
+  /** When the engine received the data, a UTC instant. */
+  readonly fetchedAt: string;
+  /** Bound as `$event` for the mappings of events. */
+  readonly event?: Pick<NormalizedEvent, "type" | "userId" | "resourceId" | "occurredAt">;
+}
+
+/** The helpers as one shared object without a prototype, so no name resolves to Object.prototype's members. */
+const FUNCTION_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, RECORD_FUNCTIONS));
+
+interface PreparedMapping {
+  readonly index: number;
+  readonly mapping: DeepReadonly<RecordMapping>;
+  /** The expression as plain closures, made at its first use; null where JSONata alone evaluates it. */
+  compiled?: CompiledMapping | null;
+}
+
+/**
+ * Turns a vendor's data into normalized health records with the manifest's `records` mappings. Mappings are found by
+ * a Map lookup on the event type or stream name; their expressions are compiled once per process (the loader already
+ * compiled them to check them). Every record is validated against its schema: a mapping that gives an invalid record
+ * is a `record_invalid` error, never a half-filled record.
+ */
+export class RecordMapper {
+  private readonly byEvent = new Map<string, PreparedMapping[]>();
+  private readonly byStream = new Map<string, PreparedMapping[]>();
+
+  constructor(private readonly manifest: DeepReadonly<VendorManifest>) {
+    manifest.records?.forEach((mapping, index) => {
+      const prepared: PreparedMapping = { index, mapping };
+      for (const type of mapping.events ?? []) listIn(this.byEvent, type).push(prepared);
+      for (const name of mapping.streams ?? []) listIn(this.byStream, name).push(prepared);
+    });
+  }
+
+  /** Whether any mapping takes data from this source (so a caller can skip the work). */
+  handles(source: RecordSource): boolean {
+    return this.mappingsFor(source).length > 0;
+  }
+
+  async map(source: RecordSource, data: unknown, context: RecordContext): Promise<HealthRecord[]> {
+    const mappings = this.mappingsFor(source);
+    if (mappings.length === 0 || data === undefined) return [];
+    const bindings = context.event ? Object.assign(Object.create(FUNCTION_BINDINGS) as Record<string, unknown>, { event: context.event }) : FUNCTION_BINDINGS;
+    const records: HealthRecord[] = [];
+    const seen = new Set<string>();
+    for (const prepared of mappings) {
+      const { index, mapping } = prepared;
+      let drafts: unknown;
+      try {
+        drafts = evaluateCompiled(prepared, data, bindings);
+        // JSONata reads only a bindings object's own keys: it gets a flat copy.
+        if (drafts === FALLBACK) drafts = await evaluateExpression(mapping.map, data, context.event ? { ...RECORD_FUNCTIONS, event: context.event } : { ...RECORD_FUNCTIONS });
+      } catch (error) {
+        throw new ConnectorError("mapping_failed", `${this.manifest.id}: records mapping ${index}: ${evaluationFailure(error)}`, {
+          vendor: this.manifest.id,
+          details: { mapping: `/records/${index}` },
+        });
+      }
+      for (const draft of Array.isArray(drafts) ? drafts : drafts === undefined || drafts === null ? [] : [drafts]) {
+        const record = this.toRecord(draft, index, context);
+        if (seen.has(record.id)) this.invalid(index, record.id, record.type, "/provenance/vendorRecordId", "repeats another record made from this data");
+        seen.add(record.id);
+        records.push(record);
+      }
+    }
+    return records;
+  }
+
+  private mappingsFor(source: RecordSource): readonly PreparedMapping[] {
+    const found = source.event !== undefined ? this.byEvent.get(source.event) : this.byStream.get(source.stream);
+    return found ?? [];
+  }
+
+  /** A draft (a record without id and provenance) made whole and validated. */
+  private toRecord(draft: unknown, index: number, context: RecordContext): HealthRecord {
+    if (draft === null || typeof draft !== "object" || Array.isArray(draft)) this.invalid(index, undefined, undefined, "", "the mapping gave something other than an object");
+    const { type, vendorRecordId, device, source, ...body } = draft as Record<string, unknown>;
+    const validate = typeof type === "string" ? recordValidator(type) : undefined;
+    if (!validate) this.invalid(index, undefined, undefined, "/type", "is not a record type of schema/records");
+    const vendorId = scalarString(vendorRecordId);
+    if (!vendorId) this.invalid(index, undefined, type as string, "/provenance/vendorRecordId", "is missing (vendorRecordId must be a string or number)");
+    const id = recordId(this.manifest.id, context.vendorUserId, type as string, vendorId);
+    const provenance: Record<string, unknown> = { vendor: this.manifest.id, vendorRecordId: vendorId };
+    if (context.vendorUserId !== undefined) provenance.vendorUserId = context.vendorUserId;
+    if (device !== undefined) provenance.device = device;
+    if (source !== undefined) provenance.source = source;
+    provenance.fetchedAt = context.fetchedAt;
+    const record = { id, type, provenance, ...body };
+    if (!validate(record)) {
+      const { path, message } = describeRecordError(validate.errors?.[0] ?? undefined);
+      this.invalid(index, id, type as string, path, message);
+    }
+    const frame = (record as { effectiveTimeFrame?: { startDateTime?: string; endDateTime?: string } }).effectiveTimeFrame ?? {};
+    if (frame.startDateTime !== undefined && frame.endDateTime !== undefined && Date.parse(frame.endDateTime) < Date.parse(frame.startDateTime)) {
+      this.invalid(index, id, type as string, "/effectiveTimeFrame/endDateTime", "is before startDateTime");
+    }
+    return record as unknown as HealthRecord;
+  }
+
+  private invalid(index: number, id: string | undefined, type: string | undefined, path: string, message: string): never {
+    const what = id ? `record ${id} (${type})` : type ? `a ${type} record` : "a record";
+    throw new ConnectorError("record_invalid", `${this.manifest.id}: records mapping ${index} gave ${what}: ${path || "the record"} ${message}`, {
+      vendor: this.manifest.id,
+      details: { mapping: `/records/${index}`, ...(id ? { recordId: id } : {}), ...(type ? { recordType: type } : {}), path },
+    });
+  }
+}
+
+/** The compiled closures' result, or FALLBACK when the expression or this input needs JSONata itself. */
+function evaluateCompiled(prepared: PreparedMapping, data: unknown, bindings: Readonly<Record<string, unknown>>): unknown {
+  if (prepared.compiled === undefined) prepared.compiled = compileMapping(compileExpression(prepared.mapping.map).jsonata.ast()) ?? null;
+  if (prepared.compiled === null) return FALLBACK;
+  try {
+    return prepared.compiled(data, bindings);
+  } catch (error) {
+    if (error === FALLBACK) return FALLBACK;
+    throw error;
+  }
+}
+
+const mappers = new WeakMap<object, RecordMapper>();
+
+/** The mapper of a (frozen) manifest, made at its first use. */
+export function recordMapperOf(manifest: DeepReadonly<VendorManifest>): RecordMapper {
+  let mapper = mappers.get(manifest);
+  if (!mapper) {
+    mapper = new RecordMapper(manifest);
+    mappers.set(manifest, mapper);
+  }
+  return mapper;
+}
+
+/**
+ * Why an evaluation failed, without the data: JSONata writes the offending value into some messages (D3110 quotes
+ * the string it could not parse), so its errors are named by code and position only; the helpers' own TypeErrors
+ * name types, never values.
+ */
+function evaluationFailure(error: unknown): string {
+  const { code, position, message } = (error ?? {}) as { code?: unknown; position?: unknown; message?: unknown };
+  if (typeof code === "string") return `JSONata error ${code}${typeof position === "number" ? ` at character ${position}` : ""}`;
+  if (error instanceof TypeError && typeof message === "string") return message;
+  return "the expression failed";
+}
+
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
+}
+
+function scalarString(value: unknown): string | undefined {
+  if (typeof value === "string" && value.length > 0) return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}

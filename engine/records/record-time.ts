@@ -1,0 +1,148 @@
+/**
+ * Times for records: instants in UTC, and the user's local offset kept beside them. Vendors send
+ * `2026-05-24T23:18:00-04:00`, `...Z`, local times with a separate offset in seconds or minutes, epoch seconds or
+ * milliseconds, and ISO 8601 durations (Polar's PT7H29M).
+ */
+import { isoFromMillis } from "../iso-time.js";
+
+const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/;
+const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** An ISO 8601 time with an offset (or Z) as a UTC instant; numbers are epoch seconds. Undefined in, undefined out. */
+export function utc(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "number") return isoFromMillis(value * 1000) ?? invalid("$utc", value);
+  if (typeof value !== "string" || !OFFSET.test(value)) return invalid("$utc", value);
+  const millis = Date.parse(value);
+  return Number.isNaN(millis) ? invalid("$utc", value) : isoFromMillis(millis);
+}
+
+/** The offset of an ISO 8601 time as +hh:mm (Z is +00:00). */
+export function offsetOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const match = typeof value === "string" ? OFFSET.exec(value) : null;
+  if (!match) return invalid("$offsetOf", value);
+  const offset = match[1]!;
+  if (offset === "Z") return "+00:00";
+  return offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset;
+}
+
+/** An offset given in seconds (Garmin) or minutes (Polar) east of UTC, as +hh:mm. */
+export function offsetFromSeconds(seconds: unknown): string | undefined {
+  if (seconds === undefined || seconds === null) return undefined;
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || Math.abs(seconds) > 14 * 3600) return invalid("$offsetFromSeconds", seconds);
+  const sign = seconds < 0 ? "-" : "+";
+  const minutes = Math.round(Math.abs(seconds) / 60);
+  return `${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
+export function offsetFromMinutes(minutes: unknown): string | undefined {
+  if (minutes === undefined || minutes === null) return undefined;
+  return typeof minutes === "number" ? offsetFromSeconds(minutes * 60) : invalid("$offsetFromMinutes", minutes);
+}
+
+/** A local time without an offset (2026-05-24T07:30:00) and the offset it was in, as a UTC instant. */
+export function localToUtc(local: unknown, offset: unknown): string | undefined {
+  if (local === undefined || local === null || offset === undefined || offset === null) return undefined;
+  if (typeof local !== "string" || !LOCAL_TIME.test(local)) return invalid("$localToUtc", local);
+  const withOffset = typeof offset === "number" ? offsetFromSeconds(offset) : typeof offset === "string" && /^[+-]\d{2}:\d{2}$/.test(offset) ? offset : invalid("$localToUtc", offset);
+  return utc(`${local}${withOffset}`);
+}
+
+/** Epoch seconds as a UTC instant (JSONata's own $fromMillis takes milliseconds). */
+export function fromSeconds(seconds: unknown): string | undefined {
+  if (seconds === undefined || seconds === null) return undefined;
+  return typeof seconds === "number" ? (isoFromMillis(seconds * 1000) ?? invalid("$fromSeconds", seconds)) : invalid("$fromSeconds", seconds);
+}
+
+const ISO_DURATION = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** An ISO 8601 duration (days and times; no years or months, which have no fixed length) in seconds. */
+export function durationSeconds(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const match = typeof value === "string" && value !== "P" && value !== "PT" ? ISO_DURATION.exec(value) : null;
+  if (!match) return invalid("$durationSeconds", value);
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as [number, number, number, number];
+  return Number((days * 86_400 + hours * 3600 + minutes * 60 + seconds).toFixed(3));
+}
+
+/**
+ * A vendor's evenly spaced series (Oura's 5-minute heart rate and HRV: a start, an interval in seconds and the values,
+ * null where there was no reading) as samples with their instants; the nulls are left out.
+ */
+export function series(start: unknown, intervalSeconds: unknown, values: unknown): { dateTime: string; value: number }[] | undefined {
+  if (start === undefined || values === undefined || values === null) return undefined;
+  const startInstant = utc(start);
+  if (!startInstant || typeof intervalSeconds !== "number" || !(intervalSeconds > 0)) return invalid("$series", intervalSeconds);
+  const list = Array.isArray(values) ? values : [values];
+  const startMillis = Date.parse(startInstant);
+  const samples: { dateTime: string; value: number }[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const value = list[i];
+    if (typeof value === "number" && Number.isFinite(value)) samples.push({ dateTime: isoFromMillis(startMillis + i * intervalSeconds * 1000)!, value });
+  }
+  return samples;
+}
+
+/** Values are named only by their type: a payload's value may be a health measurement and stays out of messages. */
+function invalid(name: string, value: unknown): never {
+  throw new TypeError(`${name}: unexpected ${value === null ? "null" : typeof value}`);
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+/** Offsets by zone and quarter hour: zones change offset only at quarter-hour instants, and Intl is slow (~20 us). */
+const offsetCache = new Map<string, string>();
+const QUARTER_HOUR_MS = 900_000;
+
+/** The offset an IANA time zone (Withings' "Europe/Paris") had at an instant (epoch seconds or a UTC time), as +hh:mm. */
+export function offsetAt(instant: unknown, timeZone: unknown): string | undefined {
+  if (instant === undefined || instant === null || timeZone === undefined || timeZone === null) return undefined;
+  const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? Date.parse(instant) : Number.NaN;
+  if (!Number.isFinite(millis) || typeof timeZone !== "string") return invalid("$offsetAt", instant);
+  const key = `${timeZone}\0${Math.floor(millis / QUARTER_HOUR_MS)}`;
+  const cached = offsetCache.get(key);
+  if (cached) return cached;
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" });
+    } catch {
+      return invalid("$offsetAt", timeZone);
+    }
+    if (offsetFormats.size < 1000) offsetFormats.set(timeZone, format);
+  }
+  const name = format.formatToParts(millis).find((part) => part.type === "timeZoneName")?.value ?? "";
+  const offset = name === "GMT" ? "+00:00" : /^GMT[+-]\d{2}:\d{2}$/.test(name) ? name.slice(3) : invalid("$offsetAt", timeZone);
+  if (offsetCache.size >= 10_000) offsetCache.clear();
+  offsetCache.set(key, offset);
+  return offset;
+}
+
+/**
+ * Samples keyed by local clock time ("00:41": 76, Polar's sleep heart rate) as UTC samples. The keys follow the
+ * local day of `start` (an ISO time with its offset) and roll over to the next day when the clock goes back, so a
+ * night from 23:10 to 07:00 stays in order. The offset of `start` is used throughout (a daylight-saving change
+ * during the night would shift the later samples by the change).
+ */
+export function clockSeries(start: unknown, samples: unknown): { dateTime: string; value: number }[] | undefined {
+  if (start === undefined || start === null || samples === undefined || samples === null) return undefined;
+  if (typeof start !== "string" || typeof samples !== "object" || Array.isArray(samples)) return invalid("$clockSeries", samples);
+  const startMillis = Date.parse(start);
+  const offset = offsetOf(start);
+  const local = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})/.exec(start);
+  if (!local || Number.isNaN(startMillis) || !offset) return invalid("$clockSeries", start);
+  const offsetMinutes = (offset.startsWith("-") ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+  const midnightUtc = Date.parse(`${local[1]}T00:00:00Z`) - offsetMinutes * 60_000;
+  let previous = Number(local[2]) * 60 + Number(local[3]);
+  let day = 0;
+  const result: { dateTime: string; value: number }[] = [];
+  for (const [clock, value] of Object.entries(samples as Record<string, unknown>)) {
+    const time = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(clock);
+    if (!time || typeof value !== "number" || !Number.isFinite(value)) return invalid("$clockSeries", value);
+    const minute = Number(time[1]) * 60 + Number(time[2]);
+    if (minute < previous) day++;
+    previous = minute;
+    result.push({ dateTime: isoFromMillis(midnightUtc + (day * 1440 + minute) * 60_000 + Number(time[3] ?? 0) * 1000)!, value });
+  }
+  return result;
+}

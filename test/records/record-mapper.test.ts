@@ -1,0 +1,175 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { createMemoryBackends } from "../../engine/backends/embedded/memory-backends.js";
+import { createConnectorEngine } from "../../engine/connector-engine.js";
+import { isConnectorError } from "../../engine/errors.js";
+import { defineVendor } from "../../engine/manifest/loader.js";
+import type { VendorManifest } from "../../engine/manifest/manifest.generated.js";
+import { createJobProcessor, type EventDelivery } from "../../engine/queue/index.js";
+import { RecordMapper, recordId, recordsOfStream } from "../../engine/records/index.js";
+import { storeSealedConnection } from "../queue/support/connections.js";
+
+const SLEEP_MAP = `{
+  "type": "sleep_session",
+  "vendorRecordId": id,
+  "effectiveTimeFrame": { "startDateTime": $utc(start), "endDateTime": $utc(end), "utcOffset": $offsetOf(start) },
+  "stages": stages.{ "stage": name, "duration": $quantity($convert(minutes, "min", "s"), "s") },
+  "device": device
+}`;
+
+function vendorWith(records: VendorManifest["records"]) {
+  return defineVendor({
+    id: "acme",
+    displayName: "Acme",
+    oauth: { authorizeUrl: "https://acme.test/auth", tokenUrl: "https://acme.test/token", clientAuth: "client_secret_post", pkce: false, refreshToken: "rotating", scopes: [], userId: { from: "tokenResponse", field: "user" } },
+    api: { baseUrl: "https://api.acme.test" },
+    webhooks: {
+      body: "json",
+      signature: { scheme: "none", trust: { header: { name: "x-acme", equals: "{clientId}" } } },
+      events: { discriminator: "kind", mappings: [{ type: "sleep.updated", on: ["sleep"], map: '{ "userId": user, "data": sleep }', delivery: "push" }] },
+    },
+    records,
+  });
+}
+
+const SLEEP = {
+  id: 7,
+  start: "2026-05-24T23:00:00+02:00",
+  end: "2026-05-25T07:00:00+02:00",
+  stages: [
+    { name: "light", minutes: 240 },
+    { name: "deep", minutes: 90.5 },
+  ],
+  device: { name: "Acme Ring 2" },
+};
+const CONTEXT = { vendorUserId: "u-1", fetchedAt: "2026-05-25T08:00:00.000Z" };
+
+describe("record mapper", () => {
+  it("adds the deterministic id and the provenance, converts units and keeps the user's offset beside UTC instants", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: SLEEP_MAP }]).manifest);
+    const [record] = await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT);
+    expect(record).toEqual({
+      id: recordId("acme", "u-1", "sleep_session", "7"),
+      type: "sleep_session",
+      provenance: { vendor: "acme", vendorRecordId: "7", vendorUserId: "u-1", device: { name: "Acme Ring 2" }, fetchedAt: "2026-05-25T08:00:00.000Z" },
+      effectiveTimeFrame: { startDateTime: "2026-05-24T21:00:00.000Z", endDateTime: "2026-05-25T05:00:00.000Z", utcOffset: "+02:00" },
+      stages: [
+        { stage: "light", duration: { value: 14400, unit: "s" } },
+        { stage: "deep", duration: { value: 5430, unit: "s" } },
+      ],
+    });
+    expect(record!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("gives one vendor record the same id every time, and different users or records different ids", () => {
+    expect(recordId("acme", "u-1", "sleep_session", "7")).toBe(recordId("acme", "u-1", "sleep_session", "7"));
+    const others = [recordId("acme", "u-2", "sleep_session", "7"), recordId("acme", "u-1", "workout", "7"), recordId("acme", "u-1", "sleep_session", "8"), recordId("other", "u-1", "sleep_session", "7")];
+    expect(new Set([recordId("acme", "u-1", "sleep_session", "7"), ...others]).size).toBe(5);
+  });
+
+  it("refuses a record that misses a required field: record_invalid with the vendor, the record id and the JSON path", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: '{ "type": "sleep_session", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(start) }, "stages": [] }' }]).manifest);
+    const error = await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT).catch((caught: unknown) => caught);
+    expect(isConnectorError(error, "record_invalid")).toBe(true);
+    const id = recordId("acme", "u-1", "sleep_session", "7");
+    expect(error).toMatchObject({ vendor: "acme", details: { recordId: id, recordType: "sleep_session", path: "/effectiveTimeFrame/endDateTime", mapping: "/records/0" } });
+    expect((error as Error).message).toContain(id);
+  });
+
+  it.each([
+    ["a wrong unit", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(start), "endDateTime": $utc(end) }, "activityName": "run", "distance": { "value": 5, "unit": "km" } }', "/distance/unit"],
+    ["a local time where UTC is required", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": start, "endDateTime": end }, "activityName": "run" }', "/effectiveTimeFrame/startDateTime"],
+    ["a field the type does not have", '{ "type": "resting_heart_rate", "vendorRecordId": id, "effectiveTimeFrame": { "dateTime": $utc(start) }, "heartRate": $quantity(52, "{beats}/min"), "mood": "good" }', "/mood"],
+    ["no vendor record id", '{ "type": "resting_heart_rate", "effectiveTimeFrame": { "dateTime": $utc(start) }, "heartRate": $quantity(52, "{beats}/min") }', "/provenance/vendorRecordId"],
+    ["an interval that ends before it starts", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(end), "endDateTime": $utc(start) }, "activityName": "run" }', "/effectiveTimeFrame/endDateTime"],
+    ["a negative duration", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(start), "endDateTime": $utc(end) }, "activityName": "run", "duration": $quantity(-5, "s") }', "/duration/value"],
+    ["an unknown record type", '{ "type": "mood", "vendorRecordId": id }', "/type"],
+    ["two records with one id", '[1, 2].{ "type": "resting_heart_rate", "vendorRecordId": "same", "effectiveTimeFrame": { "dateTime": "2026-05-25T05:00:00Z" }, "heartRate": $quantity(52, "{beats}/min") }', "/provenance/vendorRecordId"],
+  ])("refuses %s", async (_name, map, path) => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map }]).manifest);
+    const error = await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT).catch((caught: unknown) => caught);
+    expect(isConnectorError(error, "record_invalid")).toBe(true);
+    expect((error as { details: { path: string } }).details.path).toBe(path);
+  });
+
+  it("names neither the payload's values nor its secrets in the error", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: '{ "type": "resting_heart_rate", "vendorRecordId": id, "effectiveTimeFrame": { "dateTime": $utc(start) }, "heartRate": $quantity(bpm, "{beats}/min") }' }]).manifest);
+    const error = await mapper.map({ event: "sleep.updated" }, { id: 1, start: "2026-05-25T05:00:00Z", bpm: 987.654, token: "secret-token-123" }, CONTEXT).catch((caught: unknown) => caught);
+    expect(isConnectorError(error, "record_invalid")).toBe(true);
+    const shown = inspect(error, { depth: Infinity });
+    expect(shown).not.toContain("987.654");
+    expect(shown).not.toContain("secret-token-123");
+  });
+
+  it("turns a failing helper into mapping_failed with the vendor, without the value", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: '{ "type": "workout", "vendorRecordId": id, "x": $convert(weight, "kg", "min") }' }]).manifest);
+    const error = await mapper.map({ event: "sleep.updated" }, { id: 1, weight: 81.25 }, CONTEXT).catch((caught: unknown) => caught);
+    expect(isConnectorError(error, "mapping_failed")).toBe(true);
+    expect(error).toMatchObject({ vendor: "acme" });
+    expect(inspect(error, { depth: Infinity })).not.toContain("81.25");
+  });
+
+  it("names a JSONata error by code, not by the value it could not read", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: '{ "type": "workout", "vendorRecordId": id, "x": $toMillis(when) }' }]).manifest);
+    const error = await mapper.map({ event: "sleep.updated" }, { id: 1, when: "private-diary-entry-42" }, CONTEXT).catch((caught: unknown) => caught);
+    expect(isConnectorError(error, "mapping_failed")).toBe(true);
+    expect((error as Error).message).toMatch(/JSONata error D3110/);
+    expect(inspect(error, { depth: Infinity })).not.toContain("private-diary-entry-42");
+  });
+
+  it("gives no records for a source no mapping takes, and nothing for an empty result", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: "records" }]).manifest);
+    expect(await mapper.map({ event: "other.updated" }, SLEEP, CONTEXT)).toEqual([]);
+    expect(await mapper.map({ stream: "sleep" }, SLEEP, CONTEXT)).toEqual([]);
+    expect(await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT)).toEqual([]);
+  });
+
+  it("evaluates what the compiled form does not cover with JSONata, with the same helpers and $event", async () => {
+    const map = `$map(stages, function($s, $i) {
+      { "type": "resting_heart_rate", "vendorRecordId": $uppercase($s.name) & "-" & $i & "-" & $event.type, "effectiveTimeFrame": { "dateTime": $utc($$.start) }, "heartRate": $quantity($s.minutes, "{beats}/min") }
+    })`;
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map }]).manifest);
+    const records = await mapper.map({ event: "sleep.updated" }, SLEEP, { ...CONTEXT, event: { type: "sleep.updated", userId: "u-1" } });
+    expect(records.map((record) => [record.provenance.vendorRecordId, record.effectiveTimeFrame])).toEqual([
+      ["LIGHT-0-sleep.updated", { dateTime: "2026-05-24T21:00:00.000Z" }],
+      ["DEEP-1-sleep.updated", { dateTime: "2026-05-24T21:00:00.000Z" }],
+    ]);
+  });
+
+  it("takes stream records by stream name, with the same ids as the same record from an event", async () => {
+    const vendor = vendorWith([{ streams: ["sleep"], events: ["sleep.updated"], map: SLEEP_MAP }]);
+    const fromStream = await recordsOfStream([vendor], "acme", "sleep", SLEEP, { vendorUserId: "u-1", fetchedAtMillis: Date.parse("2026-05-25T08:00:00Z") });
+    const fromEvent = await new RecordMapper(vendor.manifest).map({ event: "sleep.updated" }, SLEEP, CONTEXT);
+    expect(fromStream).toEqual(fromEvent);
+    expect(await recordsOfStream([vendor], "acme", "workouts", SLEEP, { fetchedAtMillis: 0 })).toEqual([]);
+  });
+});
+
+describe("manifest checks of records mappings", () => {
+  it("refuses a mapping for an event type no webhook mapping gives, invalid JSONata, and a mapping that takes nothing", () => {
+    expect(() => vendorWith([{ events: ["sleep.deleted"], map: "$" }])).toThrow(/no webhooks mapping gives events of type "sleep.deleted"/);
+    expect(() => vendorWith([{ events: ["sleep.updated"], map: "{ (" }])).toThrow(/invalid JSONata/);
+    expect(() => vendorWith([{ map: "$" }])).toThrow(/needs `events` or `streams`/);
+  });
+});
+
+describe("job processor with records", () => {
+  it("hands the sink the normalized records beside the raw payload", async () => {
+    const vendor = vendorWith([{ events: ["sleep.updated"], map: SLEEP_MAP }]);
+    const backends = createMemoryBackends();
+    const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { acme: { clientId: "c", clientSecret: "s", settings: {} } } });
+    await storeSealedConnection(backends, { vendor: "acme", userId: "our-user", vendorUserId: "u-1" });
+    const delivered: EventDelivery[] = [];
+    const process = createJobProcessor(engine, (delivery) => void delivered.push(delivery), { clock: () => Date.parse("2026-05-25T08:00:00Z") });
+    const event = { id: "e-1", vendor: "acme", type: "sleep.updated", userId: "u-1", delivery: "push" as const, authenticity: "verified" as const, data: SLEEP };
+    expect(await process({ event, enqueuedAt: Date.now() })).toEqual({ status: "delivered", userId: "our-user" });
+    expect(delivered[0]!.data).toBe(SLEEP);
+    expect(delivered[0]!.records).toMatchObject([{ id: recordId("acme", "u-1", "sleep_session", "7"), type: "sleep_session", provenance: { fetchedAt: "2026-05-25T08:00:00.000Z" } }]);
+
+    const broken = createJobProcessor(createConnectorEngine({ vendors: [vendorWith([{ events: ["sleep.updated"], map: '{ "type": "sleep_session", "vendorRecordId": id }' }])], backends, credentials: { acme: { clientId: "c", clientSecret: "s", settings: {} } } }), (delivery) => void delivered.push(delivery));
+    const error = await broken({ event, enqueuedAt: Date.now() }).catch((caught: unknown) => caught);
+    expect(isConnectorError(error, "record_invalid")).toBe(true); // thrown: the job is retried, then dead-lettered
+    expect(delivered).toHaveLength(1);
+    await engine.close();
+  });
+});
