@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from "./clock.js";
-import { ConnectorError } from "./errors.js";
+import { configurationInvalid, ConnectorError, isConnectorError } from "./errors.js";
 import type { NormalizedEvent } from "./events.js";
 import { credentialsFromEnv, type VendorCredentials } from "./manifest/credentials.js";
 import type { VendorHooks } from "./manifest/hooks.js";
@@ -13,6 +13,7 @@ import {
 } from "./oauth/connect-link.js";
 import { createConnectLink, type ConnectLink, type ConnectLinkRequest } from "./oauth/connect-link-service.js";
 import { TokenService, type TokenServiceOptions } from "./oauth/connections.js";
+import { observeRefreshes } from "./metrics/refresh-observer.js";
 import { assertSecureEndpoints, insecureHttpAllowed } from "./oauth/transport-security.js";
 import type { Backends } from "./ports/backends.js";
 import type { AdmitResult, IngestDelivery } from "./ports/ingest-store.js";
@@ -87,13 +88,41 @@ export interface ConnectorEngine {
   close(): Promise<void>;
 }
 
+const backendPorts = ["tokenStore", "pendingAuthorizations", "replayCache", "leases", "rateLimiter", "jobQueue", "encryptor"] as const;
+
+/** Every problem of the options at once: the shape of what was passed, then each vendor's missing variables. */
+function engineOptionProblems(options: ConnectorEngineOptions): string[] {
+  const problems: string[] = [];
+  if (!Array.isArray(options.vendors)) problems.push("vendors must be an array of vendor definitions (loadConnectorEngine loads them)");
+  if (typeof options.backends !== "object" || options.backends === null) {
+    problems.push("backends is required (createEmbeddedBackends() or createAwsBackends(...))");
+  } else {
+    const missing = backendPorts.filter((port) => typeof options.backends[port] !== "object" || options.backends[port] === null);
+    if (missing.length > 0) problems.push(`backends lacks ${missing.join(", ")}`);
+  }
+  if (options.clock !== undefined && typeof options.clock !== "function") problems.push("clock must be a function returning epoch milliseconds");
+  return problems;
+}
+
 export function createConnectorEngine(options: ConnectorEngineOptions): ConnectorEngine {
+  const shapeProblems = engineOptionProblems(options);
+  if (shapeProblems.length > 0) throw configurationInvalid("invalid engine options", shapeProblems);
   const clock = options.clock ?? systemClock;
   const { backends } = options;
   const credentials: Record<string, VendorCredentials> = {};
+  const missing: string[] = [];
   for (const vendor of options.vendors) {
-    const found = options.credentials ? options.credentials[vendor.id] : credentialsFromEnv(vendor.manifest, options.env ?? process.env);
-    if (found) credentials[vendor.id] = found;
+    try {
+      const found = options.credentials ? options.credentials[vendor.id] : credentialsFromEnv(vendor.manifest, options.env ?? process.env);
+      if (found) credentials[vendor.id] = found;
+    } catch (error) {
+      if (!isConnectorError(error, "missing_setting")) throw error;
+      missing.push(...((error.details?.missing as string[] | undefined) ?? [error.message]));
+    }
+  }
+  // One vendor's incomplete configuration is reported with every other's, in one error, before anything is served.
+  if (missing.length > 0) {
+    throw new ConnectorError("missing_setting", `not set: ${missing.join(", ")}`, { details: { missing, problems: missing.map((name) => `${name} is not set`) } });
   }
   const served = options.vendors.filter((vendor) => credentials[vendor.id]);
   const env = options.env ?? process.env;
@@ -110,6 +139,8 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
   });
   let sync: SyncService | undefined;
   let subscriptions: SubscriptionService | undefined;
+  // The token services see the ports through an observer that counts refreshes (OpenTelemetry; a no-op without an SDK).
+  const refreshPorts = observeRefreshes({ tokenStore: backends.tokenStore, leases: backends.leases });
   const tokenServices = new Map<string, TokenService>(
     served.map((vendor) => [
       vendor.id,
@@ -117,10 +148,10 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
         ...options.tokenService,
         vendor,
         credentials: credentials[vendor.id]!,
-        tokenStore: backends.tokenStore,
+        tokenStore: refreshPorts.tokenStore,
         encryptor: backends.encryptor,
         pendingAuthorizations: backends.pendingAuthorizations,
-        leases: backends.leases,
+        leases: refreshPorts.leases,
         rateLimiter: backends.rateLimiter,
         clock,
         // A failed subscription fails the connection (no data would arrive); a failed backfill enqueue is healed by the schedule.

@@ -10,6 +10,8 @@ export type ConnectorErrorCode =
   | "missing_setting"
   /** The vendor's manifest does not declare what was asked for (OAuth, webhooks, a stream). */
   | "not_supported"
+  // configuration (environment, options): every problem listed at once in `details.problems`
+  | "configuration_invalid"
   // webhooks
   | "missing_header"
   | "invalid_signature"
@@ -69,4 +71,11 @@ export class ConnectorError extends Error {
 
 export function isConnectorError(value: unknown, code?: ConnectorErrorCode): value is ConnectorError {
   return value instanceof ConnectorError && (code === undefined || value.code === code);
+}
+
+/** A configuration error listing every problem at once (message: one per line; `details.problems`: the list). */
+export function configurationInvalid(summary: string, problems: readonly string[]): ConnectorError {
+  return new ConnectorError("configuration_invalid", `${summary}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`, {
+    details: { problems: [...problems] },
+  });
 }

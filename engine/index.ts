@@ -42,6 +42,7 @@ export { createVendorApiClient } from "./api/client.js";
 export type { BearerTokenSource, VendorApiClientOptions } from "./api/client.js";
 
 export type * from "./ports/index.js";
+export { hasDeadLetterQueue } from "./ports/job-queue.js";
 
 export { createJobProcessor, createWorker, processAvailableJobs, SinkError } from "./queue/index.js";
 export type { DeliverySource, EventDelivery, EventSink, JobOutcome, JobProcessor, Worker, WorkerOptions } from "./queue/index.js";
@@ -52,3 +53,15 @@ export type { RunStatus, StartSyncOptions, StreamStatus, SyncService, ScheduledS
 export { RecordMapper, recordMapperOf, recordsOfEvent, recordsOfStream, recordId, RECORD_TYPES, runRecordFixtures } from "./records/index.js";
 export type { HealthRecord, RecordContext, RecordSource, RecordType, RecordFixtureReport } from "./records/index.js";
 export type { IngestOutcome, IngestResult } from "./webhooks/ingest.js";
+
+export { builtinVendorsDirectory, sandboxVendorsDirectory } from "./manifest/builtin-vendors.js";
+export { loadVendorCatalog } from "./manifest/vendor-catalog.js";
+export type { VendorCatalog, VendorCatalogOptions } from "./manifest/vendor-catalog.js";
+export type { SkippedVendor } from "./manifest/loader.js";
+export { configurationInvalid } from "./errors.js";
+
+export { createLogger, logLevelFromEnv, parseLogLevel, silentLogger as silentJsonLogger } from "./logging/logger.js";
+export type { Logger, LogLevel, LogEntry, LogFields, LoggerOptions } from "./logging/logger.js";
+export type { JobFailure, JobFailureHook } from "./queue/job-failure.js";
+export { METER_NAME, observeQueueDepth } from "./metrics/index.js";
+export type { QueueDepth, QueueDepthSource } from "./metrics/index.js";

@@ -2,6 +2,7 @@ import { sleep, type Clock } from "../clock.js";
 import { ConnectorError } from "../errors.js";
 import type { RateLimits } from "../manifest/manifest.generated.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
+import { instruments } from "../metrics/instruments.js";
 import type { RateLimiter, RateWindow } from "../ports/rate-limiter.js";
 
 /** One token bucket of the RateLimiter port and the windows enforced on it. */
@@ -69,7 +70,11 @@ export async function acquireCapacity(
         );
       }
       // A little jitter so that many waiters do not wake in the same millisecond.
-      await sleep(Math.max(1, result.retryInMs) + Math.random() * 5, options.signal);
+      const waitMs = Math.max(1, result.retryInMs) + Math.random() * 5;
+      const meters = instruments();
+      meters.rateLimitWaits.add(1, { vendor });
+      meters.rateLimitWaitDuration.record(waitMs, { vendor });
+      await sleep(waitMs, options.signal);
     }
   }
 }

@@ -1,6 +1,14 @@
 import type { VendorCredentials } from "../manifest/credentials.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import type { CliOption } from "./command.js";
 import { UsageError } from "./io.js";
+
+/** How sign-webhook and verify-webhook are given the vendor's secrets. */
+export const credentialOptions = {
+  secret: { type: "string", value: "<secret>", description: "the secret the vendor signs with (client secret and every setting)" },
+  setting: { type: "string", multiple: true, value: "<name=value>", description: "one manifest setting precisely; list settings comma-separated" },
+  "client-id": { type: "string", value: "<id>", description: "the OAuth client id, for vendors that check it (default client-id)" },
+} as const satisfies Record<string, CliOption>;
 
 /**
  * Credentials for signing or verifying one webhook from the command line: `--secret` stands for whichever secret

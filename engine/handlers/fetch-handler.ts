@@ -1,6 +1,7 @@
 import type { ConnectorEngine } from "../connector-engine.js";
 import { isConnectorError } from "../errors.js";
 import { completeAuthorization, jsonResponse, startAuthorization, type OAuthRouteOptions, type RouteAnswer } from "./oauth-routes.js";
+import { instruments } from "../metrics/instruments.js";
 import { BodyAlreadyReadError, readCappedBody } from "./raw-body.js";
 import { DEFAULT_READINESS_TIMEOUT_MS, readiness } from "./readiness.js";
 import { hashUserId, jsonLinesToStdout, type RequestLogEntry, type RequestLogger } from "./request-log.js";
@@ -74,8 +75,10 @@ export function createFetchHandler(engine: ConnectorEngine, options: FetchHandle
     }
   };
 
-  const writeLog = (label: string, method: string, started: number, entry: Omit<RequestLogEntry, "kind" | "time" | "route" | "method" | "latencyMs">) =>
+  const writeLog = (label: string, method: string, started: number, entry: Omit<RequestLogEntry, "kind" | "time" | "route" | "method" | "latencyMs">) => {
+    if (label === "/webhooks/:vendor") recordWebhook(entry.vendor !== undefined && vendorIds.has(entry.vendor) ? entry.vendor : "unknown", entry);
     log({ kind: "request", time: new Date().toISOString(), route: label, method, ...entry, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+  };
 
   const handler: FetchHandler = async (request, context = {}) => {
     const started = performance.now();
@@ -194,6 +197,11 @@ async function receive(engine: ConnectorEngine, vendorId: string, request: Reque
   const routed: WebhookRouteAnswer = await answerWebhook(engine, vendorId, webhookRequest, (limit) => readCappedBody(request, limit), limitOverride);
   const { status, headers, body } = routed.answer;
   return { ...routed, response: new Response(body === "" ? null : body, { status, headers }) };
+}
+
+/** synheart.webhooks {vendor, outcome, error_code}: an unknown vendor id is counted as "unknown", never as sent. */
+function recordWebhook(vendor: string, entry: { outcome: string; errorCode?: string }): void {
+  instruments().webhooks.add(1, { vendor, outcome: entry.outcome, ...(entry.errorCode ? { error_code: entry.errorCode } : {}) });
 }
 
 function forbidden(): RouteAnswer {

@@ -1,7 +1,10 @@
 import type { ConnectorEngine } from "../connector-engine.js";
 import { forEachConcurrently } from "../queue/concurrency.js";
 import { createJobProcessor, type EventSink, type JobOutcome, type JobProcessor, type JobProcessorOptions } from "../queue/job-processor.js";
+import { createLogger, type Logger } from "../logging/logger.js";
+import { jobFailure, reportJobFailure, type JobFailureHook } from "../queue/job-failure.js";
 import { decodeJobMessage } from "../queue/job-message.js";
+import { jobIdentity } from "../ports/job-queue.js";
 
 // The parts of the Lambda SQS event we read, as AWS documents it (no @types/aws-lambda dependency).
 export interface SqsMessageAttribute {
@@ -62,6 +65,12 @@ export interface SqsBatchOptions {
    */
   readonly fifoFailureScope?: "group" | "batch";
   readonly onReport?: (report: SqsRecordReport) => void;
+  /** Called for every record that failed (not for the FIFO records left unprocessed behind it). */
+  readonly onError?: JobFailureHook;
+  /** Failures are logged here. Default: JSON lines on stdout, which Lambda sends to CloudWatch (SYNHEART_LOG_LEVEL). */
+  readonly logger?: Logger;
+  /** The queue's maxReceiveCount: a failure on that delivery is reported as dead-lettered. */
+  readonly maxReceives?: number;
 }
 
 export interface SqsHandlerOptions extends SqsBatchOptions, JobProcessorOptions {}
@@ -87,6 +96,7 @@ export async function handleSqsBatch(event: SqsEvent, process: JobProcessor, opt
   const failed = new Set<string>();
   let batchFailed = false;
   const stopBatchOnFailure = options.fifoFailureScope === "batch";
+  const logger = options.logger ?? createLogger();
   const report = (entry: SqsRecordReport) => {
     try {
       options.onReport?.(entry);
@@ -117,6 +127,7 @@ export async function handleSqsBatch(event: SqsEvent, process: JobProcessor, opt
       } catch (error) {
         failed.add(record.messageId);
         report({ messageId: record.messageId, receiveCount: receiveCountOf(record), error, processed: true });
+        reportJobFailure(jobFailure(eventOf(record), receiveCountOf(record), error, options.maxReceives), logger, options.onError);
         if (!fifo) continue;
         batchFailed = true;
         // The group's later messages must not overtake this one: fail them too, so SQS redelivers them in order.
@@ -128,6 +139,15 @@ export async function handleSqsBatch(event: SqsEvent, process: JobProcessor, opt
   await forEachConcurrently(lanesOf(event.Records), options.concurrency ?? 10, runLane);
   // In event order, so the response reads like the batch.
   return { batchItemFailures: event.Records.filter((record) => failed.has(record.messageId)).map((record) => ({ itemIdentifier: record.messageId })) };
+}
+
+/** What a failure report says about the record's event; a body that is not a job is named by its message id. */
+function eventOf(record: SqsRecord): { id: string; vendor: string; type: string } {
+  try {
+    return jobIdentity(decodeJobMessage(record.body));
+  } catch {
+    return { id: `message:${record.messageId}`, vendor: "unknown", type: "unknown" };
+  }
 }
 
 function receiveCountOf(record: SqsRecord): number {

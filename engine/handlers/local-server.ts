@@ -7,10 +7,12 @@ import { createConnectorEngine, type ConnectorEngine } from "../connector-engine
 import { ConnectorError } from "../errors.js";
 import { credentialsFromEnv, envVarName, type VendorCredentials } from "../manifest/credentials.js";
 import { loadHooksBeside, type VendorHooks } from "../manifest/hooks.js";
-import { loadManifestFiles } from "../manifest/loader.js";
 import { formatProblem } from "../manifest/problems.js";
+import { loadVendorCatalog } from "../manifest/vendor-catalog.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
+import type { Logger } from "../logging/logger.js";
 import type { Backends } from "../ports/backends.js";
+import type { JobFailureHook } from "../queue/job-failure.js";
 import { startSyncScheduler } from "../sync/scheduler.js";
 import { createJobProcessor, createWorker, type EventDelivery, type JobReport, type Worker } from "../queue/index.js";
 import { generateSandboxCredentials, loadSandboxDefinition } from "../sandbox/sandbox-manifest.js";
@@ -28,8 +30,10 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** Manifest files or folders. Default vendors/. */
+  /** The app's own manifest files or folders, added to the built-in vendors (and replacing them by id). */
   readonly vendorPaths?: readonly string[];
+  /** Serve the vendors shipped with the package. Default true. */
+  readonly builtinVendors?: boolean;
   /** Serve the sandbox vendor (its authorization server and API under /sandbox) with generated credentials. */
   readonly sandbox?: boolean;
   /** Load vendors whose API is retired. */
@@ -51,6 +55,9 @@ export interface LocalServerOptions {
   /** Called after each delivered event is written to deliveries.jsonl. */
   readonly onDelivery?: (delivery: EventDelivery) => void;
   readonly onJob?: (report: JobReport) => void;
+  /** Where the worker reports failed and dead-lettered jobs and queue errors. Default: JSON lines on stdout. */
+  readonly workerLogger?: Logger;
+  readonly onJobError?: JobFailureHook;
   /** Long-poll wait of the worker. Default 1 s (a local SQLite queue is cheap to poll). */
   readonly workerWaitMs?: number;
   /** Run no worker (jobs stay in the queue). */
@@ -75,7 +82,7 @@ export interface LocalServer {
   readonly handler: FetchHandler;
   readonly configured: readonly VendorDefinition[];
   readonly unconfigured: readonly UnconfiguredVendor[];
-  /** Manifests refused (errors or retired), as `file:line:col: message`. */
+  /** Manifests refused (errors) or skipped (retired), as `file:line:col: message`. */
   readonly refused: readonly string[];
   readonly sandbox?: SandboxVendor;
   readonly deliveriesFile: string;
@@ -94,8 +101,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   ensurePrivateDirectory(directory);
   tightenIfPresent(deliveriesFile);
 
-  const loaded = await loadManifestFiles(options.vendorPaths ?? ["vendors"], { allowRetired: options.allowRetired ?? false });
-  const refused = loaded.problems.filter((problem) => problem.severity === "error").map(formatProblem);
+  const loaded = await loadVendorCatalog({
+    vendorPaths: options.vendorPaths ?? [],
+    builtinVendors: options.builtinVendors ?? true,
+    allowRetired: options.allowRetired ?? false,
+  });
+  const skippedFiles = new Set(loaded.skipped.map((vendor) => vendor.source));
+  const refused = loaded.problems
+    .filter((problem) => problem.severity === "error" || (problem.path === "/lifecycle" && skippedFiles.has(problem.file)))
+    .map(formatProblem);
 
   const credentials: Record<string, VendorCredentials> = {};
   const unconfigured: UnconfiguredVendor[] = [];
@@ -182,6 +196,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       concurrency: 4,
       waitMs: options.workerWaitMs ?? 1000,
       retry: { baseMs: 500, maxMs: 30_000 },
+      ...(options.workerLogger ? { logger: options.workerLogger } : {}),
+      ...(options.onJobError ? { onError: options.onJobError } : {}),
       onReport: (report) => {
         jobLog(jobLogEntry(report));
         options.onJob?.(report);

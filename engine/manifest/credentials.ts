@@ -18,7 +18,8 @@ export function envVarName(vendorId: string, name: string): string {
 /**
  * Reads SYNHEART_<VENDOR>_CLIENT_ID, SYNHEART_<VENDOR>_CLIENT_SECRET and SYNHEART_<VENDOR>_<SETTING> for each setting.
  * Returns undefined when the client id is not set (the vendor is simply not configured).
- * Throws, naming the variable (never its value), when a required setting is missing.
+ * Throws ConnectorError("missing_setting") naming every missing variable at once (never a value) in its message and
+ * in `details.missing`.
  */
 export function credentialsFromEnv(
   manifest: Pick<VendorManifest, "id" | "settings">,
@@ -26,21 +27,14 @@ export function credentialsFromEnv(
 ): VendorCredentials | undefined {
   const clientId = env[envVarName(manifest.id, "clientId")];
   if (!clientId) return undefined;
+  const missing: string[] = [];
   const clientSecret = env[envVarName(manifest.id, "clientSecret")];
-  if (!clientSecret) {
-    throw new ConnectorError("missing_setting", `${envVarName(manifest.id, "clientSecret")} is not set`, {
-      vendor: manifest.id,
-    });
-  }
+  if (!clientSecret) missing.push(envVarName(manifest.id, "clientSecret"));
   const settings: Record<string, string | readonly string[]> = {};
   for (const [name, setting] of Object.entries(manifest.settings ?? {})) {
     const raw = env[envVarName(manifest.id, name)];
     if (raw === undefined || raw === "") {
-      if (setting.required ?? true) {
-        throw new ConnectorError("missing_setting", `${envVarName(manifest.id, name)} is not set`, {
-          vendor: manifest.id,
-        });
-      }
+      if (setting.required ?? true) missing.push(envVarName(manifest.id, name));
       continue;
     }
     settings[name] = setting.list
@@ -50,7 +44,13 @@ export function credentialsFromEnv(
           .filter(Boolean)
       : raw;
   }
-  return { clientId, clientSecret, settings };
+  if (missing.length > 0) {
+    throw new ConnectorError("missing_setting", `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`, {
+      vendor: manifest.id,
+      details: { missing },
+    });
+  }
+  return { clientId, clientSecret: clientSecret!, settings };
 }
 
 /**

@@ -16,5 +16,7 @@ export function lifecycleMessage(manifest: Pick<VendorManifest, "lifecycle" | "d
   const lifecycle = manifest.lifecycle!;
   const when = lifecycle.effective ? ` (${lifecycle.status} from ${lifecycle.effective})` : "";
   const successor = lifecycle.successor ? `; successor: ${lifecycle.successor}` : "";
-  return `${manifest.displayName} API is ${state}${when}${successor}${lifecycle.note ? `. ${lifecycle.note}` : ""}`;
+  // "Fitbit Web API (legacy) is retired", not "... (legacy) API is retired".
+  const subject = /\bAPI\b/.test(manifest.displayName) ? manifest.displayName : `${manifest.displayName} API`;
+  return `${subject} is ${state}${when}${successor}${lifecycle.note ? `. ${lifecycle.note}` : ""}`;
 }

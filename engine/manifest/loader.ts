@@ -10,16 +10,28 @@ import type { DeepReadonly, VendorDefinition } from "./vendor-definition.js";
 import { YamlSource, pathToPointer, pointerToPath } from "./yaml-source.js";
 
 export interface LoadOptions {
-  /** Load vendors whose API is retired (the engine refuses them otherwise). */
+  /** Load vendors whose API is retired (otherwise they are skipped, with a warning). */
   readonly allowRetired?: boolean;
   readonly now?: Date;
+}
+
+/** A valid manifest that was not loaded: its vendor's API is retired. */
+export interface SkippedVendor {
+  readonly id: string;
+  readonly source: string;
+  readonly reason: "retired";
 }
 
 export interface LoadResult {
   readonly vendors: VendorDefinition[];
   /** Every error and warning of every file; a file with an error yields no vendor. */
   readonly problems: ManifestProblem[];
+  /** Valid manifests left out (retired), each with a warning in `problems`. Never blocks the other vendors. */
+  readonly skipped: SkippedVendor[];
 }
+
+/** The path of every lifecycle warning (deprecated, retired): what `validate --strict` turns into failures. */
+export const LIFECYCLE_PATH = "/lifecycle";
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml"]);
 
@@ -36,14 +48,14 @@ export function loadManifestText(text: string, file: string, options: LoadOption
     const position = source.positionOfOffset(error.pos[0]);
     problems.push({ severity: "error", file, ...position, path: "", message: `YAML: ${error.message.split("\n")[0]}` });
   }
-  if (problems.length > 0) return { vendors: [], problems };
+  if (problems.length > 0) return { vendors: [], problems, skipped: [] };
 
   let manifest: unknown;
   try {
     manifest = source.document.toJS({ maxAliasCount: 1000 });
   } catch (error) {
     problems.push({ severity: "error", file, line: 1, column: 1, path: "", message: `YAML: ${(error as Error).message}` });
-    return { vendors: [], problems };
+    return { vendors: [], problems, skipped: [] };
   }
   for (const violation of validateAgainstSchema(manifest)) {
     problem("error", pointerToPath(violation.pointer), violation.message, violation.key);
@@ -52,7 +64,7 @@ export function loadManifestText(text: string, file: string, options: LoadOption
   // The semantic pass runs even when the schema found errors, so that one run reports everything it can; on a
   // manifest of the wrong shape it may stop early, which only means fewer findings.
   for (const finding of semanticFindings(manifest, schemaValid)) problem(finding.severity, finding.path, finding.message);
-  if (!schemaValid) return { vendors: [], problems: unique(problems) };
+  if (!schemaValid) return { vendors: [], problems: unique(problems), skipped: [] };
 
   const valid = manifest as VendorManifest;
 
@@ -61,15 +73,14 @@ export function loadManifestText(text: string, file: string, options: LoadOption
     problem("warning", ["id"], `id "${valid.id}" differs from the file name "${stem}"`);
   }
   const lifecycle = lifecycleMessage(valid, options.now);
+  const skip = lifecycleState(valid, options.now) === "retired" && !options.allowRetired;
   if (lifecycle) {
-    const retired = lifecycleState(valid, options.now) === "retired";
-    problem(retired && !options.allowRetired ? "error" : "warning", ["lifecycle"], retired && !options.allowRetired
-      ? `${lifecycle}; refusing to load it (pass allowRetired to load anyway)`
-      : lifecycle);
+    problem("warning", ["lifecycle"], skip ? `${lifecycle}; skipped (allowRetired or --allow-retired loads it)` : lifecycle);
   }
   const reported = unique(problems);
-  if (reported.some((p) => p.severity === "error")) return { vendors: [], problems: reported };
-  return { vendors: [{ id: valid.id, manifest: deepFreeze(valid), source: file }], problems: reported };
+  if (reported.some((p) => p.severity === "error")) return { vendors: [], problems: reported, skipped: [] };
+  if (skip) return { vendors: [], problems: reported, skipped: [{ id: valid.id, source: file, reason: "retired" }] };
+  return { vendors: [{ id: valid.id, manifest: deepFreeze(valid), source: file }], problems: reported, skipped: [] };
 }
 
 function semanticFindings(manifest: unknown, schemaValid: boolean): SemanticFinding[] {
@@ -100,10 +111,12 @@ export async function loadManifestFiles(paths: readonly string[], options: LoadO
   const files = await expandManifestPaths(paths);
   const vendors: VendorDefinition[] = [];
   const problems: ManifestProblem[] = [];
+  const skipped: SkippedVendor[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
     const result = loadManifestText(await readFile(file, "utf8"), file, options);
     problems.push(...result.problems);
+    skipped.push(...result.skipped);
     for (const vendor of result.vendors) {
       const first = seen.get(vendor.id);
       if (first) {
@@ -114,7 +127,7 @@ export async function loadManifestFiles(paths: readonly string[], options: LoadO
       vendors.push(vendor);
     }
   }
-  return { vendors, problems };
+  return { vendors, problems, skipped };
 }
 
 export async function expandManifestPaths(paths: readonly string[]): Promise<string[]> {
@@ -137,20 +150,35 @@ export function defineVendor(manifest: unknown, source = "<inline>", options: Lo
   const result = loadManifestText(JSON.stringify(manifest), source, options);
   const errors = result.problems.filter((p) => p.severity === "error");
   const vendor = result.vendors[0];
+  const retired = result.skipped[0];
+  if (errors.length === 0 && retired) {
+    const warning = result.problems.find((p) => p.path === LIFECYCLE_PATH);
+    throw new ConnectorError("vendor_retired", warning?.message ?? `${retired.id} is retired`, { vendor: retired.id });
+  }
   if (errors.length > 0 || !vendor) {
     throw new ConnectorError("manifest_invalid", errors.map(formatProblem).join("\n"), { details: { problems: errors } });
   }
   return vendor;
 }
 
-/** Loads manifests and throws if any has an error; warnings are returned for the caller to log. */
-export async function loadVendors(paths: readonly string[], options: LoadOptions = {}): Promise<{ vendors: VendorDefinition[]; warnings: ManifestProblem[] }> {
-  const result = await loadManifestFiles(paths, options);
+/**
+ * Loads manifests and throws if any has an error; warnings (retired vendors skipped among them) are returned for the
+ * caller to log.
+ */
+export async function loadVendors(
+  paths: readonly string[],
+  options: LoadOptions = {},
+): Promise<{ vendors: VendorDefinition[]; warnings: ManifestProblem[]; skipped: SkippedVendor[] }> {
+  return throwOnErrors(await loadManifestFiles(paths, options));
+}
+
+/** Throws ConnectorError("manifest_invalid") listing every error of a load; otherwise its vendors and warnings. */
+export function throwOnErrors(result: LoadResult): { vendors: VendorDefinition[]; warnings: ManifestProblem[]; skipped: SkippedVendor[] } {
   const errors = result.problems.filter((p) => p.severity === "error");
   if (errors.length > 0) {
     throw new ConnectorError("manifest_invalid", errors.map(formatProblem).join("\n"), { details: { problems: errors } });
   }
-  return { vendors: result.vendors, warnings: result.problems.filter((p) => p.severity === "warning") };
+  return { vendors: result.vendors, warnings: result.problems.filter((p) => p.severity === "warning"), skipped: result.skipped };
 }
 
 function deepFreeze<T>(value: T): DeepReadonly<T> {

@@ -4,7 +4,7 @@ export type { PendingAuthorization, PendingAuthorizationStore } from "./pending-
 export type { ReplayCache } from "./replay-cache.js";
 export type { Lease, LeaseManager } from "./lease.js";
 export type { RateWindow, TakeResult, RateLimiter } from "./rate-limiter.js";
-export type { Job, SyncJob, SyncTask, SyncPlanTask, SyncWindowTask, SyncPurpose, EventJob, EnqueueFailure, EnqueueResult, ReceivedJob, ReceiveOptions, JobQueue } from "./job-queue.js";
+export type { Job, SyncJob, SyncTask, SyncPlanTask, SyncWindowTask, SyncPurpose, EventJob, EnqueueFailure, EnqueueResult, ReceivedJob, ReceiveOptions, JobQueue, DeadLetter, DeadLetterQueue, ListDeadLettersOptions } from "./job-queue.js";
 export type { AdmitResult, IngestDelivery, IngestFaultHook, IngestStep, IngestStore } from "./ingest-store.js";
 export type { Backends } from "./backends.js";
 export type { StreamCheckpoint, SyncState, SyncStateStore } from "./sync-state-store.js";

@@ -56,6 +56,22 @@ export function isSyncJob(job: Job): job is SyncJob {
   return job.kind === "sync";
 }
 
+/** What logs, metrics and FIFO groups call a job: the event, or the sync task (its run, stream and window). */
+export interface JobIdentity {
+  readonly id: string;
+  readonly vendor: string;
+  readonly type: string;
+  /** The vendor's user id for an event; our user id for a sync task. */
+  readonly userId: string;
+}
+
+export function jobIdentity(job: Job): JobIdentity {
+  if (!isSyncJob(job)) return { id: job.event.id, vendor: job.event.vendor, type: job.event.type, userId: job.event.userId };
+  const { task } = job;
+  const id = task.kind === "sync-window" ? `sync:${task.runId}:${task.stream}:${task.index}` : `sync:${task.runId}`;
+  return { id, vendor: task.vendor, type: task.kind, userId: task.userId };
+}
+
 export interface EnqueueFailure {
   readonly event: NormalizedEvent;
   readonly reason: string;
@@ -96,4 +112,38 @@ export interface JobQueue {
   release(receipt: string, delayMs?: number): Promise<void>;
   /** Readiness: one cheap call that reaches the queue. Throws ConnectorError("backend_unavailable") when it cannot answer. */
   ping(): Promise<void>;
+}
+
+/** A job the queue gave up on after `maxReceives` deliveries. */
+export interface DeadLetter {
+  /** Names this dead letter for redrive and purge (SQLite: the job id; SQS: the dead-letter message id). */
+  readonly id: string;
+  /** Undefined for a message whose body is not a job (it is kept and can still be purged or redriven as it is). */
+  readonly job: Job | undefined;
+  /** Deliveries it had, where the backend knows. */
+  readonly receiveCount?: number;
+  /** Epoch ms, where the backend knows. */
+  readonly deadLetteredAt?: number;
+}
+
+export interface ListDeadLettersOptions {
+  /** At most this many. Default 100. */
+  readonly limit?: number;
+}
+
+/**
+ * The dead letters of a job queue, for operators (`synheart-connector jobs dlq`). Redrive puts a job back into the
+ * queue before it leaves the dead letters, so a crash in between can duplicate a job but never lose one.
+ */
+export interface DeadLetterQueue {
+  listDeadLetters(options?: ListDeadLettersOptions): Promise<DeadLetter[]>;
+  /** Moves every dead letter (or the named ones) back to the queue, delivered again from receive count 1. Returns how many. */
+  redriveDeadLetters(ids?: readonly string[]): Promise<number>;
+  /** Deletes every dead letter (or the named ones). Returns how many. */
+  purgeDeadLetters(ids?: readonly string[]): Promise<number>;
+}
+
+export function hasDeadLetterQueue(queue: JobQueue): queue is JobQueue & DeadLetterQueue {
+  const candidate = queue as Partial<DeadLetterQueue>;
+  return typeof candidate.listDeadLetters === "function" && typeof candidate.redriveDeadLetters === "function" && typeof candidate.purgeDeadLetters === "function";
 }

@@ -3,6 +3,7 @@ export type { DeliverySource, SyncJobHandler, EventDelivery, EventSink, JobOutco
 export { fetchEventResource, readJsonOrText } from "./resource-fetch.js";
 export type { FetchedResource, ResponseReader } from "./resource-fetch.js";
 export { createWorker } from "./worker.js";
+export type { JobFailure, JobFailureHook } from "./job-failure.js";
 export type { Worker, WorkerOptions } from "./worker.js";
 export { processAvailableJobs } from "./process-available-jobs.js";
 export type { DrainOptions, DrainResult } from "./process-available-jobs.js";

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from "../clock.js";
 import type { ConnectorEngine } from "../connector-engine.js";
 import { ConnectorError, isConnectorError } from "../errors.js";
 import type { Authenticity, NormalizedEvent } from "../events.js";
+import { instruments } from "../metrics/instruments.js";
 import type { Job, SyncJob } from "../ports/job-queue.js";
 import { recordsOfEvent } from "../records/event-records.js";
 import type { HealthRecord } from "../records/records.generated.js";
@@ -88,6 +89,27 @@ export function createJobProcessor(
   engine: Pick<ConnectorEngine, "vendors" | "vendor" | "connectionOfVendorUser"> & { readonly sync?: SyncJobHandler },
   sink: EventSink,
   options: JobProcessorOptions = {},
+): JobProcessor {
+  const process = processJob(engine, sink, options);
+  // synheart.jobs {vendor, outcome}: every attempt, counted here so the worker, drains and the Lambda handler agree.
+  return async (job) => {
+    const vendor = job.kind === "sync" ? job.task.vendor : job.event.vendor;
+    let outcome: JobOutcome;
+    try {
+      outcome = await process(job);
+    } catch (error) {
+      instruments().jobs.add(1, { vendor, outcome: "failed" });
+      throw error;
+    }
+    instruments().jobs.add(1, { vendor, outcome: outcome.status === "skipped" ? `skipped:${outcome.reason}` : outcome.status });
+    return outcome;
+  };
+}
+
+function processJob(
+  engine: Pick<ConnectorEngine, "vendors" | "vendor" | "connectionOfVendorUser"> & { readonly sync?: SyncJobHandler },
+  sink: EventSink,
+  options: JobProcessorOptions,
 ): JobProcessor {
   const readResponse = options.readResponse ?? readJsonOrText;
   const clock = options.clock ?? systemClock;

@@ -1,8 +1,12 @@
 import { sleep } from "../clock.js";
+import { createLogger, errorFields, type Logger } from "../logging/logger.js";
+import { observeQueueDepth } from "../metrics/queue-depth.js";
 import type { JobQueue } from "../ports/job-queue.js";
+import { jobFailure, reportJobFailure, type JobFailureHook } from "./job-failure.js";
 import type { JobProcessor } from "./job-processor.js";
 import type { RetryBackoff } from "./retry-delay.js";
 import { runReceivedJob, type JobReport, type QueueOperation } from "./run-received-job.js";
+import { jobIdentity } from "../ports/job-queue.js";
 
 export interface WorkerOptions {
   readonly queue: JobQueue;
@@ -19,6 +23,12 @@ export interface WorkerOptions {
   readonly receiveErrorDelayMs?: number;
   readonly onReport?: (report: JobReport) => void;
   readonly onQueueError?: (error: unknown, operation: QueueOperation) => void;
+  /** Called for every failed attempt, with `deadLettered` true on the last one the queue allows. */
+  readonly onError?: JobFailureHook;
+  /** Failed and dead-lettered jobs and queue errors are logged here. Default: JSON lines (SYNHEART_LOG_LEVEL). */
+  readonly logger?: Logger;
+  /** Deliveries before the queue dead-letters a job. Default: the queue's own `maxReceives`, when it has one. */
+  readonly maxReceives?: number;
 }
 
 export interface Worker {
@@ -38,10 +48,18 @@ export function createWorker(options: WorkerOptions): Worker {
   const waitMs = options.waitMs ?? 20_000;
   const receiveErrorDelayMs = options.receiveErrorDelayMs ?? 1_000;
   const inFlight = new Set<Promise<void>>();
+  const logger = options.logger ?? createLogger();
+  const maxReceives = options.maxReceives ?? (queue as { maxReceives?: unknown }).maxReceives;
+  const knownMaxReceives = typeof maxReceives === "number" ? maxReceives : undefined;
   let stopping: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  let stopObservingDepth: (() => void) | undefined;
 
   const report = (jobReport: JobReport) => {
+    if (jobReport.result === "failed") {
+      const { received } = jobReport;
+      reportJobFailure(jobFailure(jobIdentity(received.job), received.receiveCount, jobReport.error, knownMaxReceives, jobReport.retryInMs), logger, options.onError);
+    }
     try {
       options.onReport?.(jobReport);
     } catch {
@@ -49,6 +67,7 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   };
   const queueError = (error: unknown, operation: QueueOperation) => {
+    logger.error(`job queue ${operation} failed`, { kind: "queue", operation, ...errorFields(error) });
     try {
       options.onQueueError?.(error, operation);
     } catch {
@@ -91,11 +110,13 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (loop) return;
       stopping = new AbortController();
+      stopObservingDepth = observeQueueDepth(queue);
       loop = poll(stopping.signal);
     },
     async stop() {
       if (!loop) return;
       stopping?.abort();
+      stopObservingDepth?.();
       await loop;
       loop = undefined;
     },

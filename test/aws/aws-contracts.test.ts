@@ -8,6 +8,7 @@ import type { IngestFaultHook } from "../../engine/ports/ingest-store.js";
 import type { EventJob } from "../../engine/ports/job-queue.js";
 import { DynamoDbIngestStore } from "../../engine/backends/aws/dynamodb-ingest-store.js";
 import {
+  describeDeadLetterQueueContract,
   describeEncryptorContract,
   describeIngestStoreContract,
   describeJobQueueContract,
@@ -56,6 +57,25 @@ describeJobQueueContract("SQS", async () => {
     maxReceives: MAX_RECEIVES,
     shortVisibilityMs: 1_000,
     deadLetters: () => readDeadLetters(deadLetterQueueUrl),
+    cleanup: async () => {
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: deadLetterQueueUrl }));
+    },
+  };
+});
+
+describeDeadLetterQueueContract("SQS", async () => {
+  const { queueUrl, deadLetterQueueUrl } = await initAws({
+    tableName,
+    queueName: uniqueResourceName("dlq-ops"),
+    maxReceives: MAX_RECEIVES,
+    clients: { dynamodb, sqs },
+  });
+  if (!queueUrl || !deadLetterQueueUrl) throw new Error("initAws made no queues");
+  // No deadLetterQueueUrl: the queue finds it from its redrive policy, as it does when configured from the environment.
+  return {
+    subject: new SqsJobQueue({ client: sqs, queueUrl }),
+    maxReceives: MAX_RECEIVES,
     cleanup: async () => {
       await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       await sqs.send(new DeleteQueueCommand({ QueueUrl: deadLetterQueueUrl }));

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { DynamoDbTokenStore } from "../../engine/backends/aws/dynamodb-token-store.js";
@@ -133,6 +134,12 @@ describe("KMS envelope encryptor", () => {
     const shown = `${String(error)} ${JSON.stringify(error)} ${JSON.stringify((error as { details?: unknown }).details)}`;
     expect(shown).not.toContain("SECRET");
     expect(shown).not.toContain(testCredentials.secretAccessKey);
-    expect((error as Error).cause).toBeUndefined();
+    // The cause is the root cause as plain data (AwsFailure), never the SDK error with its request and response.
+    const cause = (error as Error).cause as Record<string, unknown>;
+    expect(cause).toMatchObject({ name: "AwsFailure", errorCode: "ECONNREFUSED" });
+    expect(Object.keys(cause)).not.toContain("$response");
+    const deep = inspect(error, { depth: Infinity });
+    expect(deep).not.toContain("SECRET");
+    expect(deep).not.toContain(testCredentials.secretAccessKey);
   });
 });

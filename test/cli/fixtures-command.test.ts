@@ -111,7 +111,7 @@ describe("verify-webhook", () => {
   });
 
   it("lists every flag in --help", async () => {
-    const result = await cli("--help");
+    const result = await cli("verify-webhook", "--help");
     for (const flag of ["--vendors", "--setting", "--method", "--url", "--source-ip", "--client-id", "--now"]) expect(result.out).toContain(flag);
   });
 });

@@ -7,4 +7,5 @@ export { describeRateLimiterContract } from "./rate-limiter.contract.js";
 export { describeJobQueueContract, type JobQueueHarnessExtras } from "./job-queue.contract.js";
 export { describeEncryptorContract, type EncryptorHarnessExtras } from "./encryptor.contract.js";
 export { describeSyncStateStoreContract } from "./sync-state-store.contract.js";
+export { describeDeadLetterQueueContract, type DeadLetterQueueHarnessExtras } from "./dead-letter-queue.contract.js";
 export { describeIngestStoreContract, type IngestStoreHarnessExtras } from "./ingest-store.contract.js";

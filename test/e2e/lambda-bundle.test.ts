@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,11 +40,16 @@ describe("synheart-connector build", () => {
     expect(text).not.toMatch(/Ajv2020|ajv-formats|YAMLParseError/);
   });
 
-  it("refuses invalid manifests and builds nothing", async () => {
+  it("refuses invalid manifests and builds nothing; a retired vendor is left out with a warning", async () => {
     const errors: string[] = [];
     const io = { out: () => {}, err: (line: string) => errors.push(line), env: {}, cwd: process.cwd() };
-    expect(await buildCommand(io, ["--vendors", "test/fixtures/vendors", "--vendors", "vendors", "--out", join(out.path, "refused")])).toBe(1);
-    expect(errors.join("\n")).toMatch(/fitbit\.yaml:\d+:\d+: .*retired/);
+    const broken = join(out.path, "broken-vendors");
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, "acme.yaml"), readFileSync("vendors/whoop.yaml", "utf8").replace(/^id: whoop$/m, "id: acme").replace("  pkce: false", "  pkec: false"));
+    expect(await buildCommand(io, ["--vendors", "test/fixtures/vendors", "--vendors", broken, "--out", join(out.path, "refused")])).toBe(1);
+    expect(errors.join("\n")).toMatch(/acme\.yaml:\d+:\d+: unknown field "pkec"/);
+    expect(errors.join("\n")).toMatch(/fitbit\.yaml:\d+:\d+: warning: .*retired.*skipped/);
+    expect(existsSync(join(out.path, "refused", "index.mjs"))).toBe(false);
   });
 
   it("keeps the AWS SDK out of the entry file: it is in chunks/, loaded on first use", () => {

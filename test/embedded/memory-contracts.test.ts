@@ -9,6 +9,7 @@ import { MemoryReplayCache } from "../../engine/backends/embedded/memory-replay-
 import { MemorySyncStateStore } from "../../engine/backends/embedded/memory-sync-state-store.js";
 import { MemoryTokenStore } from "../../engine/backends/embedded/memory-token-store.js";
 import {
+  describeDeadLetterQueueContract,
   describeEncryptorContract,
   describeIngestStoreContract,
   describeJobQueueContract,
@@ -53,7 +54,7 @@ describeRateLimiterContract("memory", async () => {
 describeJobQueueContract("memory", async () => {
   const time = fakeClock();
   const queue = new MemoryJobQueue({ clock: time.clock, maxReceives: MAX_RECEIVES });
-  return { subject: queue, ...time, maxReceives: MAX_RECEIVES, deadLetters: () => queue.listDeadLetters() };
+  return { subject: queue, ...time, maxReceives: MAX_RECEIVES, deadLetters: async () => (await queue.listDeadLetters()).flatMap((dead) => (dead.job ? [dead.job] : [])) };
 });
 
 describeIngestStoreContract("memory", async () => {
@@ -71,4 +72,9 @@ describeEncryptorContract("local keys (in memory keyring)", async () => {
       return new LocalKeyEncryptor(createKeyring(keys));
     },
   };
+});
+
+describeDeadLetterQueueContract("memory", async () => {
+  const time = fakeClock();
+  return { subject: new MemoryJobQueue({ clock: time.clock, maxReceives: MAX_RECEIVES }), ...time, maxReceives: MAX_RECEIVES };
 });

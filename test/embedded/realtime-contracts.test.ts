@@ -21,5 +21,5 @@ describeLeaseManagerContract("memory, real time", async () => ({ subject: new Me
 describeRateLimiterContract("memory, real time", async () => ({ subject: new MemoryRateLimiter() }));
 describeJobQueueContract("memory, real time", async () => {
   const queue = new MemoryJobQueue({ maxReceives: 2 });
-  return { subject: queue, maxReceives: 2, deadLetters: () => queue.listDeadLetters() };
+  return { subject: queue, maxReceives: 2, deadLetters: async () => (await queue.listDeadLetters()).flatMap((dead) => (dead.job ? [dead.job] : [])) };
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import { rotateLocalKeyFile } from "../../engine/backends/embedded/local-keyring.js";
 import {
+  describeDeadLetterQueueContract,
   describeEncryptorContract,
   describeIngestStoreContract,
   describeJobQueueContract,
@@ -82,7 +83,7 @@ describeJobQueueContract("sqlite", async () => {
     advance: time.advance,
     cleanup,
     maxReceives: MAX_RECEIVES,
-    deadLetters: () => queue.listDeadLetters(),
+    deadLetters: async () => (await queue.listDeadLetters()).flatMap((dead) => (dead.job ? [dead.job] : [])),
   };
 });
 
@@ -111,6 +112,11 @@ describeEncryptorContract("local keys (key file)", async () => {
       return reopened.encryptor;
     },
   };
+});
+
+describeDeadLetterQueueContract("sqlite", async () => {
+  const { backends, time, cleanup } = openBackends();
+  return { subject: backends.jobQueue, now: time.now, advance: time.advance, cleanup, maxReceives: MAX_RECEIVES };
 });
 
 describe("readiness of the SQLite stores", () => {

@@ -89,11 +89,14 @@ describe("manifest problems are positioned as file:line:col", () => {
 describe("lifecycle", () => {
   const retired = "displayName: WHOOP\nlifecycle: { status: retired, effective: 2026-11-02, successor: Next API }";
 
-  it("a retired API is refused after its date unless allowed, and only warned about before it", () => {
+  it("a retired API is skipped with a warning after its date unless allowed, and only warned about before it", () => {
     const after = loadEdited("displayName: WHOOP", retired, new Date("2026-11-25T00:00:00Z"));
     expect(after.vendors).toEqual([]);
-    expect(after.problems[0]).toMatchObject({ severity: "error", path: "/lifecycle" });
+    expect(after.skipped).toEqual([{ id: "whoop", source: "whoop.yaml", reason: "retired" }]);
+    expect(after.problems).toHaveLength(1);
+    expect(after.problems[0]).toMatchObject({ severity: "warning", path: "/lifecycle" });
     expect(after.problems[0]?.message).toContain("retired from 2026-11-02");
+    expect(after.problems[0]?.message).toContain("skipped");
 
     const allowed = loadManifestText(whoop.replace("displayName: WHOOP", retired), "whoop.yaml", { allowRetired: true, now: new Date("2026-11-25") });
     expect(allowed.vendors).toHaveLength(1);

@@ -184,10 +184,8 @@ describe("the packed package", () => {
     expect(result.code).toBe(0);
   }, 120_000);
 
-  // PENDING pkg-cli (issue 11 items 1 and 5: built-in vendors from the package's folder, retired vendors skipped,
-  // --help/--version). Written to the issue's "Done when"; it.fails keeps the suite green until that branch is merged,
-  // and turns red the moment it passes: then the lead changes `it.fails` to `it`.
-  it.fails("with no folder named: loads the built-in vendors (Fitbit retired and skipped), validates, builds; serve --help and --version answer", async () => {
+  // Issue 11 items 1 and 5: built-in vendors from the package's folder, retired vendors skipped, --help/--version.
+  it("with no folder named: loads the built-in vendors (Fitbit retired and skipped), validates, builds; serve --help and --version answer", async () => {
     const result = await node(["drive.mjs", "built-in"]);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { vendors: string[]; warnings: string[]; frameworks: Record<string, { status: number }> };

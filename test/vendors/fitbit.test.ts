@@ -23,10 +23,11 @@ const harness = () => new Harness(definition, credentials, NOW);
 const sample = () => payload("fitbit", "notification.json");
 
 describe("Fitbit manifest lifecycle", () => {
-  it("is refused as retired unless allowRetired is given", async () => {
+  it("is skipped as retired, with a warning, unless allowRetired is given", async () => {
     const refused = await loadManifestFiles(["vendors/fitbit.yaml"], { now: new Date(NOW) });
     expect(refused.vendors).toEqual([]);
-    expect(refused.problems).toEqual([expect.objectContaining({ severity: "error", path: "/lifecycle", message: expect.stringMatching(/retired/) })]);
+    expect(refused.skipped.map((vendor) => vendor.id)).toEqual(["fitbit"]);
+    expect(refused.problems).toEqual([expect.objectContaining({ severity: "warning", path: "/lifecycle", message: expect.stringMatching(/retired.*skipped/) })]);
     const allowed = await loadManifestFiles(["vendors/fitbit.yaml"], { now: new Date(NOW), allowRetired: true });
     expect(allowed.vendors.map((v) => v.id)).toEqual(["fitbit"]);
     expect(allowed.problems).toEqual([expect.objectContaining({ severity: "warning", message: expect.stringMatching(/Google Health API/) })]);

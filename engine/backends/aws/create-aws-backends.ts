@@ -2,6 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock } from "../../clock.js";
+import { configurationInvalid } from "../../errors.js";
 import type { Backends } from "../../ports/backends.js";
 import type { Encryptor } from "../../ports/encryptor.js";
 import { BatchingRateLimiter } from "./batching-rate-limiter.js";
@@ -14,12 +15,15 @@ import { DynamoDbReplayCache } from "./dynamodb-replay-cache.js";
 import { DynamoDbSyncStateStore } from "./dynamodb-sync-state-store.js";
 import { DynamoDbTokenStore } from "./dynamodb-token-store.js";
 import { KmsEnvelopeEncryptor } from "./kms-envelope-encryptor.js";
+import { tableNameProblem } from "./resource-names.js";
 import { loadDynamoDbSdk, loadKmsSdk, loadSqsSdk } from "./sdk.js";
 import { SqsJobQueue } from "./sqs-job-queue.js";
 
 export interface AwsBackendsConfig {
   readonly tableName: string;
   readonly queueUrl: string;
+  /** The job queue's dead-letter queue, for `jobs dlq`; default: read from the queue's redrive policy. */
+  readonly deadLetterQueueUrl?: string;
   /** KMS key for token envelopes. Alternatively pass `encryptor` (then no KMS client is made). */
   readonly kmsKeyId?: string;
   readonly encryptor?: Encryptor;
@@ -43,6 +47,7 @@ export type AwsBackends = Backends;
 
 /** Builds every AWS-backed port. The SDK packages are imported here, on first call, not when the engine loads. */
 export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsBackends> {
+  checkAwsBackendsConfig(config);
   const region = config.region ? { region: config.region } : {};
   const clock = config.clock ? { clock: config.clock } : {};
   const created: { destroy(): void }[] = [];
@@ -57,11 +62,10 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
 
   let encryptor = config.encryptor;
   if (!encryptor) {
-    if (!config.kmsKeyId) throw new TypeError("createAwsBackends needs kmsKeyId (or an encryptor)");
     const kms = config.clients?.kms ?? lazyKmsClient(region, own);
     encryptor = new KmsEnvelopeEncryptor({
       client: kms,
-      keyId: config.kmsKeyId,
+      keyId: config.kmsKeyId ?? "",
       ...(config.dataKeyCache ? { dataKeyCache: config.dataKeyCache } : {}),
       ...clock,
     });
@@ -79,7 +83,12 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
         })
       : sharedRateLimiter;
 
-  const jobQueue = new SqsJobQueue({ client: sqs, queueUrl: config.queueUrl, ...clock });
+  const jobQueue = new SqsJobQueue({
+    client: sqs,
+    queueUrl: config.queueUrl,
+    ...(config.deadLetterQueueUrl ? { deadLetterQueueUrl: config.deadLetterQueueUrl } : {}),
+    ...clock,
+  });
   return {
     tokenStore: new DynamoDbTokenStore(table),
     pendingAuthorizations: new DynamoDbPendingAuthorizationStore(table),
@@ -96,6 +105,24 @@ export async function createAwsBackends(config: AwsBackendsConfig): Promise<AwsB
   };
 }
 
+/** Throws ConnectorError("configuration_invalid") listing every problem of the configuration at once. */
+export function checkAwsBackendsConfig(config: Partial<AwsBackendsConfig>): void {
+  const problems: string[] = [];
+  if (typeof config.tableName !== "string" || config.tableName === "") problems.push("tableName is required (SYNHEART_DYNAMODB_TABLE)");
+  else {
+    const problem = tableNameProblem(config.tableName);
+    if (problem) problems.push(problem);
+  }
+  if (typeof config.queueUrl !== "string" || config.queueUrl === "") problems.push("queueUrl is required (SYNHEART_SQS_QUEUE_URL)");
+  else if (!/^https?:\/\//.test(config.queueUrl)) problems.push(`queueUrl must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)`);
+  if (config.deadLetterQueueUrl !== undefined && !/^https?:\/\//.test(config.deadLetterQueueUrl)) problems.push("deadLetterQueueUrl must be an SQS queue URL");
+  if (!config.encryptor && !config.kmsKeyId) problems.push("kmsKeyId is required unless an encryptor is given (SYNHEART_KMS_KEY_ID)");
+  if (config.rateLimitBatchSize !== undefined && !(Number.isInteger(config.rateLimitBatchSize) && config.rateLimitBatchSize >= 1)) {
+    problems.push("rateLimitBatchSize must be a whole number of at least 1 (SYNHEART_RATE_LIMIT_BATCH)");
+  }
+  if (problems.length > 0) throw configurationInvalid("the AWS backends are not configured", problems);
+}
+
 /**
  * A KMS client made on its first call: the webhook path never seals or opens tokens, so a cold start that only
  * ingests deliveries does not load the KMS SDK.
@@ -108,29 +135,43 @@ function lazyKmsClient(region: { region?: string }, own: <T extends { destroy():
 
 /**
  * Reads the AWS backend settings from the environment: SYNHEART_DYNAMODB_TABLE, SYNHEART_SQS_QUEUE_URL,
- * SYNHEART_KMS_KEY_ID (all required), SYNHEART_RATE_LIMIT_BATCH and SYNHEART_INGEST_CLAIM_SECONDS.
+ * SYNHEART_KMS_KEY_ID (all required), SYNHEART_SQS_DLQ_URL, SYNHEART_RATE_LIMIT_BATCH and SYNHEART_INGEST_CLAIM_SECONDS.
  * Region, credentials and endpoints stay the SDK's own variables (AWS_REGION, AWS_ENDPOINT_URL, ...).
+ * Throws ConnectorError("configuration_invalid") naming every missing or malformed variable at once (never a value).
  */
 export function awsBackendsConfigFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): AwsBackendsConfig {
+  const problems: string[] = [];
   const required = (name: string): string => {
     const value = env[name];
-    if (!value) throw new TypeError(`${name} is not set`);
-    return value;
+    if (!value) problems.push(`${name} is not set`);
+    return value ?? "";
   };
+  const tableName = required("SYNHEART_DYNAMODB_TABLE");
+  const queueUrl = required("SYNHEART_SQS_QUEUE_URL");
+  const kmsKeyId = required("SYNHEART_KMS_KEY_ID");
+  const deadLetterQueueUrl = env.SYNHEART_SQS_DLQ_URL || undefined;
   const batch = env.SYNHEART_RATE_LIMIT_BATCH ? Number(env.SYNHEART_RATE_LIMIT_BATCH) : undefined;
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1)) {
-    throw new TypeError("SYNHEART_RATE_LIMIT_BATCH must be a whole number of at least 1");
+    problems.push("SYNHEART_RATE_LIMIT_BATCH must be a whole number of at least 1");
   }
   const claim = env.SYNHEART_INGEST_CLAIM_SECONDS ? Number(env.SYNHEART_INGEST_CLAIM_SECONDS) : undefined;
   if (claim !== undefined && !(Number.isInteger(claim) && claim >= 1)) {
-    throw new TypeError("SYNHEART_INGEST_CLAIM_SECONDS must be a whole number of at least 1");
+    problems.push("SYNHEART_INGEST_CLAIM_SECONDS must be a whole number of at least 1");
   }
+  if (tableName) {
+    const problem = tableNameProblem(tableName);
+    if (problem) problems.push(`SYNHEART_DYNAMODB_TABLE: ${problem}`);
+  }
+  if (queueUrl && !/^https?:\/\//.test(queueUrl)) problems.push("SYNHEART_SQS_QUEUE_URL must be a queue URL (https://...)");
+  if (deadLetterQueueUrl && !/^https?:\/\//.test(deadLetterQueueUrl)) problems.push("SYNHEART_SQS_DLQ_URL must be a queue URL (https://...)");
+  if (problems.length > 0) throw configurationInvalid("the AWS backends are not configured", problems);
   return {
-    tableName: required("SYNHEART_DYNAMODB_TABLE"),
-    queueUrl: required("SYNHEART_SQS_QUEUE_URL"),
-    kmsKeyId: required("SYNHEART_KMS_KEY_ID"),
+    tableName,
+    queueUrl,
+    kmsKeyId,
+    ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
     ...(batch !== undefined ? { rateLimitBatchSize: batch } : {}),
     ...(claim !== undefined ? { ingestClaimSeconds: claim } : {}),
   };

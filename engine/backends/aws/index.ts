@@ -1,6 +1,6 @@
 // AWS backends for every storage port. Importing this module does not load the AWS SDK: each backend imports the
 // client package it needs on its first call (see sdk.ts).
-export { createAwsBackends, awsBackendsConfigFromEnv } from "./create-aws-backends.js";
+export { createAwsBackends, awsBackendsConfigFromEnv, checkAwsBackendsConfig } from "./create-aws-backends.js";
 export type { AwsBackends, AwsBackendsConfig } from "./create-aws-backends.js";
 export { initAws } from "./init-aws.js";
 export type { InitAwsOptions, InitAwsResult } from "./init-aws.js";
@@ -25,5 +25,6 @@ export { SqsJobQueue } from "./sqs-job-queue.js";
 export type { SqsJobQueueOptions } from "./sqs-job-queue.js";
 export { splitIntoBatches } from "./sqs-batches.js";
 export type { DynamoDbTableOptions } from "./dynamodb-table.js";
-export { backendUnavailable, isTransientAwsError } from "./aws-errors.js";
+export { AwsFailure, backendUnavailable, isTransientAwsError, redactAwsMessage } from "./aws-errors.js";
+export { checkResourceNames, kmsAliasProblem, queueNameProblem, tableNameProblem } from "./resource-names.js";
 export { keyPart, keys as tableKeys, attr as tableAttributes, gsi1Name } from "./table-schema.js";

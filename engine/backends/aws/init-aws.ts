@@ -4,6 +4,7 @@ import type { QueueAttributeName, SQSClient } from "@aws-sdk/client-sqs";
 import { ConnectorError } from "../../errors.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
 import { ensureTable, type EnsureTableResult } from "./ensure-table.js";
+import { checkResourceNames } from "./resource-names.js";
 import { loadKmsSdk, loadSqsSdk } from "./sdk.js";
 
 export interface InitAwsOptions {
@@ -33,6 +34,7 @@ const fourteenDaysSeconds = 14 * 24 * 60 * 60;
 
 /** What `synheart-connector init-aws` does. Idempotent: running it again changes nothing that is already right. */
 export async function initAws(options: InitAwsOptions): Promise<InitAwsResult> {
+  checkResourceNames(options);
   const table = await ensureTable({ client: options.clients.dynamodb, tableName: options.tableName });
   let result: InitAwsResult = { table };
   if (options.queueName) {

@@ -1,16 +1,21 @@
 import { createHash } from "node:crypto";
-import type { MessageAttributeValue, SQSClient, SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
+import type { Message, MessageAttributeValue, SQSClient, SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
 import { sleep, systemClock, type Clock } from "../../clock.js";
 import type { NormalizedEvent } from "../../events.js";
+import { ConnectorError } from "../../errors.js";
 import type {
+  DeadLetter,
+  DeadLetterQueue,
   EnqueueFailure,
   EnqueueResult,
   Job,
   JobQueue,
+  ListDeadLettersOptions,
   SyncTask,
   ReceiveOptions,
   ReceivedJob,
 } from "../../ports/job-queue.js";
+import { isSyncJob } from "../../ports/job-queue.js";
 import { checkSyncTask, decodeJobMessage, encodeJobMessage, syncJob } from "../../queue/job-message.js";
 import { awsCall, awsErrorName, backendUnavailable, isAwsError, isTransientAwsError } from "./aws-errors.js";
 import { loadSqsSdk } from "./sdk.js";
@@ -28,6 +33,8 @@ export interface SqsJobQueueOptions {
   readonly maxBatchBytes?: number;
   /** Stamps `enqueuedAt`. */
   readonly clock?: Clock;
+  /** The dead-letter queue, for listDeadLetters / redrive / purge. Default: found from the queue's redrive policy. */
+  readonly deadLetterQueueUrl?: string;
 }
 
 /** SQS caps one receive at 10 messages, one long poll at 20 s and a visibility timeout at 12 h. */
@@ -42,7 +49,10 @@ interface OutgoingEntry {
   readonly bytes: number;
 }
 
-export class SqsJobQueue implements JobQueue {
+/** How long a dead letter being looked at stays hidden from other operators' commands. */
+const deadLetterScanVisibilitySeconds = 30;
+
+export class SqsJobQueue implements JobQueue, DeadLetterQueue {
   private readonly client: SQSClient;
   private readonly queueUrl: string;
   private readonly fifo: boolean;
@@ -50,8 +60,10 @@ export class SqsJobQueue implements JobQueue {
   private readonly retryBaseDelayMs: number;
   private readonly maxBatchBytes: number;
   private readonly clock: Clock;
+  private deadLetterQueueUrl: string | undefined;
 
   constructor(options: SqsJobQueueOptions) {
+    this.deadLetterQueueUrl = options.deadLetterQueueUrl;
     this.client = options.client;
     this.queueUrl = options.queueUrl;
     this.fifo = options.queueUrl.endsWith(".fifo");
@@ -196,6 +208,158 @@ export class SqsJobQueue implements JobQueue {
     }
   }
 
+  /** SQS's approximate counts of the job queue (and of its dead-letter queue when it is known), for synheart.queue.depth. */
+  async queueDepth(): Promise<{ visible: number; inFlight: number; deadLettered?: number }> {
+    const { GetQueueAttributesCommand } = await loadSqsSdk();
+    const count = async (queueUrl: string) => {
+      const output = await awsCall("SQS", "GetQueueAttributes", () =>
+        this.client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+          }),
+        ),
+      );
+      const attribute = (name: string) => Number(output.Attributes?.[name as keyof typeof output.Attributes] ?? 0) || 0;
+      return { visible: attribute("ApproximateNumberOfMessages"), inFlight: attribute("ApproximateNumberOfMessagesNotVisible") + attribute("ApproximateNumberOfMessagesDelayed") };
+    };
+    const main = await count(this.queueUrl);
+    if (!this.deadLetterQueueUrl) return main;
+    const dead = await count(this.deadLetterQueueUrl);
+    return { ...main, deadLettered: dead.visible + dead.inFlight };
+  }
+
+  /** Messages of the dead-letter queue, oldest first as SQS hands them out; they stay in it (made visible again). */
+  async listDeadLetters(options: ListDeadLettersOptions = {}): Promise<DeadLetter[]> {
+    const limit = Math.max(1, Math.floor(options.limit ?? 100));
+    const seen = await this.scanDeadLetters(limit, async () => "keep");
+    return seen.map(deadLetterOf);
+  }
+
+  /** Each message is sent to the job queue first and deleted from the dead-letter queue only once that succeeded. */
+  async redriveDeadLetters(ids?: readonly string[]): Promise<number> {
+    const { SendMessageCommand } = await loadSqsSdk();
+    const wanted = ids ? new Set(ids) : undefined;
+    const moved = await this.scanDeadLetters(wanted?.size ?? Number.POSITIVE_INFINITY, async (message) => {
+      if (wanted && !wanted.has(message.MessageId ?? "")) return "keep";
+      const job = parseJob(message.Body);
+      await awsCall("SQS", "SendMessage", () =>
+        this.client.send(
+          new SendMessageCommand({
+            QueueUrl: this.queueUrl,
+            MessageBody: message.Body ?? "",
+            ...(message.MessageAttributes && Object.keys(message.MessageAttributes).length > 0 ? { MessageAttributes: message.MessageAttributes } : {}),
+            ...(this.fifo
+              ? {
+                  MessageGroupId: message.Attributes?.MessageGroupId ?? (job ? groupOf(job) : "redriven"),
+                  // Not the event's id: SQS would drop a redrive within 5 minutes of the original send as a duplicate.
+                  MessageDeduplicationId: sha256Hex(`redrive\u0000${message.MessageId ?? ""}\u0000${this.clock()}`),
+                }
+              : {}),
+          }),
+        ),
+      );
+      return "delete";
+    }, wanted);
+    return moved.length;
+  }
+
+  async purgeDeadLetters(ids?: readonly string[]): Promise<number> {
+    const wanted = ids ? new Set(ids) : undefined;
+    const purged = await this.scanDeadLetters(wanted?.size ?? Number.POSITIVE_INFINITY, async (message) =>
+      wanted && !wanted.has(message.MessageId ?? "") ? "keep" : "delete",
+    wanted);
+    return purged.length;
+  }
+
+  /**
+   * Receives the dead-letter queue's messages (each once) until it has `limit` acted on or the queue has nothing
+   * more, lets `act` keep or delete each, and makes every kept message visible again at the end.
+   * Returns the messages acted on (listed, for "keep" with no `wanted` set; deleted otherwise).
+   */
+  private async scanDeadLetters(
+    limit: number,
+    act: (message: Message) => Promise<"keep" | "delete">,
+    wanted?: ReadonlySet<string>,
+  ): Promise<Message[]> {
+    const { ReceiveMessageCommand, DeleteMessageCommand, ChangeMessageVisibilityBatchCommand } = await loadSqsSdk();
+    const queueUrl = await this.deadLetterUrl();
+    const seen = new Set<string>();
+    const kept: Message[] = [];
+    const done: Message[] = [];
+    try {
+      while (done.length < limit) {
+        const output = await awsCall("SQS", "ReceiveMessage", () =>
+          this.client.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queueUrl,
+              MaxNumberOfMessages: maxMessagesPerReceive,
+              // Long polling asks every SQS server, so an empty answer means empty (short polls sample a few).
+              WaitTimeSeconds: 1,
+              VisibilityTimeout: deadLetterScanVisibilitySeconds,
+              MessageSystemAttributeNames: ["All"],
+              MessageAttributeNames: ["All"],
+            }),
+          ),
+        );
+        const fresh = (output.Messages ?? []).filter((message) => message.MessageId && !seen.has(message.MessageId));
+        if (fresh.length === 0) break;
+        for (const message of fresh) {
+          seen.add(message.MessageId!);
+          if (done.length >= limit) {
+            kept.push(message);
+            continue;
+          }
+          const decision = await act(message);
+          if (decision === "delete") {
+            await awsCall("SQS", "DeleteMessage", () => this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle })));
+            done.push(message);
+          } else {
+            kept.push(message);
+            if (!wanted) done.push(message);
+          }
+        }
+        if (wanted && [...wanted].every((id) => seen.has(id))) break;
+      }
+    } finally {
+      for (let start = 0; start < kept.length; start += maxMessagesPerReceive) {
+        const entries = kept.slice(start, start + maxMessagesPerReceive).map((message, index) => ({
+          Id: `m${index}`,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }));
+        // Best effort: a message not made visible here reappears after the scan's short visibility timeout anyway.
+        await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries })).catch(() => undefined);
+      }
+    }
+    return done;
+  }
+
+  /** The configured dead-letter queue, else the one the job queue's redrive policy names. */
+  private async deadLetterUrl(): Promise<string> {
+    if (this.deadLetterQueueUrl) return this.deadLetterQueueUrl;
+    const { GetQueueAttributesCommand, GetQueueUrlCommand } = await loadSqsSdk();
+    const output = await awsCall("SQS", "GetQueueAttributes", () =>
+      this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ["RedrivePolicy"] })),
+    );
+    let arn: unknown;
+    try {
+      arn = (JSON.parse(output.Attributes?.RedrivePolicy ?? "{}") as { deadLetterTargetArn?: unknown }).deadLetterTargetArn;
+    } catch {
+      arn = undefined;
+    }
+    const parts = typeof arn === "string" ? arn.split(":") : [];
+    if (parts.length < 6 || !parts[5]) {
+      throw new ConnectorError("configuration_invalid", "the job queue has no redrive policy naming a dead-letter queue; set SYNHEART_SQS_DLQ_URL (deadLetterQueueUrl)");
+    }
+    const { QueueUrl } = await awsCall("SQS", "GetQueueUrl", () =>
+      this.client.send(new GetQueueUrlCommand({ QueueName: parts[5], ...(parts[4] ? { QueueOwnerAWSAccountId: parts[4] } : {}) })),
+    );
+    if (!QueueUrl) throw new ConnectorError("backend_unavailable", "SQS GetQueueUrl returned no URL for the dead-letter queue");
+    this.deadLetterQueueUrl = QueueUrl;
+    return QueueUrl;
+  }
+
   private entryFor(event: NormalizedEvent, index: number, enqueuedAt: number): SendMessageBatchRequestEntry {
     const attributes: Record<string, MessageAttributeValue> = {};
     for (const [name, value] of [
@@ -300,4 +464,15 @@ function clampSeconds(ms: number, maxSeconds: number): number {
 
 function sha256Hex(value: string): string {
   return createHash("sha256").update(value).digest("hex");
+}
+
+/** No receive count: in the dead-letter queue SQS's count also counts the receives of listing it. */
+function deadLetterOf(message: Message): DeadLetter {
+  return { id: message.MessageId ?? "", job: parseJob(message.Body) };
+}
+
+/** The FIFO group a job is sent in: per vendor user for events, per user's sync for sync tasks (as enqueue does). */
+function groupOf(job: Job): string {
+  if (isSyncJob(job)) return sha256Hex(`sync\u0000${job.task.vendor}\u0000${job.task.userId}`);
+  return sha256Hex(`${job.event.vendor}\u0000${job.event.userId}`);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { NormalizedEvent } from "../../events.js";
-import type { EnqueueResult, Job, JobQueue, ReceivedJob, ReceiveOptions, SyncTask } from "../../ports/job-queue.js";
+import type { DeadLetter, DeadLetterQueue, EnqueueResult, Job, JobQueue, ListDeadLettersOptions, ReceivedJob, ReceiveOptions, SyncTask } from "../../ports/job-queue.js";
 import { checkSyncTask, syncJob } from "../../queue/job-message.js";
 import {
   DEFAULT_MAX_RECEIVES,
@@ -27,12 +27,13 @@ export interface MemoryJobQueueOptions {
   readonly maxReceives?: number;
 }
 
-export class MemoryJobQueue implements JobQueue {
+export class MemoryJobQueue implements JobQueue, DeadLetterQueue {
   private readonly jobs: QueuedJob[] = [];
-  private readonly deadLetters: Job[] = [];
+  private readonly deadLetters: { id: string; job: Job; receiveCount: number; deadLetteredAt: number }[] = [];
   private readonly listeners = new Set<() => void>();
   private readonly clock: Clock;
-  private readonly maxReceives: number;
+  /** Deliveries after which a job is dead-lettered. */
+  readonly maxReceives: number;
 
   constructor(options: MemoryJobQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -95,9 +96,37 @@ export class MemoryJobQueue implements JobQueue {
     queued.deliveryToken = undefined;
   }
 
-  /** Jobs that were delivered `maxReceives` times without being acknowledged. */
-  async listDeadLetters(): Promise<Job[]> {
-    return this.deadLetters.map((job) => structuredClone(job));
+  /** Jobs that were delivered `maxReceives` times without being acknowledged, oldest first. */
+  async listDeadLetters(options: ListDeadLettersOptions = {}): Promise<DeadLetter[]> {
+    return this.deadLetters.slice(0, Math.max(1, Math.floor(options.limit ?? 100))).map((dead) => structuredClone(dead));
+  }
+
+  /** Jobs waiting, in flight (or delayed) and dead-lettered, for the synheart.queue.depth gauge. */
+  async queueDepth(): Promise<{ visible: number; inFlight: number; deadLettered: number }> {
+    const now = this.clock();
+    const visible = this.jobs.filter((queued) => queued.visibleAt <= now).length;
+    return { visible, inFlight: this.jobs.length - visible, deadLettered: this.deadLetters.length };
+  }
+
+  async redriveDeadLetters(ids?: readonly string[]): Promise<number> {
+    const now = this.clock();
+    const moved = this.takeDeadLetters(ids);
+    for (const dead of moved) {
+      this.jobs.push({ id: dead.id, job: dead.job, visibleAt: now, receiveCount: 0, deliveryToken: undefined });
+    }
+    if (moved.length > 0) for (const listener of [...this.listeners]) listener();
+    return moved.length;
+  }
+
+  async purgeDeadLetters(ids?: readonly string[]): Promise<number> {
+    return this.takeDeadLetters(ids).length;
+  }
+
+  private takeDeadLetters(ids: readonly string[] | undefined) {
+    const wanted = ids ? new Set(ids) : undefined;
+    const taken = this.deadLetters.filter((dead) => !wanted || wanted.has(dead.id));
+    for (const dead of taken) this.deadLetters.splice(this.deadLetters.indexOf(dead), 1);
+    return taken;
   }
 
   private deliver(options: ReceiveOptions): ReceivedJob[] {
@@ -110,7 +139,7 @@ export class MemoryJobQueue implements JobQueue {
       if (queued.visibleAt > now) continue;
       if (queued.receiveCount >= this.maxReceives) {
         this.jobs.splice(this.jobs.indexOf(queued), 1);
-        this.deadLetters.push(queued.job);
+        this.deadLetters.push({ id: queued.id, job: queued.job, receiveCount: queued.receiveCount, deadLetteredAt: now });
         continue;
       }
       queued.receiveCount += 1;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../../clock.js";
 import type { NormalizedEvent } from "../../events.js";
-import type { EnqueueResult, Job, JobQueue, ReceivedJob, ReceiveOptions, SyncTask } from "../../ports/job-queue.js";
+import type { DeadLetter, DeadLetterQueue, EnqueueResult, Job, JobQueue, ListDeadLettersOptions, ReceivedJob, ReceiveOptions, SyncTask } from "../../ports/job-queue.js";
 import { checkSyncTask, syncJob } from "../../queue/job-message.js";
 import {
   DEFAULT_MAX_RECEIVES,
@@ -30,9 +30,18 @@ export interface SqliteJobQueueOptions {
 }
 
 /** Durable at-least-once queue in the shared database. Receives run under the write lock, so no two workers get one delivery. */
-export class SqliteJobQueue implements JobQueue {
+interface DeadJobRow {
+  id: string;
+  event: string;
+  enqueued_at: number;
+  receive_count: number;
+  dead_lettered_at: number;
+}
+
+export class SqliteJobQueue implements JobQueue, DeadLetterQueue {
   private readonly clock: Clock;
-  private readonly maxReceives: number;
+  /** Deliveries after which a job is dead-lettered. */
+  readonly maxReceives: number;
   private readonly pollIntervalMs: number;
   private readonly statements;
 
@@ -68,9 +77,18 @@ export class SqliteJobQueue implements JobQueue {
       release: connection.prepare<[number, string, string]>(
         `UPDATE jobs SET visible_at = ?, delivery_token = NULL WHERE id = ? AND delivery_token = ?`,
       ),
-      deadLetters: connection.prepare<[], { event: string; enqueued_at: number }>(
-        `SELECT event, enqueued_at FROM dead_jobs ORDER BY dead_lettered_at, id`,
+      deadLetters: connection.prepare<[number], DeadJobRow>(
+        `SELECT id, event, enqueued_at, receive_count, dead_lettered_at FROM dead_jobs ORDER BY dead_lettered_at, id LIMIT ?`,
       ),
+      allDeadIds: connection.prepare<[], { id: string }>(`SELECT id FROM dead_jobs ORDER BY dead_lettered_at, id`),
+      redrive: connection.prepare<[number, string]>(
+        `INSERT INTO jobs (id, event, enqueued_at, visible_at) SELECT id, event, enqueued_at, ? FROM dead_jobs WHERE id = ?`,
+      ),
+      removeDead: connection.prepare<[string]>(`DELETE FROM dead_jobs WHERE id = ?`),
+      depth: connection.prepare<[number, number], { visible: number; in_flight: number }>(
+        `SELECT COALESCE(SUM(visible_at <= ?), 0) AS visible, COALESCE(SUM(visible_at > ?), 0) AS in_flight FROM jobs`,
+      ),
+      deadCount: connection.prepare<[], { count: number }>(`SELECT COUNT(*) AS count FROM dead_jobs`),
     };
   }
 
@@ -124,9 +142,45 @@ export class SqliteJobQueue implements JobQueue {
     if (decoded) guard(() => this.statements.release.run(this.clock() + delayMs, decoded.jobId, decoded.deliveryToken));
   }
 
-  /** Jobs that were delivered `maxReceives` times without being acknowledged. */
-  async listDeadLetters(): Promise<Job[]> {
-    return guard(() => this.statements.deadLetters.all()).map((row) => jobOfRow(row.event, row.enqueued_at));
+  /** Jobs that were delivered `maxReceives` times without being acknowledged, oldest first. */
+  async listDeadLetters(options: ListDeadLettersOptions = {}): Promise<DeadLetter[]> {
+    const limit = Math.max(1, Math.floor(options.limit ?? 100));
+    return guard(() => this.statements.deadLetters.all(limit)).map((row) => ({
+      id: row.id,
+      job: jobOfRow(row.event, row.enqueued_at),
+      receiveCount: row.receive_count,
+      deadLetteredAt: row.dead_lettered_at,
+    }));
+  }
+
+  /** Jobs waiting, in flight (or delayed) and dead-lettered, for the synheart.queue.depth gauge. */
+  async queueDepth(): Promise<{ visible: number; inFlight: number; deadLettered: number }> {
+    const now = this.clock();
+    const depth = guard(() => this.statements.depth.get(now, now))!;
+    const dead = guard(() => this.statements.deadCount.get())!;
+    return { visible: depth.visible, inFlight: depth.in_flight, deadLettered: dead.count };
+  }
+
+  /** One transaction: each job is back in the queue (receive count 0, visible now) exactly when it leaves dead_jobs. */
+  async redriveDeadLetters(ids?: readonly string[]): Promise<number> {
+    return this.eachDeadLetter(ids, (id) => {
+      const moved = this.statements.redrive.run(this.clock(), id).changes;
+      if (moved > 0) this.statements.removeDead.run(id);
+      return moved;
+    });
+  }
+
+  async purgeDeadLetters(ids?: readonly string[]): Promise<number> {
+    return this.eachDeadLetter(ids, (id) => this.statements.removeDead.run(id).changes);
+  }
+
+  private eachDeadLetter(ids: readonly string[] | undefined, act: (id: string) => number): number {
+    return writeTransaction(this.db, () => {
+      const targets = ids ?? this.statements.allDeadIds.all().map((row) => row.id);
+      let count = 0;
+      for (const id of new Set(targets)) count += act(id);
+      return count;
+    });
   }
 
   private deliver(options: ReceiveOptions): ReceivedJob[] {

@@ -2,12 +2,24 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { loadManifestFiles } from "../../manifest/loader.js";
 import { formatProblem } from "../../manifest/problems.js";
+import { parseCommandArgs, type CliCommand } from "../command.js";
 import { UsageError, type CliIo } from "../io.js";
+import { loadCommandCatalog, vendorOptions, vendorSelection } from "../load-vendors.js";
 
-export const BUILD_USAGE = "build [--target http|worker|all] [--sink ./sink.js] [--vendors vendors] [--out dist-lambda] [--allow-retired] [--minify]";
+export const buildCommandSpec: CliCommand = {
+  summary: "validate the manifests and bundle the Lambda HTTP handler and/or the SQS worker with them embedded",
+  usage: "",
+  options: {
+    target: { type: "string", default: "http", value: "http|worker|all", description: "which Lambda entry points to bundle" },
+    sink: { type: "string", value: "<module>", description: "worker: the file whose default export receives each delivery (required for worker and all)" },
+    ...vendorOptions,
+    out: { type: "string", default: "dist-lambda", value: "<folder>", description: "where the bundles are written" },
+    minify: { type: "boolean", description: "minify the bundles" },
+  },
+  details: "The built-in vendors are bundled, plus --vendors; a retired vendor is left out with a warning (--allow-retired keeps it).",
+  run: (io, args) => buildCommand(io, args),
+};
 
 /** One Lambda entry point `build` can bundle. */
 interface BuildTarget {
@@ -57,29 +69,18 @@ const TARGET_NAMES = { http: ["http"], worker: ["worker"], all: ["http", "worker
  * from the embedded definitions (createConnectorEngine), and nothing on that path imports the manifest loader.
  */
 export async function buildCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      vendors: { type: "string", multiple: true },
-      out: { type: "string", default: "dist-lambda" },
-      "allow-retired": { type: "boolean", default: false },
-      minify: { type: "boolean", default: false },
-      target: { type: "string", default: "http" },
-      sink: { type: "string" },
-    },
-  });
-  const targetName = values.target as keyof typeof TARGET_NAMES;
-  if (!Object.hasOwn(TARGET_NAMES, targetName)) throw new UsageError(`--target must be http, worker or all, not "${values.target}"`);
+  const { values } = parseCommandArgs(buildCommandSpec, args);
+  const targetName = String(values.target) as keyof typeof TARGET_NAMES;
+  if (!Object.hasOwn(TARGET_NAMES, targetName)) throw new UsageError(`--target must be http, worker or all, not "${String(values.target).slice(0, 32)}"`);
   const targets = TARGET_NAMES[targetName].map((name) => TARGETS[name]);
-  const sink = values.sink === undefined ? undefined : resolve(io.cwd, values.sink);
+  const sink = typeof values.sink === "string" ? resolve(io.cwd, values.sink) : undefined;
   if (targetName !== "http" && sink === undefined) {
     throw new UsageError("--target worker (and all) needs --sink <module>: the file whose default export receives each delivery");
   }
-  if (sink !== undefined && !existsSync(sink)) throw new UsageError(`--sink ${values.sink}: no such file`);
-  const paths = (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path));
-  const loaded = await loadManifestFiles(paths, { allowRetired: values["allow-retired"] });
+  if (sink !== undefined && !existsSync(sink)) throw new UsageError(`--sink ${String(values.sink)}: no such file`);
+  const loaded = await loadCommandCatalog(io, vendorSelection(values));
   const errors = loaded.problems.filter((problem) => problem.severity === "error");
-  for (const problem of loaded.problems) (problem.severity === "error" ? io.err : io.out)(formatProblem(problem));
+  for (const problem of loaded.problems) io.err(formatProblem(problem));
   if (errors.length > 0) {
     io.err(`${errors.length} manifest error(s): nothing built`);
     return 1;
@@ -89,7 +90,7 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
   const esbuild = await import("esbuild").catch(() => {
     throw new UsageError("`build` needs esbuild: npm install --save-dev esbuild");
   });
-  const out = resolve(io.cwd, values.out);
+  const out = resolve(io.cwd, String(values.out));
   const work = join(out, ".build");
   await mkdir(work, { recursive: true });
   // Definitions as the loader returns them (schema defaults applied), minus the absolute source path.
@@ -101,7 +102,7 @@ export async function buildCommand(io: CliIo, args: readonly string[]): Promise<
     await writeFile(entry, [...target.entry(sink), ""].join("\n"));
     entries[target.file.replace(/\.mjs$/, "")] = entry;
   }
-  const built = await bundleEntries(esbuild, entries, out, values.minify);
+  const built = await bundleEntries(esbuild, entries, out, values.minify === true);
   await rm(work, { recursive: true, force: true });
   for (const [index, target] of targets.entries()) {
     const size = (await stat(built[index]!)).size;

@@ -1,15 +1,33 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { backendKindFromEnvironment, parseBackendKind } from "../../handlers/lambda-backends.js";
-import { startLocalServer, type LocalServer } from "../../handlers/local-server.js";
-import { silentLogger } from "../../handlers/request-log.js";
+import type { JobLogEntry } from "../../handlers/delivery-log.js";
+import type { LocalServer } from "../../handlers/local-server.js";
+import { levelEnabled, silentLogger as silentWorkerLogger } from "../../logging/logger.js";
 import type { EventDelivery } from "../../queue/index.js";
-import { runSandboxDemo } from "../../sandbox/demo.js";
+import { commandLogger, parseCommandArgs, type CliCommand } from "../command.js";
 import { UsageError, type CliIo } from "../io.js";
+import { stringList, vendorOptions } from "../load-vendors.js";
 
-export const SERVE_USAGE =
-  "serve [--port 8787] [--host 127.0.0.1] [--backend embedded|aws] [--vendors vendors] [--sandbox] [--demo] [--allow-retired] [--env-file .env] [--data .synheart]";
+export const serveCommandSpec: CliCommand = {
+  summary: "run the HTTP server and the worker in one process, on the embedded backends (SQLite) or on AWS",
+  usage: "",
+  options: {
+    port: { type: "string", default: "8787", value: "<port>", description: "port to listen on (0 picks a free one)" },
+    host: { type: "string", default: "127.0.0.1", value: "<host>", description: "address to listen on" },
+    ...vendorOptions,
+    sandbox: { type: "boolean", description: "add a local fake vendor (OAuth server and data API) with generated credentials" },
+    demo: { type: "boolean", description: "with the sandbox, run the whole flow once, print each step and exit" },
+    "env-file": { type: "string", default: ".env", value: "<file>", description: "KEY=value credentials; the real environment wins" },
+    data: { type: "string", default: ".synheart", value: "<folder>", description: "SQLite store and queue, token keys, deliveries.jsonl" },
+    backend: {
+      type: "string",
+      value: "embedded|aws",
+      description: "store and queue: default SYNHEART_BACKEND, else aws when SYNHEART_DYNAMODB_TABLE is set, else embedded",
+    },
+  },
+  details: "Human text (the banner, warnings) goes to stderr; request and job log lines go to stdout as JSON lines.",
+  run: (io, args) => serveCommand(io, args),
+};
 
 /**
  * `serve`: the connector in one process (HTTP server and worker) on the embedded backends (SQLite, local keys) or on
@@ -17,45 +35,56 @@ export const SERVE_USAGE =
  * `--sandbox` adds a local fake vendor; `--demo` runs the whole flow against it, prints each step and exits.
  */
 export async function serveCommand(io: CliIo, args: readonly string[], signals: AbortSignal = shutdownSignal()): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      port: { type: "string", default: "8787" },
-      host: { type: "string", default: "127.0.0.1" },
-      vendors: { type: "string", multiple: true },
-      sandbox: { type: "boolean", default: false },
-      demo: { type: "boolean", default: false },
-      "allow-retired": { type: "boolean", default: false },
-      "env-file": { type: "string", default: ".env" },
-      data: { type: "string", default: ".synheart" },
-      backend: { type: "string" },
-    },
-    allowPositionals: false,
-  });
+  const { values: parsed } = parseCommandArgs(serveCommandSpec, args);
+  const values = {
+    port: String(parsed.port),
+    host: String(parsed.host),
+    data: String(parsed.data),
+    "env-file": String(parsed["env-file"]),
+    demo: parsed.demo === true,
+    sandbox: parsed.sandbox === true,
+  };
+  const logger = commandLogger(io, parsed);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port.slice(0, 32)}"`);
   const sandbox = values.sandbox || values.demo;
   const env = withEnvFile(io.env, resolve(io.cwd, values["env-file"]));
-  const backend = values.backend === undefined ? (backendKindFromEnvironment(env) ?? "embedded") : parseBackendKind(values.backend, "--backend");
+  const logLine = (entry: { kind: string } | JobLogEntry) => {
+    // A failed attempt is reported by the worker's logger (warn, or error when dead-lettered), with its reason.
+    if (entry.kind === "job" && (entry as JobLogEntry).outcome === "retry") return;
+    if (levelEnabled(logger, "info")) io.out(JSON.stringify({ level: "info", ...entry }));
+  };
+  const { backendKindFromEnvironment, parseBackendKind } = await import("../../handlers/lambda-backends.js");
+  const backend = typeof parsed.backend === "string" ? parseBackendKind(parsed.backend, "--backend") : (backendKindFromEnvironment(env) ?? "embedded");
   if (backend === "memory") throw new UsageError("--backend must be embedded or aws");
   if (backend === "aws") exportAwsSdkVariables(env, io.env);
 
+  // The HTTP handlers load only when serve runs, not for `--help` or another command.
+  const [{ startLocalServer }, { silentLogger }, { runSandboxDemo }] = await Promise.all([
+    import("../../handlers/local-server.js"),
+    import("../../handlers/request-log.js"),
+    import("../../sandbox/demo.js"),
+  ]);
   const deliveries: ((delivery: EventDelivery) => void)[] = [];
   const server = await startLocalServer({
     port,
     host: values.host,
     backend,
-    vendorPaths: (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path)),
+    vendorPaths: stringList(parsed.vendors).map((path) => resolve(io.cwd, path)),
+    builtinVendors: parsed["no-builtin"] !== true,
     sandbox,
-    allowRetired: values["allow-retired"],
+    allowRetired: parsed["allow-retired"] === true,
     directory: resolve(io.cwd, values.data),
     env,
     // The demo prints its own steps; request and job lines would interleave with them.
-    ...(values.demo ? { logger: silentLogger, jobLogger: () => {} } : { logger: (entry) => io.out(JSON.stringify(entry)), jobLogger: (entry) => io.out(JSON.stringify(entry)) }),
+    ...(values.demo
+      ? { logger: silentLogger, jobLogger: () => {}, workerLogger: silentWorkerLogger }
+      : { logger: logLine, jobLogger: logLine, workerLogger: logger }),
     onDelivery: (delivery) => deliveries.shift()?.(delivery),
   });
 
-  printBanner(io, server, values.data);
+  // Human text on stderr, so stdout stays JSON lines; the demo is nothing but human text and keeps stdout.
+  printBanner(values.demo ? io.out : io.err, server, values.data);
   if (values.demo && server.sandbox) {
     const nextDelivery = (timeoutMs: number) =>
       new Promise<EventDelivery>((resolveDelivery, reject) => {
@@ -80,13 +109,14 @@ export async function serveCommand(io: CliIo, args: readonly string[], signals: 
     }
   }
 
-  io.out("Ctrl-C to stop.");
+  io.err("Ctrl-C to stop.");
   await new Promise<void>((resolveStop) => (signals.aborted ? resolveStop() : signals.addEventListener("abort", () => resolveStop(), { once: true })));
   await server.close();
   return 0;
 }
 
-function printBanner(io: CliIo, server: LocalServer, dataDirectory: string): void {
+function printBanner(write: (line: string) => void, server: LocalServer, dataDirectory: string): void {
+  const io = { out: write };
   const { origin } = server;
   io.out(`Synheart Cloud Connector listening on ${origin}`);
   const store = server.backend === "aws" ? "DynamoDB, SQS and KMS (AWS)" : `${join(dataDirectory, "connector.db")} (SQLite)`;

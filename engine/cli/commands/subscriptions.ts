@@ -24,7 +24,7 @@ export async function subscriptionsCommand(io: CliIo, args: readonly string[]): 
   if (positionals.length !== 1 || positionals[0] !== "sync") throw new UsageError('the only subscriptions command is "sync"');
   const env = withEnvFile(io.env, resolve(io.cwd, values["env-file"]));
   // App-level calls use app credentials only: no user store is involved.
-  const engine = await loadConnectorEngine({ vendorPaths: (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path)), backends: createMemoryBackends(), env });
+  const engine = await loadConnectorEngine({ vendorPaths: (values.vendors ?? []).map((path) => resolve(io.cwd, path)), backends: createMemoryBackends(), env });
   try {
     const changes = await engine.subscriptions.syncApp({
       dryRun: values["dry-run"],

@@ -31,7 +31,7 @@ export async function syncCommand(io: CliIo, args: readonly string[], isTty = Bo
   const directory = resolve(io.cwd, values.data);
   const backends = createEmbeddedBackends({ directory, env });
   try {
-    const engine = await loadConnectorEngine({ vendorPaths: (values.vendors ?? ["vendors"]).map((path) => resolve(io.cwd, path)), backends, env });
+    const engine = await loadConnectorEngine({ vendorPaths: (values.vendors ?? []).map((path) => resolve(io.cwd, path)), backends, env });
     if (values.status) {
       io.out(JSON.stringify(await engine.sync.status(vendorId, userId), null, 2));
       return 0;

@@ -21,7 +21,8 @@ export async function testCommand(io: CliIo, args: readonly string[]): Promise<n
     io.out(`usage: synheart-connector ${TEST_USAGE}`);
     return 0;
   }
-  const vendors = await loadVendorsForCommand(io, values.vendors ?? []);
+  // Retired vendors too: their fixtures still describe what the manifest does.
+  const { vendors } = await loadVendorsForCommand(io, { paths: values.vendors ?? [], allowRetired: true });
   const { results, skipped } = await runFixtures(positionals.length ? positionals : ["vendors/fixtures"], vendors);
   for (const result of results) {
     const where = `${result.file}:${result.line}`;

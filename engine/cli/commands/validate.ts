@@ -1,33 +1,37 @@
 import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { readWebhookFixtures } from "../../fixtures/fixture-file.js";
 import { unreadFieldProblems } from "../../fixtures/payload-fields.js";
-import { loadManifestFiles } from "../../manifest/loader.js";
+import { LIFECYCLE_PATH } from "../../manifest/loader.js";
 import { formatProblem, type ManifestProblem } from "../../manifest/problems.js";
+import { parseCommandArgs, type CliCommand } from "../command.js";
 import type { CliIo } from "../io.js";
-import { DEFAULT_VENDOR_PATHS } from "../load-vendors.js";
+import { loadCommandCatalog, vendorOptions, vendorSelection } from "../load-vendors.js";
 
-export const VALIDATE_USAGE = `validate [files or folders...] [--no-fixtures]
-      check manifests (default: vendors/): schema, JSONata, templates and settings, signature consistency; prints
-      every problem as file:line:col and exits 1 on any error. With a fixture file beside a manifest
-      (fixtures/<vendor>.yaml), also warns about fields its mappings read that no fixture payload has.
-      --no-fixtures   skip the fixture payload check`;
+export const validateCommandSpec: CliCommand = {
+  summary: "check manifests: every problem as file:line:col; exit 1 on any error",
+  usage: "[files or folders...]",
+  options: {
+    ...vendorOptions,
+    strict: { type: "boolean", description: "fail (exit 1) on lifecycle warnings too: a deprecated or retired vendor API" },
+    "no-fixtures": { type: "boolean", description: "skip the fixture payload check (fixtures/<vendor>.yaml beside a manifest)" },
+  },
+  details: [
+    "Without files or folders: the vendors shipped with the package plus --vendors, exactly what the engine loads.",
+    "A retired vendor is skipped with a warning when loading; validate says so, and --strict makes it a failure.",
+    "Checks: schema, JSONata, templates and settings, signature consistency; with a fixture file beside a manifest",
+    "(fixtures/<vendor>.yaml), also warns about fields its mappings read that no fixture payload has.",
+  ].join("\n"),
+  run: validateCommand,
+};
 
-/** `validate [files or folders...]`: every problem as file:line:col; exit 1 on any error. */
+/** `validate [files or folders...]`: every problem as file:line:col; exit 1 on any error (and lifecycle warnings with --strict). */
 export async function validateCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { "no-fixtures": { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    io.out(`usage: synheart-connector ${VALIDATE_USAGE}`);
-    return 0;
-  }
-  const result = await loadManifestFiles(positionals.length ? positionals : DEFAULT_VENDOR_PATHS, { allowRetired: true });
+  const { values, positionals } = parseCommandArgs(validateCommandSpec, args);
+  const strict = values.strict === true;
+  const result = await loadCommandCatalog(io, vendorSelection(values, positionals));
   const problems: ManifestProblem[] = [...result.problems];
-  if (!values["no-fixtures"]) {
+  if (values["no-fixtures"] !== true) {
     for (const vendor of result.vendors) {
       const file = join(dirname(vendor.source), "fixtures", `${vendor.id}.yaml`);
       if (!(await access(file).then(() => true, () => false))) continue;
@@ -38,12 +42,18 @@ export async function validateCommand(io: CliIo, args: readonly string[]): Promi
       }
     }
   }
-  for (const problem of problems) (problem.severity === "error" ? io.err : io.out)(formatProblem(problem));
-  const errors = problems.filter((p) => p.severity === "error").length;
+  const failing = (problem: { severity: string; path: string }) => problem.severity === "error" || (strict && problem.path === LIFECYCLE_PATH);
+  for (const problem of problems) {
+    if (failing(problem) && problem.severity === "warning") io.err(`${formatProblem(problem).replace(": warning: ", ": error (--strict): ")}`);
+    else (problem.severity === "error" ? io.err : io.out)(formatProblem(problem));
+  }
+  for (const { id, builtin, by } of result.overridden) io.out(`${by}: replaces the built-in ${id} (${builtin})`);
+  const errors = problems.filter(failing).length;
   if (errors > 0) {
     io.err(`${errors} error${errors === 1 ? "" : "s"}`);
     return 1;
   }
-  io.out(`${result.vendors.length} manifest${result.vendors.length === 1 ? "" : "s"} valid: ${result.vendors.map((v) => v.id).join(", ")}`);
+  const skipped = result.skipped.length > 0 ? `; ${result.skipped.length} skipped (retired): ${result.skipped.map((v) => v.id).join(", ")}` : "";
+  io.out(`${result.vendors.length} manifest${result.vendors.length === 1 ? "" : "s"} valid: ${result.vendors.map((v) => v.id).join(", ")}${skipped}`);
   return 0;
 }
