@@ -1,4 +1,5 @@
-import ky, { type KyInstance } from "ky";
+import type { KyInstance } from "ky";
+import { lazyKyInstance, loadKy } from "../api/lazy-ky.js";
 import { resolveApiBaseUrl } from "../api/base-url.js";
 import type { Clock } from "../clock.js";
 import { ConnectorError } from "../errors.js";
@@ -68,7 +69,9 @@ export function createSubscriptionService(options: SubscriptionServiceOptions): 
     const lookup = lookupFor(vendor.id, {});
     const headers: Record<string, string> = {};
     for (const [name, template] of Object.entries(app.headers)) headers[name] = renderTemplate(template, lookup);
-    return ky.create({ prefixUrl: resolveApiBaseUrl(vendor.manifest, options.credentials[vendor.id]!), headers, retry: 0, timeout: options.timeoutMs ?? 30_000 });
+    const prefixUrl = resolveApiBaseUrl(vendor.manifest, options.credentials[vendor.id]!);
+    // Loaded on first use: a cold start that only verifies webhooks loads neither ky nor Node's fetch.
+    return lazyKyInstance(async () => (await loadKy()).create({ prefixUrl, headers, retry: 0, timeout: options.timeoutMs ?? 30_000 }));
   };
 
   const syncVendor = async (vendor: VendorDefinition, app: AppSubscriptions, sync: SubscriptionSyncOptions): Promise<SubscriptionChange[]> => {
