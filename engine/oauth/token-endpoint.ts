@@ -62,12 +62,16 @@ async function tokenEndpointRequest(
 
   // Never retried: an authorization code is single-use, and a repeated refresh with a rotating token can look like reuse.
   // One deadline for the answer and its body: a server that sends headers and then stalls must not hang us.
-  const signal = AbortSignal.timeout(context.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
+  // A timer we hold (not AbortSignal.timeout, whose signal Node may collect while a stalled request still waits),
+  // started once ky is loaded so a slow first import does not count against the vendor.
+  const deadline = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let response: Response;
   let body: unknown;
   try {
     const ky = await loadKy();
-    response = await ky.post(url, { body: parameters, headers, retry: 0, throwHttpErrors: false, timeout: false, signal });
+    timer = setTimeout(() => deadline.abort(new DOMException("the token endpoint did not answer in time", "TimeoutError")), context.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
+    response = await ky.post(url, { body: parameters, headers, retry: 0, throwHttpErrors: false, timeout: false, signal: deadline.signal });
     body = await readJson(response);
   } catch (error) {
     // Never the client's error itself: it holds the request, with the client secret and the code or refresh token.
@@ -75,6 +79,8 @@ async function tokenEndpointRequest(
       vendor: vendor.id,
       cause: safeCause(error),
     });
+  } finally {
+    clearTimeout(timer);
   }
   const errorCode = safeErrorCode(isRecord(body) ? body.error : undefined);
 
