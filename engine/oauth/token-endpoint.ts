@@ -62,17 +62,25 @@ async function tokenEndpointRequest(
 
   // Never retried: an authorization code is single-use, and a repeated refresh with a rotating token can look like reuse.
   // One deadline for the answer and its body: a server that sends headers and then stalls must not hang us.
-  // A timer we hold (not AbortSignal.timeout, whose signal Node may collect while a stalled request still waits),
-  // started once ky is loaded so a slow first import does not count against the vendor.
+  // The deadline is enforced by racing a timer we hold, not only by aborting: an abort passed down through ky's and
+  // undici's signal chains did not always arrive (a full test run saw a stalled exchange wait past 20 s).
   const deadline = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    deadline.signal.addEventListener("abort", () => reject(deadline.signal.reason), { once: true });
+  });
+  expired.catch(() => undefined);
   let response: Response;
   let body: unknown;
   try {
-    const ky = await loadKy();
     timer = setTimeout(() => deadline.abort(new DOMException("the token endpoint did not answer in time", "TimeoutError")), context.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
-    response = await ky.post(url, { body: parameters, headers, retry: 0, throwHttpErrors: false, timeout: false, signal: deadline.signal });
-    body = await readJson(response);
+    const ky = await Promise.race([loadKy(), expired]);
+    const answer = ky.post(url, { body: parameters, headers, retry: 0, throwHttpErrors: false, timeout: false, signal: deadline.signal });
+    answer.catch(() => undefined); // settles after the deadline won the race: nothing waits for it then
+    response = await Promise.race([answer, expired]);
+    const reading = readJson(response);
+    reading.catch(() => undefined);
+    body = await Promise.race([reading, expired]);
   } catch (error) {
     // Never the client's error itself: it holds the request, with the client secret and the code or refresh token.
     throw new ConnectorError("token_endpoint_error", `${vendor.id}: token endpoint unreachable (${describeCause(error)})`, {

@@ -126,7 +126,9 @@ afterAll(async () => {
 
 const FAILURES: Mode[] = ["hang", "reset", "400", "401", "500"];
 
-describe("errors from the token endpoint hold no secret", () => {
+// One retry: in full-suite runs the first stalled exchange of this file once outlived the test timeout (see
+// token-endpoint.ts); a leak fails every attempt alike.
+describe("errors from the token endpoint hold no secret", { retry: 1 }, () => {
   it.each(FAILURES)("code exchange: %s", async (failure) => {
     const tokens = service();
     const start = await tokens.authorizationUrl({ userId: "exchanging", redirectUri: "https://connector.example/oauth/leaky/callback" });
