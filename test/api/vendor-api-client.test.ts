@@ -63,8 +63,9 @@ describe("vendor API client: rate limits over real HTTP", () => {
     );
     expect(statuses.every((status) => status === 200)).toBe(true);
     expect(api.rejected).toHaveLength(0);
-    // A token bucket of 20/s with capacity 20 admits at most 20 + 20 in any one second, and 20/s on average.
-    expect(api.maxAcceptedWithin(1000)).toBeLessThanOrEqual(40);
+    // A token bucket of 20/s with capacity 20 admits at most 20 + 20 in any one second of the client's clock, and
+    // 20/s on average. The server counts arrivals, which queueing can bunch by a few ms: one request of slack.
+    expect(api.maxAcceptedWithin(1000)).toBeLessThanOrEqual(41);
     expect(seconds).toBeGreaterThanOrEqual((60 - 20) / 20 - 0.1);
     // Every request carried the bearer token and the manifest's static header.
     expect(api.requests.every((request) => request.headers.authorization === "Bearer token")).toBe(true);
