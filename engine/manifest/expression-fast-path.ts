@@ -323,7 +323,7 @@ function concatOperand(value: unknown): string | typeof FALLBACK {
 }
 
 /** JSONata's $string for scalars: fractions to 15 significant digits (integers as they are), null as "null". */
-function stringOf(value: unknown): string | undefined {
+export function stringOf(value: unknown): string | undefined {
   switch (typeof value) {
     case "string":
       return value;
@@ -337,6 +337,6 @@ function stringOf(value: unknown): string | undefined {
   }
 }
 
-function isStructured(value: unknown): boolean {
+export function isStructured(value: unknown): boolean {
   return value !== null && typeof value === "object";
 }

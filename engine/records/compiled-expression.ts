@@ -8,6 +8,7 @@
  * fixture and on mutations of them).
  */
 import { isoFromMillis } from "../iso-time.js";
+import { isStructured, stringOf } from "../manifest/expression-fast-path.js";
 
 export const FALLBACK: unique symbol = Symbol("evaluate with JSONata");
 
@@ -601,25 +602,6 @@ const booleanOrFalse = (value: unknown): boolean => boolean(value) ?? false;
 function concatOperand(value: unknown): string {
   if (value === undefined) return "";
   return stringOf(value) ?? fallback();
-}
-
-/** JSONata's $string for scalars: fractions to 15 significant digits, null as "null"; structures are left to JSONata. */
-function stringOf(value: unknown): string | undefined {
-  switch (typeof value) {
-    case "string":
-      return value;
-    case "boolean":
-      return String(value);
-    case "number":
-      if (!Number.isFinite(value)) return undefined;
-      return JSON.stringify(Number.isInteger(value) ? value : Number(value.toPrecision(15)));
-    default:
-      return value === null ? "null" : undefined;
-  }
-}
-
-function isStructured(value: unknown): boolean {
-  return value !== null && typeof value === "object";
 }
 
 /**
