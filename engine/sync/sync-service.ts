@@ -12,7 +12,8 @@ import type { Backends } from "../ports/backends.js";
 import type { SyncJob, SyncPlanTask, SyncPurpose, SyncWindowTask } from "../ports/job-queue.js";
 import { SinkError, type EventDelivery, type EventSink, type JobOutcome, type SyncJobHandler } from "../queue/job-processor.js";
 import { updateStreamState, type StreamKey } from "./checkpoint-update.js";
-import { completionDelivery, recordDelivery, type RecordContext } from "./deliveries.js";
+import { recordsOfStream } from "../records/event-records.js";
+import { completionDelivery, recordDelivery, type NormalizedRecords, type RecordContext } from "./deliveries.js";
 import { readWindowPages } from "./stream-reader.js";
 import { isRunComplete, streamStateOf, windowsOf, withRunFinished, withWindowDone, type RunState, type StreamState } from "./sync-state.js";
 import { formatWindowTime, parseRecordTime } from "./time-format.js";
@@ -181,6 +182,16 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     return { status: "synced", userId: task.userId, delivered: 0 };
   };
 
+  /** Like a webhook delivery: an invalid record leaves `records` empty with the reason, and the raw record still goes on. */
+  const normalizedRecords = async (vendorId: string, stream: string, record: unknown, vendorUserId: string | undefined): Promise<NormalizedRecords> => {
+    try {
+      return { records: await recordsOfStream(options.vendors, vendorId, stream, record, { ...(vendorUserId === undefined ? {} : { vendorUserId }), fetchedAtMillis: clock() }) };
+    } catch (error) {
+      if (isConnectorError(error, "record_invalid") || isConnectorError(error, "mapping_failed")) return { records: [], recordError: error };
+      throw error;
+    }
+  };
+
   const readWindow = async (
     task: SyncWindowTask,
     vendor: VendorDefinition,
@@ -235,7 +246,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       try {
         for (const [recordId, { record, time }] of fresh) {
           if (seen.has(recordId)) continue;
-          await deliver(sink, recordDelivery(context, recordId, record, time));
+          await deliver(sink, recordDelivery(context, recordId, record, time, await normalizedRecords(vendor.id, stream.name, record, context.vendorUserId)));
           sent.push(recordId);
         }
       } finally {
