@@ -116,6 +116,12 @@ export type Pagination =
  */
 export type StreamNames = [string, ...string[]];
 /**
+ * Default: every stream.
+ *
+ * @minItems 1
+ */
+export type StreamNames1 = [string, ...string[]];
+/**
  * The subscriptions that should exist, one per item; an item's fields fill {item.<field>}.
  *
  * @minItems 1
@@ -700,6 +706,24 @@ export interface Sync {
     everySeconds: number;
     windowSeconds: number;
     streams?: StreamNames;
+  };
+  /**
+   * Falling back to polling when webhooks go silent. When no webhook of the vendor has reached the worker for `appSeconds` (from any user: the app's subscription or endpoint is broken) or for one user for `userSeconds`, the schedule polls the streams every `pollEverySeconds` from the last webhook on, until a webhook arrives again; entering and leaving the fallback is logged and counted (synheart.sync.webhook_fallback). Needs `webhooks` and at least one of appSeconds and userSeconds. See docs/sync.md.
+   */
+  webhookSilence?: {
+    /**
+     * Silence of the whole app (no webhook from any user) that starts polling every connected user.
+     */
+    appSeconds?: number;
+    /**
+     * Silence of one user that starts polling that user.
+     */
+    userSeconds?: number;
+    /**
+     * How often a silent user's streams are polled.
+     */
+    pollEverySeconds: number;
+    streams?: StreamNames1;
   };
 }
 export interface Stream {
