@@ -177,6 +177,8 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     credentials,
     tokenService: tokenServiceOf,
     connection: (vendorId, userId) => backends.tokenStore.get(vendorId, userId),
+    connections: backends.tokenStore,
+    syncState: backends.syncState,
     clock,
   });
 

@@ -849,12 +849,30 @@ export interface Subscriptions {
     enabledBy?: string;
   };
   /**
-   * Per-user subscriptions (Withings notify), made with the user's token when the user connects and removed before revocation.
+   * Per-user subscriptions (Withings notify), made with the user's token when the user connects and removed before revocation; where the vendor's subscriptions expire, renewed by the schedule before they do (`expiresAt`, `renew`).
    */
   user?: {
     items: SubscriptionItems;
     create: SubscriptionCall;
     delete: SubscriptionCall;
+    /**
+     * JSONata over the create (or renew) response giving the subscription's id ({subscription.id} in renew and delete). Needs the subscription state the engine keeps per user.
+     */
+    id?: string;
+    /**
+     * JSONata over the create (or renew) response giving the subscription's expiry (ISO 8601 or epoch seconds).
+     */
+    expiresAt?: string;
+    /**
+     * Renews a subscription expiring within beforeExpirySeconds (one that has expired is created again). Needs expiresAt.
+     */
+    renew?: {
+      request: SubscriptionCall;
+      /**
+       * Renew when the subscription expires within this long.
+       */
+      beforeExpirySeconds: number;
+    };
     /**
      * A setting that turns these subscriptions on: without a value for it they are not made (an operator opts in by setting it, e.g. the public webhook URL).
      */

@@ -94,6 +94,10 @@ export function checkSubscriptions(subscriptions: Subscriptions, declaredSetting
     enabledBy(user.enabledBy, [...path, "enabledBy"]);
     call(user.create, [...path, "create"]);
     call(user.delete, [...path, "delete"]);
+    call(user.renew?.request, [...path, "renew", "request"]);
+    tools.expression(user.id, [...path, "id"]);
+    tools.expression(user.expiresAt, [...path, "expiresAt"]);
+    if (user.renew && !user.expiresAt) findings.push({ path: [...path, "renew"], severity: "error", message: "renew needs expiresAt (when each subscription expires)" });
   }
   return findings;
 }

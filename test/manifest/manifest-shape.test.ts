@@ -107,4 +107,12 @@ describe("manifest shape: optional oauth and webhooks, base URL by setting", () 
     const withoutWebhooks = text.replace(/^webhooks:[\s\S]*?^sync:/m, "sync:");
     expect(problems(withoutWebhooks)).toMatch(/webhookSilence falls back from webhooks, and this vendor declares none/);
   });
+
+  it("per-user subscriptions with an expiry validate; renew without expiresAt is refused", async () => {
+    const vendor = await loadFixture("expiring-user-subscriptions");
+    expect(vendor.manifest.subscriptions?.user?.renew?.beforeExpirySeconds).toBe(86400);
+    const text = readFileSync("test/fixtures/manifests/expiring-user-subscriptions.yaml", "utf8");
+    const messages = loadManifestText(text.replace("    expiresAt: expirationDateTime\n", ""), "changed.yaml").problems.map(formatProblem).join("\n");
+    expect(messages).toMatch(/renew needs expiresAt/);
+  });
 });
