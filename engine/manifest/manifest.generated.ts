@@ -293,7 +293,7 @@ export interface Revoke {
 export interface Api {
   baseUrl: string;
   /**
-   * Hosts a fetch URL taken from a webhook payload may point at. Defaults to the host of baseUrl. Anything else is refused (no SSRF through a forged payload).
+   * Hosts a fetch URL taken from a webhook payload may point at. Defaults to the host of baseUrl and of each baseUrlBySetting URL. Anything else is refused (no SSRF through a forged payload).
    */
   allowedHosts?: string[];
   headers?: StringMap2;
