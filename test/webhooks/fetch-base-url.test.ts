@@ -58,7 +58,7 @@ describe("webhook fetches go to the API host the region setting picks (api.baseU
 
   const run = async (region: string | undefined, bodies: readonly Record<string, unknown>[]) => {
     const backends = createMemoryBackends();
-    const credentials = { clientId: "id", clientSecret: "hook-secret", settings: region ? { region } : {} };
+    const credentials = { clientId: "id", clientSecret: "hook-secret", settings: (region ? { region } : {}) as Record<string, string> };
     const engine = createConnectorEngine({ vendors: [regionalVendor(us.url, eu.url)], backends, credentials: { regional: credentials }, allowInsecureHttp: true });
     await storeSealedConnection(backends, { vendor: "regional", userId: "reg-user", vendorUserId: "v-reg" });
     const deliveries: EventDelivery[] = [];
