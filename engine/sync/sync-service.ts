@@ -16,6 +16,7 @@ import type { SyncJob, SyncPlanTask, SyncPurpose, SyncWindowTask } from "../port
 import { SinkError, type EventDelivery, type EventSink, type JobOutcome, type SyncJobHandler } from "../queue/job-processor.js";
 import { updateStreamState, type StreamKey } from "./checkpoint-update.js";
 import { recordsOfStream } from "../records/event-records.js";
+import { recordMapperOf } from "../records/record-mapper.js";
 import { completionDelivery, recordDelivery, type NormalizedRecords, type RecordContext } from "./deliveries.js";
 import { readWindowPages } from "./stream-reader.js";
 import { isRunComplete, streamStateOf, windowsOf, withRunFinished, withWindowDone, type RunState, type StreamState } from "./sync-state.js";
@@ -23,6 +24,7 @@ import { formatWindowTime, parseRecordTime } from "./time-format.js";
 import { checkSilence, silenceKey, WebhookArrivals, type SilenceCheck, type SilenceScope } from "./webhook-silence.js";
 
 const DAY_MS = 86_400_000;
+const NO_RECORDS: NormalizedRecords = Object.freeze({ records: Object.freeze([]) });
 
 export interface SyncServiceOptions {
   readonly vendors: readonly VendorDefinition[];
@@ -192,6 +194,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 
   /** Like a webhook delivery: an invalid record leaves `records` empty with the reason, and the raw record still goes on. */
   const normalizedRecords = async (vendorId: string, stream: string, record: unknown, vendorUserId: string | undefined): Promise<NormalizedRecords> => {
+    const manifest = byId.get(vendorId)?.manifest;
+    if (!manifest?.records || !recordMapperOf(manifest).handles({ stream })) return NO_RECORDS; // the common case, per record: skip the call
     try {
       return { records: await recordsOfStream(options.vendors, vendorId, stream, record, { ...(vendorUserId === undefined ? {} : { vendorUserId }), fetchedAtMillis: clock() }) };
     } catch (error) {
