@@ -58,32 +58,6 @@ function subscribingVendor(apiUrl: string, callback = "{settings.webhookUrl}") {
   });
 }
 
-/** A vendor whose per-user subscriptions expire after 7 days and are renewed a day before (the schedule does it). */
-function expiringUserVendor(apiUrl: string) {
-  const subscription = (method: "PATCH" | "DELETE", acceptStatus: number[]) => ({ method, path: "/v1/user-subscriptions/{subscription.id}", acceptStatus });
-  return defineVendor({
-    id: "expiring",
-    displayName: "Expiring user subscriptions",
-    oauth: { authorizeUrl: "https://subs.example/a", tokenUrl: "https://subs.example/t", clientAuth: "client_secret_post", pkce: true, refreshToken: "rotating", userId: { from: "tokenResponse", field: "user_id" } },
-    api: { baseUrl: apiUrl },
-    webhooks: {
-      body: "json",
-      signature: { scheme: "shared-secret", header: "X-Secret", secret: "{clientSecret}" },
-      events: { mappings: [{ type: "t", match: "true", delivery: "push", map: '{ "userId": user }' }] },
-    },
-    subscriptions: {
-      user: {
-        items: [{ resource: "sleep" }, { resource: "activity" }],
-        create: { method: "POST", path: "/v1/user-subscriptions", json: { resource: "{item.resource}" }, acceptStatus: [201] },
-        id: "id",
-        expiresAt: "expirationDateTime",
-        renew: { request: subscription("PATCH", [200]), beforeExpirySeconds: 86_400 },
-        delete: subscription("DELETE", [204]),
-      },
-    },
-  });
-}
-
 describe("declared webhook subscriptions", () => {
   const time = movableClock(NOW);
   let api: SubscriptionApi;
@@ -128,44 +102,6 @@ describe("declared webhook subscriptions", () => {
     const revoked = await engine.vendor("subs").revokeTokens("wu");
     expect(revoked.deleted).toBe(true);
     expect(api.notify.get("wu")?.size).toBe(0);
-  });
-
-  it("per-user with an expiry: the schedule renews each before it lapses, makes a lapsed one again, and revoke deletes by id", async () => {
-    const backends = createMemoryBackends({ clock: time.clock });
-    const engine = createConnectorEngine({ vendors: [expiringUserVendor(api.url)], backends, credentials: { expiring: CREDENTIALS }, clock: time.clock });
-    const mine = () => [...api.users.values()].filter((s) => s.userId === "eu").sort((a, b) => (a.resource < b.resource ? -1 : 1));
-    await storeSealedConnection(backends, { vendor: "expiring", userId: "eu", vendorUserId: "e-1" });
-    await engine.subscriptions.userConnected("expiring", "eu");
-    const ids = mine().map((s) => s.id);
-    expect(mine().map((s) => s.resource)).toEqual(["activity", "sleep"]);
-    expect((await runScheduledSync(engine)).userSubscriptions).toBeUndefined(); // 7 days left: nothing to do
-
-    // Two renewal rounds, each inside the last day before expiry: the same subscriptions live on, none lapses.
-    for (let round = 0; round < 2; round++) {
-      time.advance(6.5 * DAY);
-      const tick = await runScheduledSync(engine);
-      expect(tick.subscriptionErrors).toBeUndefined();
-      expect(tick.userSubscriptions?.map((change) => `${change.action} ${change.item.resource}`).sort()).toEqual(["renew activity", "renew sleep"]);
-      expect((await runScheduledSync(engine)).userSubscriptions).toBeUndefined(); // renewed once, not at every tick
-      expect(mine().map((s) => s.id)).toEqual(ids);
-      expect(mine().every((s) => Date.parse(s.expirationDateTime) === time.clock() + 7 * DAY)).toBe(true);
-    }
-    expect(api.lapsed).toEqual([]);
-
-    // The schedule did not run for 8 days: the vendor dropped both; the next tick makes them again.
-    time.advance(8 * DAY);
-    const tick = await runScheduledSync(engine);
-    expect(tick.userSubscriptions?.map((change) => `${change.action} ${change.item.resource}`).sort()).toEqual(["create activity", "create sleep"]);
-    expect(api.lapsed.sort()).toEqual([...ids].sort());
-    const renewedIds = mine().map((s) => s.id);
-    expect(renewedIds).toHaveLength(2);
-    expect(renewedIds.some((id) => ids.includes(id))).toBe(false);
-
-    // Revoking deletes each by its id, with the user's token.
-    await engine.vendor("expiring").revokeTokens("eu");
-    expect(mine()).toEqual([]);
-    expect(api.calls.filter((call) => call.startsWith("DELETE /v1/user-subscriptions/")).every((call) => call.endsWith(" 204"))).toBe(true);
-    expect((await runScheduledSync(engine)).userSubscriptions).toBeUndefined(); // no connection, nothing renewed
   });
 
   it("per-user: an error inside a 200 (Withings status) is a vendor error, without secrets", async () => {
