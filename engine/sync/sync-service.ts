@@ -12,6 +12,7 @@ import type { Stream, Sync } from "../manifest/manifest.generated.js";
 import type { DeepReadonly, VendorDefinition } from "../manifest/vendor-definition.js";
 import type { TokenService } from "../oauth/connections.js";
 import type { Backends } from "../ports/backends.js";
+import type { SyncState } from "../ports/sync-state-store.js";
 import type { SyncJob, SyncPlanTask, SyncPurpose, SyncWindowTask } from "../ports/job-queue.js";
 import { SinkError, type EventDelivery, type EventSink, type JobOutcome, type SyncJobHandler } from "../queue/job-processor.js";
 import { updateStreamState, type StreamKey } from "./checkpoint-update.js";
@@ -21,7 +22,7 @@ import { completionDelivery, recordDelivery, type NormalizedRecords, type Record
 import { readWindowPages } from "./stream-reader.js";
 import { isRunComplete, streamStateOf, windowsOf, withRunFinished, withWindowDone, type RunState, type StreamState } from "./sync-state.js";
 import { formatWindowTime, parseRecordTime } from "./time-format.js";
-import { checkSilence, silenceKey, WebhookArrivals, type SilenceCheck, type SilenceScope } from "./webhook-silence.js";
+import { checkSilence, silenceKey, WEBHOOKS_CHECKPOINT, WebhookArrivals, type SilenceCheck, type SilenceScope } from "./webhook-silence.js";
 
 const DAY_MS = 86_400_000;
 const NO_RECORDS: NormalizedRecords = Object.freeze({ records: Object.freeze([]) });
@@ -373,13 +374,20 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     return check.silentSince;
   };
 
-  const startFallbackPoll = async (vendor: VendorDefinition, userId: string, appSilentSince: number | undefined, states: ReadonlyMap<string, StreamState>, now: number): Promise<boolean> => {
+  const startFallbackPoll = async (
+    vendor: VendorDefinition,
+    userId: string,
+    appSilentSince: number | undefined,
+    states: ReadonlyMap<string, StreamState>,
+    webhooks: SyncState | null,
+    now: number,
+  ): Promise<boolean> => {
     const sync = vendor.manifest.sync!;
     const silence = sync.webhookSilence;
     if (!silence || !usesSilenceFallback(vendor)) return false;
     let silentSince = appSilentSince;
     if (silence.userSeconds) {
-      const check = await checkSilence(store, silenceKey(vendor.id, "user", userId), silence.userSeconds * 1000, clock);
+      const check = await checkSilence(store, silenceKey(vendor.id, "user", userId), silence.userSeconds * 1000, clock, webhooks);
       reportTransition(vendor.id, "user", userId, check);
       if (check.silentSince !== undefined) silentSince = Math.min(check.silentSince, silentSince ?? check.silentSince);
     }
@@ -427,7 +435,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           const page = await backends.tokenStore.listByVendor(vendorId, { limit: options.schedulePageSize ?? 100, ...(cursor ? { cursor } : {}) });
           for (const connection of page.items) {
             if (connection.status !== "active") continue;
-            const states = new Map((await store.listCheckpoints(vendorId, connection.userId)).map((checkpoint) => [checkpoint.stream, streamStateOf(checkpoint.state)]));
+            const checkpoints = await store.listCheckpoints(vendorId, connection.userId);
+            const states = new Map(checkpoints.map((checkpoint) => [checkpoint.stream, streamStateOf(checkpoint.state)]));
             // A backfill that never started (its enqueue failed at connect time) starts now.
             const backfillStreams = streamsFor(sync, "backfill", undefined, vendorId);
             const neverSynced = (stream: DeepReadonly<Stream>) => {
@@ -447,7 +456,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
                 started++;
               }
             }
-            if (await startFallbackPoll(vendor, connection.userId, appSilentSince, states, now)) started++;
+            const webhooks = checkpoints.find((checkpoint) => checkpoint.stream === WEBHOOKS_CHECKPOINT);
+            if (await startFallbackPoll(vendor, connection.userId, appSilentSince, states, webhooks?.state ?? null, now)) started++;
           }
           cursor = page.cursor;
         } while (cursor);

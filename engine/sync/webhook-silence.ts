@@ -77,8 +77,17 @@ export interface SilenceCheck {
  * One scheduler look at a scope: starts watching it (first look), and enters or leaves the fallback by compare-and-set,
  * so two overlapping ticks never both report a transition.
  */
-export async function checkSilence(store: SyncStateStore, key: StreamKey, thresholdMs: number, clock: () => number): Promise<SilenceCheck> {
+export async function checkSilence(store: SyncStateStore, key: StreamKey, thresholdMs: number, clock: () => number, known?: SyncState | null): Promise<SilenceCheck> {
   const now = clock();
+  // The state the caller already read (null: none): most looks change nothing and then cost no further read.
+  if (known !== undefined) {
+    const state = silenceStateOf(known ?? undefined);
+    if (state) {
+      const lastSeen = state.lastAt ?? state.since;
+      const silent = now - lastSeen >= thresholdMs;
+      if (silent === (state.fallbackSince !== undefined)) return silent ? { silentSince: lastSeen } : {};
+    }
+  }
   let result: SilenceCheck = {};
   await updateCheckpointState(store, key, clock, (raw) => {
     result = {};
