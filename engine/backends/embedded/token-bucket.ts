@@ -33,7 +33,7 @@ export function refill(window: RateWindow, state: BucketState | undefined, now: 
  */
 export function fullAt(window: RateWindow, state: BucketState): number {
   const perMs = window.limit / (window.periodSeconds * 1_000);
-  return state.updatedAt + Math.ceil((window.limit - state.tokens) / perMs);
+  return state.updatedAt + Math.ceil(Math.max(0, capacityOf(window) - state.tokens) / perMs);
 }
 
 /** How often a store sweeps out full buckets and past pauses. */
