@@ -22,7 +22,7 @@ import { completionDelivery, recordDelivery, type NormalizedRecords, type Record
 import { readWindowPages } from "./stream-reader.js";
 import { isRunComplete, streamStateOf, windowsOf, withRunFinished, withWindowDone, type RunState, type StreamState } from "./sync-state.js";
 import { formatWindowTime, parseRecordTime } from "./time-format.js";
-import { checkSilence, silenceKey, WEBHOOKS_CHECKPOINT, WebhookArrivals, type SilenceCheck, type SilenceScope } from "./webhook-silence.js";
+import { checkSilence, readSilence, silenceKey, WEBHOOKS_CHECKPOINT, WebhookArrivals, type SilenceCheck, type SilenceScope, type SilenceStatus } from "./webhook-silence.js";
 
 const DAY_MS = 86_400_000;
 const NO_RECORDS: NormalizedRecords = Object.freeze({ records: Object.freeze([]) });
@@ -78,6 +78,11 @@ export interface SyncService extends SyncJobHandler {
   connected(vendorId: string, userId: string): Promise<void>;
   /** Starts the poll and reconciliation runs that are due for every connected user; returns how many were started. */
   startDueRuns(): Promise<number>;
+  /**
+   * For a vendor with `webhookSilence`: what the schedule knows of the user's and the app's webhooks (last arrival,
+   * and `pollingSince` while it polls because they went silent). Undefined for a vendor without it.
+   */
+  webhookStatus(vendorId: string, userId: string): Promise<{ readonly user?: SilenceStatus; readonly app?: SilenceStatus } | undefined>;
   /** Vendors served that declare streams. */
   readonly vendorIds: readonly string[];
 }
@@ -414,6 +419,13 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       const { sync } = syncOf(vendorId);
       const stored = new Map((await store.listCheckpoints(vendorId, userId)).map((checkpoint) => [checkpoint.stream, checkpoint.state]));
       return sync.streams.map((stream) => statusOf(stream.name, streamStateOf(stored.get(stream.name))));
+    },
+
+    async webhookStatus(vendorId, userId) {
+      const { vendor } = syncOf(vendorId);
+      if (!vendor.manifest.sync?.webhookSilence) return undefined;
+      const [user, app] = await Promise.all([readSilence(store, silenceKey(vendorId, "user", userId)), readSilence(store, silenceKey(vendorId, "app"))]);
+      return { ...(user ? { user } : {}), ...(app ? { app } : {}) };
     },
 
     async connected(vendorId, userId) {

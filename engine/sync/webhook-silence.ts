@@ -109,3 +109,22 @@ export async function checkSilence(store: SyncStateStore, key: StreamKey, thresh
   });
   return result;
 }
+
+/** What the engine knows of a scope's webhooks: since when it watches, the last arrival, and a fallback under way. */
+export interface SilenceStatus {
+  readonly watchingSince: string;
+  readonly lastWebhookAt?: string;
+  /** Set while the scope is polled because its webhooks went silent. */
+  readonly pollingSince?: string;
+}
+
+export async function readSilence(store: SyncStateStore, key: StreamKey): Promise<SilenceStatus | undefined> {
+  const state = silenceStateOf((await store.getCheckpoint(key.vendor, key.userId, key.stream))?.state);
+  if (!state) return undefined;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    watchingSince: iso(state.since),
+    ...(state.lastAt === undefined ? {} : { lastWebhookAt: iso(state.lastAt) }),
+    ...(state.fallbackSince === undefined ? {} : { pollingSince: iso(state.fallbackSince) }),
+  };
+}

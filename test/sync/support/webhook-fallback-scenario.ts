@@ -111,6 +111,11 @@ export function describeWebhookFallback(backendName: string, makeBackends: (cloc
       expect(polledIds().sort()).toEqual(missed.map((r) => r.id).sort()); // every record the silence hid, once
       expect(lines).toEqual([expect.objectContaining({ level: "warn", message: "webhooks silent: falling back to polling", vendor: SYNC_VENDOR, scope: "user", userHash: expect.any(String) })]);
       expect(await fallbackCounts()).toEqual({ "user:enter": 1 });
+      expect(await harness.engine.sync.webhookStatus(SYNC_VENDOR, "ann-silent")).toMatchObject({
+        user: { lastWebhookAt: new Date(NOW + 10 * MINUTE).toISOString(), pollingSince: new Date(time.clock()).toISOString() },
+        app: { lastWebhookAt: expect.any(String) },
+      });
+      expect((await harness.engine.sync.webhookStatus(SYNC_VENDOR, "ben-busy"))?.user).not.toHaveProperty("pollingSince");
 
       // Polled again only when due (every 10 min), and only new records.
       expect(await tick()).toBe(0);
