@@ -164,6 +164,9 @@ describe("Wahoo end to end against a local Wahoo API", () => {
     await drain();
     const reconciled = deliveries.filter((d) => d.source === "reconciliation" && d.event.type === "workout.updated");
     expect(reconciled.map((d) => d.event.resourceId)).toEqual(["2001"]);
+    // Eight days on, the 2-hour access token was refreshed with the refresh token of the code exchange, once.
+    const refreshes = api.requests.filter((request) => request.path === "/oauth/token" && request.form.grant_type === "refresh_token");
+    expect(refreshes.map((request) => request.form.refresh_token)).toEqual(["wahoo-rt-1"]);
   });
 
   it("revokes with DELETE /v1/permissions and the user's bearer token", async () => {
