@@ -47,7 +47,12 @@ describe("Wahoo webhooks", () => {
       body.replace(TOKEN, TOKEN.toUpperCase()),
       body.replace(TOKEN, `${TOKEN} `),
     ]) {
-      expectError(await harness().verify({ headers: {}, rawBody: forged }), "untrusted_source");
+      const result = await harness().verify({ headers: {}, rawBody: forged });
+      expectError(result, "untrusted_source");
+      // Neither our token nor the one presented is reachable from the refusal.
+      const printed = inspect(result, { depth: Infinity });
+      expect(printed).not.toContain(TOKEN);
+      expect(printed).not.toContain("not-our-token");
     }
   });
 
