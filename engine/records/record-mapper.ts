@@ -1,9 +1,8 @@
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent } from "../events.js";
-import { compileExpression, evaluateExpression } from "../manifest/expressions.js";
+import { compileExpression, evaluateCompiled, evaluateExpression, FALLBACK, type CompiledExpression } from "../manifest/expressions.js";
 import type { RecordMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
-import { compileMapping, FALLBACK, type CompiledMapping } from "./compiled-expression.js";
 import { RECORD_FUNCTIONS } from "./functions.js";
 import { recordId } from "./record-id.js";
 import { describeRecordError, recordValidator } from "./record-schemas.js";
@@ -27,8 +26,8 @@ const FUNCTION_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Objec
 interface PreparedMapping {
   readonly index: number;
   readonly mapping: DeepReadonly<RecordMapping>;
-  /** The expression as plain closures, made at its first use; null where JSONata alone evaluates it. */
-  compiled?: CompiledMapping | null;
+  /** The expression, compiled at its first use (the loader already compiled it once to check it). */
+  expression?: CompiledExpression;
 }
 
 /**
@@ -64,7 +63,8 @@ export class RecordMapper {
       const { index, mapping } = prepared;
       let drafts: unknown;
       try {
-        drafts = evaluateCompiled(prepared, data, bindings);
+        const compiled = (prepared.expression ??= compileExpression(mapping.map)).compiled;
+        drafts = compiled ? evaluateCompiled(compiled, data, bindings) : FALLBACK;
         // JSONata reads only a bindings object's own keys: it gets a flat copy.
         if (drafts === FALLBACK) drafts = await evaluateExpression(mapping.map, data, context.event ? { ...RECORD_FUNCTIONS, event: context.event } : { ...RECORD_FUNCTIONS });
       } catch (error) {
@@ -120,18 +120,6 @@ export class RecordMapper {
       vendor: this.manifest.id,
       details: { mapping: `/records/${index}`, ...(id ? { recordId: id } : {}), ...(type ? { recordType: type } : {}), path },
     });
-  }
-}
-
-/** The compiled closures' result, or FALLBACK when the expression or this input needs JSONata itself. */
-function evaluateCompiled(prepared: PreparedMapping, data: unknown, bindings: Readonly<Record<string, unknown>>): unknown {
-  if (prepared.compiled === undefined) prepared.compiled = compileMapping(compileExpression(prepared.mapping.map).jsonata.ast()) ?? null;
-  if (prepared.compiled === null) return FALLBACK;
-  try {
-    return prepared.compiled(data, bindings);
-  } catch (error) {
-    if (error === FALLBACK) return FALLBACK;
-    throw error;
   }
 }
 

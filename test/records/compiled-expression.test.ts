@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import { compileExpression, evaluateExpression } from "../../engine/manifest/expressions.js";
-import { compileMapping, FALLBACK } from "../../engine/records/compiled-expression.js";
+import { compileMapping, FALLBACK } from "../../engine/manifest/expression-compiler.js";
 import { RECORD_FUNCTIONS } from "../../engine/records/functions.js";
 
 interface FixtureCase {
