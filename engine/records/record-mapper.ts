@@ -96,7 +96,12 @@ export class RecordMapper {
     if (!validate) this.invalid(index, undefined, undefined, "/type", "is not a record type of schema/records");
     const vendorId = scalarString(fields.vendorRecordId);
     if (!vendorId) this.invalid(index, undefined, type as string, "/provenance/vendorRecordId", "is missing (vendorRecordId must be a string or number)");
-    const id = recordId(this.manifest.id, context.vendorUserId, type as string, vendorId);
+    // A deletion marker carries the id of the record it removes: that record's type, not its own, makes the id.
+    const idType = type === "deletion" ? fields.recordType : type;
+    if (typeof idType !== "string" || (idType !== type && (idType === "deletion" || !recordValidator(idType)))) {
+      this.invalid(index, undefined, type as string, "/recordType", "is not a record type of schema/records");
+    }
+    const id = recordId(this.manifest.id, context.vendorUserId, idType, vendorId);
     const provenance: Record<string, unknown> = { vendor: this.manifest.id, vendorRecordId: vendorId };
     if (context.vendorUserId !== undefined) provenance.vendorUserId = context.vendorUserId;
     if (fields.device !== undefined) provenance.device = fields.device;
