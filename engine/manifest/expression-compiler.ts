@@ -44,20 +44,31 @@ type Node = {
 type Frame = unknown[];
 type Compiled = (input: unknown, frame: Frame) => unknown;
 
-/** JSONata's sequences: arrays the evaluator made, which collapse to their single item. A class of their own
- * rather than a marker property, which would take the array off V8's fast path. */
-class Sequence extends Array<unknown> {}
+/**
+ * JSONata's sequences: arrays the evaluator made, which collapse to their single item. Plain arrays marked by a
+ * symbol, as JSONata marks its own: V8 keeps `push` on its fast path for them, which it does not for instances of an
+ * Array subclass (a subclass doubled the cost of `dailies.{ ... }`).
+ */
+const SEQUENCE: unique symbol = Symbol("sequence");
+/** A top-level array input, wrapped as JSONata wraps it: paths iterate it as one item, and `$` is the array. */
+const OUTER: unique symbol = Symbol("outer input");
+type Marked = unknown[] & { [SEQUENCE]?: true; [OUTER]?: true };
 /** Arrays built by an array constructor at a path's start or end, which path steps keep whole. */
 class ConstructedArray extends Array<unknown> {}
-/** A top-level array input, wrapped as JSONata wraps it: paths iterate it as one item, and `$` is the array. */
-class OuterWrapper extends Sequence {}
 
 function sequence(...items: unknown[]): unknown[] {
-  const result = new Sequence();
+  const result: Marked = [];
+  result[SEQUENCE] = true;
   for (const item of items) result.push(item);
   return result;
 }
-const isSequence = (value: unknown): value is unknown[] => value instanceof Sequence;
+const emptySequence = (): unknown[] => {
+  const result: Marked = [];
+  result[SEQUENCE] = true;
+  return result;
+};
+const isSequence = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[SEQUENCE] === true;
+const isOuter = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[OUTER] === true;
 
 function collapse(value: unknown): unknown {
   if (!isSequence(value)) return value;
@@ -98,6 +109,8 @@ let scope = new Scope(undefined);
 let currentBindings: Readonly<Record<string, unknown>> = Object.create(null) as Record<string, unknown>;
 let currentRoot: unknown;
 
+const EMPTY_FRAME: Frame = Object.freeze([undefined]) as Frame;
+
 export function compileMapping(ast: unknown): CompiledMapping | undefined {
   let body: Compiled;
   const root = new Scope(undefined);
@@ -113,12 +126,15 @@ export function compileMapping(ast: unknown): CompiledMapping | undefined {
     scopes = new Map();
     scope = new Scope(undefined);
   }
+  const size = root.size;
   return (input, bindings) => {
-    const frame: Frame = new Array(root.size);
+    // An expression that binds nothing at its top level never writes its frame: one shared empty frame serves.
+    const frame: Frame = size === 1 ? EMPTY_FRAME : new Array(size);
     let context = input;
     if (Array.isArray(input)) {
-      context = new OuterWrapper();
-      (context as unknown[]).push(input);
+      const outer = sequence(input) as Marked;
+      outer[OUTER] = true;
+      context = outer;
     }
     const [outerBindings, outerRoot] = [currentBindings, currentRoot];
     currentBindings = bindings;
@@ -248,7 +264,7 @@ function compileNode(node: Node): Compiled {
 }
 
 function compileVariable(name: string): Compiled {
-  if (name === "") return (input) => (input instanceof OuterWrapper ? input[0] : input);
+  if (name === "") return (input) => (isOuter(input) ? input[0] : input);
   if (name === "$") return () => currentRoot;
   const read = compileRead(name);
   const builtin = name in BUILTINS;
@@ -261,7 +277,7 @@ function compileVariable(name: string): Compiled {
 /** JSONata's lookup: a field of an object, or the flattened fields of an array's items. Own fields only. */
 function lookup(input: unknown, key: string): unknown {
   if (Array.isArray(input)) {
-    const result = new Sequence();
+    const result = emptySequence();
     for (const item of input) {
       const value = lookup(item, key);
       if (value === undefined) continue;
@@ -278,7 +294,7 @@ function compileFilter(filter: Node): (value: unknown, frame: Frame) => unknown 
   if (filter.type !== "filter" || !filter.expr || filter.expr.type === "number") throw new Unsupported("filter");
   const test = compile(filter.expr);
   return (value, frame) => {
-    const kept = new Sequence();
+    const kept = emptySequence();
     if (!Array.isArray(value)) {
       if (keeps(test(value, frame))) kept.push(value);
       return kept;
@@ -302,6 +318,10 @@ function compilePath(node: Node): Compiled {
   // `$var.a.b` (or `$.a`): the variable's value, then names.
   const start = first?.type === "variable" && !first.predicate && !first.stages && steps.length > 1 ? compile(first) : undefined;
   const rest = start ? steps.slice(1) : steps;
+  const last = rest[rest.length - 1];
+  if (!start && rest.length > 1 && last?.type === "unary" && last.value === "{" && !last.predicate && !last.stages && rest.slice(0, -1).every(plainName)) {
+    return compileMappedObject(rest.slice(0, -1).map((step) => step.value as string), compile(last), generic);
+  }
   if (!rest.every(plainName)) return generic;
   const names = rest.map((step) => step.value as string);
   // A path of names through objects (no array on the way) is the value at its end, as JSONata's steps give it.
@@ -315,6 +335,31 @@ function compilePath(node: Node): Compiled {
       if (current === undefined) return undefined;
     }
     return current;
+  };
+}
+
+/**
+ * `names.{ ... }` (Garmin's `dailies.{ "userId": ... }`): the object constructor on each item the names reach. Any
+ * array on the way, or nested in the list reached, takes the generic path, which flattens as JSONata does.
+ */
+function compileMappedObject(names: string[], construct: Compiled, generic: Compiled): Compiled {
+  return (input, frame) => {
+    let current = input;
+    for (const name of names) {
+      if (Array.isArray(current)) return generic(input, frame);
+      if (current === null || typeof current !== "object") return undefined;
+      current = Object.hasOwn(current, name) ? (current as Record<string, unknown>)[name] : undefined;
+      if (current === undefined) return undefined;
+    }
+    if (!Array.isArray(current)) return construct(current, frame);
+    if (current.length === 1 && !Array.isArray(current[0])) return construct(current[0], frame);
+    const results = emptySequence();
+    for (const item of current) {
+      if (Array.isArray(item)) return generic(input, frame);
+      const value = construct(item, frame);
+      if (value !== undefined) results.push(value);
+    }
+    return collapse(results);
   };
 }
 
@@ -347,7 +392,7 @@ function compileGenericPath(steps: Node[]): Compiled {
  * whole), except that a last step giving one plain array gives that array.
  */
 function evaluateStep(evaluate: Compiled, stages: ((value: unknown, frame: Frame) => unknown)[], items: unknown[], frame: Frame, last: boolean): unknown[] {
-  const flattened = new Sequence();
+  const flattened = emptySequence();
   let count = 0;
   let only: unknown;
   for (const item of items) {
@@ -581,7 +626,7 @@ const BUILTINS: Record<string, Builtin> = {
     apply: ([object]) => {
       if (object === undefined) return undefined;
       if (!isPlainObject(object)) fallback();
-      const keys = new Sequence();
+      const keys = emptySequence();
       for (const key of Object.keys(object)) keys.push(key);
       return keys;
     },
@@ -749,7 +794,7 @@ const isStructured = (value: unknown): boolean => value !== null && typeof value
  */
 function plain(value: unknown): unknown {
   if (value === null || typeof value !== "object") return typeof value === "function" ? fallback() : value;
-  if (value instanceof Sequence || value instanceof ConstructedArray) {
+  if (isSequence(value) || value instanceof ConstructedArray) {
     const result: unknown[] = new Array(value.length);
     for (let i = 0; i < value.length; i++) result[i] = plain(value[i]);
     return result;
