@@ -108,6 +108,8 @@ let scope = new Scope(undefined);
  */
 let currentBindings: Readonly<Record<string, unknown>> = Object.create(null) as Record<string, unknown>;
 let currentRoot: unknown;
+/** Compile-time: whether the expression being compiled reads `$$` or any binding. */
+let readsContext = false;
 
 const EMPTY_FRAME: Frame = Object.freeze([undefined]) as Frame;
 
@@ -116,6 +118,7 @@ export function compileMapping(ast: unknown): CompiledMapping | undefined {
   const root = new Scope(undefined);
   try {
     scopes = new Map();
+    readsContext = false;
     collectScopes(ast as Node, root);
     scope = root;
     body = compile(ast as Node);
@@ -127,6 +130,7 @@ export function compileMapping(ast: unknown): CompiledMapping | undefined {
     scope = new Scope(undefined);
   }
   const size = root.size;
+  const light = !readsContext;
   return (input, bindings) => {
     // An expression that binds nothing at its top level never writes its frame: one shared empty frame serves.
     const frame: Frame = size === 1 ? EMPTY_FRAME : new Array(size);
@@ -136,7 +140,10 @@ export function compileMapping(ast: unknown): CompiledMapping | undefined {
       outer[OUTER] = true;
       context = outer;
     }
-    const [outerBindings, outerRoot] = [currentBindings, currentRoot];
+    // One that reads neither `$$` nor a binding (`type`, `a & "." & b`) needs neither set.
+    if (light) return plain(body(context, frame));
+    const outerBindings = currentBindings;
+    const outerRoot = currentRoot;
     currentBindings = bindings;
     currentRoot = input;
     try {
@@ -192,7 +199,20 @@ function compileRead(name: string): (frame: Frame) => unknown {
     const slot = at.slots.get(name);
     if (slot !== undefined) places.push([depth, slot]);
   }
-  if (places.length === 0) return () => currentBindings[name];
+  readsContext = true; // a bound name with nothing in it reads through to the bindings too
+  if (places.length === 0) {
+    // Bindings objects are made per evaluation (or shared and frozen) and have no prototype (V8 keeps them as hash
+    // tables): each read site remembers its value for the bindings it last saw.
+    let seen: object | undefined;
+    let value: unknown;
+    return () => {
+      if (currentBindings !== seen) {
+        seen = currentBindings;
+        value = currentBindings[name];
+      }
+      return value;
+    };
+  }
   if (places.length === 1 && places[0]![0] === 0) {
     const slot = places[0]![1];
     return (frame) => {
@@ -265,7 +285,10 @@ function compileNode(node: Node): Compiled {
 
 function compileVariable(name: string): Compiled {
   if (name === "") return (input) => (isOuter(input) ? input[0] : input);
-  if (name === "$") return () => currentRoot;
+  if (name === "$") {
+    readsContext = true;
+    return () => currentRoot;
+  }
   const read = compileRead(name);
   const builtin = name in BUILTINS;
   return (_input, frame) => {
