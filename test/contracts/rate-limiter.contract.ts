@@ -109,6 +109,21 @@ export function describeRateLimiterContract(backendName: string, makeSubject: Ha
       expect(grantedCount(await takeRepeatedly(limiter(), key, [fivePerMinute], 6))).toBe(5);
     });
 
+    it("keeps a partly spent bucket across the stores' sweeps of full ones, and forgets only full ones", async () => {
+      const clock = time();
+      if (!clock.controllable) return; // needs minutes of simulated time
+      const slow: RateWindow = { limit: 4, periodSeconds: 600 };
+      const spent = uniqueName("bucket");
+      const refilled = uniqueName("bucket");
+      expect(grantedCount(await takeRepeatedly(limiter(), spent, [slow], 4))).toBe(4);
+      expect(grantedCount(await takeRepeatedly(limiter(), refilled, [fivePerMinute], 5))).toBe(5);
+      // Past any sweep interval: the one-minute bucket is full again, the ten-minute one has one token back.
+      await clock.pass(150_000);
+      await limiter().take(uniqueName("bucket"), [fivePerMinute]);
+      expect(grantedCount(await takeRepeatedly(limiter(), spent, [slow], 3))).toBe(1);
+      expect(grantedCount(await takeRepeatedly(limiter(), refilled, [fivePerMinute], 7))).toBe(5);
+    });
+
     it("ignores a pause that has already ended", async () => {
       const clock = time();
       const key = uniqueName("bucket");
