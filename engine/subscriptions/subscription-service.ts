@@ -13,7 +13,7 @@ import type { SyncStateStore } from "../ports/sync-state-store.js";
 import type { StoredConnection, TokenStore } from "../ports/token-store.js";
 import { parseRecordTime } from "../sync/time-format.js";
 import { performSubscriptionCall } from "./subscription-call.js";
-import { itemKey, readUserSubscriptions, writeUserSubscription, type UserSubscription } from "./user-subscription-state.js";
+import { claimRenewalPass, itemKey, readUserSubscriptions, writeUserSubscription, type UserSubscription } from "./user-subscription-state.js";
 
 type AppSubscriptions = NonNullable<DeepReadonly<Subscriptions>["app"]>;
 type UserSubscriptions = NonNullable<DeepReadonly<Subscriptions>["user"]>;
@@ -249,6 +249,9 @@ export function createSubscriptionService(options: SubscriptionServiceOptions): 
       for (const [vendorId, vendor] of byId) {
         const user = vendor.manifest.subscriptions?.user;
         if (!user?.renew || !enabled(vendorId, user.enabledBy)) continue;
+        // A pass at least 4 times within the renewal margin (at most hourly): each subscription is seen inside it.
+        const everyMs = Math.min(3_600_000, (user.renew.beforeExpirySeconds * 1000) / 4);
+        if (!(await claimRenewalPass(options.syncState, vendorId, everyMs, clock))) continue;
         let cursor: string | undefined;
         do {
           const page = await options.connections.listByVendor(vendorId, { limit: 100, ...(cursor ? { cursor } : {}) });

@@ -30,3 +30,23 @@ export async function writeUserSubscription(store: SyncStateStore, vendor: strin
     return { items: subscription ? { ...others, [key]: subscription } : others };
   });
 }
+
+const RENEWALS_CHECKPOINT = "@user-renewals";
+const APP_USER = "@app";
+
+/**
+ * Claims a renewal pass over a vendor's users if none ran within `everyMs` (compare-and-set, so one process of a fleet
+ * wins): the pass reads every user's state, so a scheduler ticking every minute runs it far less often than that.
+ */
+export async function claimRenewalPass(store: SyncStateStore, vendor: string, everyMs: number, now: () => number): Promise<boolean> {
+  const at = now();
+  let claimed = false;
+  await updateCheckpointState(store, { vendor, userId: APP_USER, stream: RENEWALS_CHECKPOINT }, now, (state) => {
+    claimed = false;
+    const last = typeof state?.lastPassAt === "number" ? state.lastPassAt : undefined;
+    if (last !== undefined && at - last < everyMs && at >= last) return state;
+    claimed = true;
+    return { lastPassAt: at };
+  });
+  return claimed;
+}
