@@ -758,6 +758,10 @@ export interface Stream {
   webhookEvents?: string[];
   pagination?: Pagination;
   /**
+   * The list has no time filter and returns records newest first by `cursor` (Wahoo's workouts). Records whose cursor lies outside the window are not delivered, and paging stops after the first page holding a record older than the window's start. Needs `cursor`.
+   */
+  newestFirst?: boolean;
+  /**
    * Work is cut into windows of at most this size, one queue job each.
    */
   window: {

@@ -40,8 +40,12 @@ export function checkSync(sync: Sync, tools: SyncCheckTools): Finding[] {
     if ((stream.mode ?? "pull") === "pull") {
       if (!stream.records) findings.push({ path, severity: "error", message: "a pull stream needs `records` (which part of the response holds them)" });
       if (!stream.recordId) findings.push({ path, severity: "error", message: "a pull stream needs `recordId` (records are de-duplicated by it)" });
-    } else if (stream.pagination) {
-      findings.push({ path: [...path, "pagination"], severity: "error", message: "a request stream reads no records, so it has no pages" });
+      if (stream.newestFirst && !stream.cursor) {
+        findings.push({ path: [...path, "newestFirst"], severity: "error", message: "newestFirst needs `cursor` (the record time that tells where the window starts)" });
+      }
+    } else {
+      if (stream.pagination) findings.push({ path: [...path, "pagination"], severity: "error", message: "a request stream reads no records, so it has no pages" });
+      if (stream.newestFirst) findings.push({ path: [...path, "newestFirst"], severity: "error", message: "a request stream reads no records, so newestFirst has nothing to order" });
     }
   });
   for (const use of ["backfill", "poll", "reconciliation", "webhookSilence"] as const) {

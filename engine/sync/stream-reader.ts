@@ -5,6 +5,7 @@ import type { Stream } from "../manifest/manifest.generated.js";
 import { renderTemplate, type TemplateLookup } from "../manifest/template.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import { nextLink } from "./link-header.js";
+import { parseRecordTime } from "./time-format.js";
 
 export interface WindowReadContext {
   readonly vendor: string;
@@ -18,6 +19,8 @@ export interface WindowReadContext {
   /** The API base URL the client is bound to: relative links resolve against it, and its scheme is the only one allowed. */
   readonly baseUrl: string;
   readonly signal?: AbortSignal;
+  /** The window read (epoch ms, from inclusive, to exclusive): a newest-first stream keeps only its records and stops past its start. */
+  readonly window?: { readonly from: number; readonly to: number };
 }
 
 /** One page: its records (already selected) and the raw response status. */
@@ -90,13 +93,15 @@ export async function* readWindowPages(context: WindowReadContext): AsyncGenerat
       pending = undefined;
       const body = await readBody(response);
       await checkResponse(context, response.status, body);
-      const records = await selectRecords(stream, body);
+      const selected = await selectRecords(stream, body);
+      const { records, pastStart } = await withinWindow(context, selected);
       // A problem with the next page (a repeated token, a foreign link, too many pages) fails the window only after
       // this page's records are delivered, as they are valid.
       let failure: ConnectorError | undefined;
       let more = false;
       try {
-        more = await advance(records, body, response);
+        // The page count is judged on every record the vendor sent, not on the ones kept.
+        more = !pastStart && (await advance(selected, body, response));
       } catch (error) {
         if (!(error instanceof ConnectorError)) throw error;
         failure = error;
@@ -155,6 +160,24 @@ async function selectRecords(stream: DeepReadonly<Stream>, body: unknown): Promi
   const selected = await evaluateExpression(stream.records, body);
   if (selected === undefined || selected === null) return [];
   return Array.isArray(selected) ? selected : [selected];
+}
+
+/**
+ * A newest-first stream (no time filter on the vendor's side): only the records inside the window, and whether this
+ * page reached past the window's start, so no later page can hold a record of the window. A record without a
+ * readable time is kept (it cannot be placed, and de-duplication keeps a repeat from being delivered twice).
+ */
+async function withinWindow(context: WindowReadContext, records: unknown[]): Promise<{ records: unknown[]; pastStart: boolean }> {
+  const { stream, window } = context;
+  if (!stream.newestFirst || !stream.cursor || !window) return { records, pastStart: false };
+  const kept: unknown[] = [];
+  let pastStart = false;
+  for (const record of records) {
+    const time = parseRecordTime(await evaluateExpression(stream.cursor, record));
+    if (time !== undefined && time < window.from) pastStart = true;
+    if (time === undefined || (time >= window.from && time < window.to)) kept.push(record);
+  }
+  return { records: kept, pastStart };
 }
 
 function allowedNextUrl(context: WindowReadContext, next: string, current: string | undefined): string {

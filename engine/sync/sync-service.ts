@@ -233,6 +233,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       lookup,
       allowedHosts: new Set(allowedApiHosts(vendor.manifest.api)),
       baseUrl: resolveApiBaseUrl(vendor.manifest, credentials),
+      window: { from: task.from, to: task.to },
     };
     const expiresAt = clock() + retentionMs(sync);
     const key = { vendor: vendor.id, userId: task.userId, stream: stream.name };

@@ -95,6 +95,34 @@ describe("manifest shape: optional oauth and webhooks, base URL by setting", () 
     expect(messages).toMatch(/no stream named "b"/);
   });
 
+  it("newestFirst needs a cursor, and a request stream has no records to order", () => {
+    const text = [
+      "id: newest",
+      "displayName: Newest",
+      "api: { baseUrl: https://a.example }",
+      "sync:",
+      "  streams:",
+      "    - name: list",
+      "      request: { method: GET, path: /list }",
+      "      records: items",
+      "      recordId: id",
+      "      newestFirst: true",
+      "      pagination: { type: page, param: page, size: 30 }",
+      "      window: { maxSeconds: 3600 }",
+      "    - name: ask",
+      "      mode: request",
+      "      request: { method: GET, path: /ask }",
+      "      newestFirst: true",
+      "      window: { maxSeconds: 3600 }",
+      "  backfill: { days: 3 }",
+    ].join("\n");
+    const messages = loadManifestText(text, "newest.yaml").problems.map(formatProblem).join("\n");
+    expect(messages).toMatch(/newestFirst needs `cursor`/);
+    expect(messages).toMatch(/newestFirst has nothing to order/);
+    const fixed = loadManifestText(text.replace("      newestFirst: true\n      pagination", "      cursor: time\n      newestFirst: true\n      pagination").replace(/    - name: ask[\s\S]*?maxSeconds: 3600 }\n/, ""), "newest.yaml");
+    expect(fixed.problems.map(formatProblem)).toEqual([]);
+  });
+
   it("webhookSilence validates with webhooks and pull streams; without webhooks, without a threshold or on a request stream it is refused", async () => {
     const vendor = await loadFixture("webhook-silence");
     expect(vendor.manifest.sync?.webhookSilence).toEqual({ appSeconds: 21600, userSeconds: 172800, pollEverySeconds: 3600, streams: ["readings"] });

@@ -165,10 +165,16 @@ describe("Wahoo end to end against a local Wahoo API", () => {
     expect(fromWebhook[0]!.records).toEqual([expect.objectContaining({ type: "workout", activityName: "BIKING_ROAD", distance: { value: 30000.5, unit: "m" } })]);
 
     time.advance(7 * DAY);
+    // Uploaded late, started 15 days ago: on the first page, but before the reconciliation's two-week window.
+    api.workouts.push(workout(2002, NOW + 8 * DAY, 15 * 24));
+    const listedBefore = api.requests.filter((request) => request.path === "/v1/workouts").length;
     await engine.sync.startDueRuns();
     await drain();
     const reconciled = deliveries.filter((d) => d.source === "reconciliation" && d.event.type === "workout.updated");
     expect(reconciled.map((d) => d.event.resourceId)).toEqual(["2001"]);
+    // The list is newest first and its first page already reaches past the two-week window: one page read, not three.
+    const listed = api.requests.filter((request) => request.path === "/v1/workouts").slice(listedBefore);
+    expect(listed.map((request) => request.query.page)).toEqual(["1"]);
     // Eight days on, the 2-hour access token was refreshed with the refresh token of the code exchange, once.
     const refreshes = api.requests.filter((request) => request.path === "/oauth/token" && request.form.grant_type === "refresh_token");
     expect(refreshes.map((request) => request.form.refresh_token)).toEqual(["wahoo-rt-1"]);
