@@ -24,6 +24,7 @@ export interface RecordsApiRequest {
  * - GET /v1/paged?start&end&page&per_page      `{ data }`
  * - GET /v1/offset?start&end&offset&limit      `{ items }`
  * - GET /v1/linked?start&end[&after]           `[...]` with `Link: <abs url>; rel="next"`
+ * - GET /v1/newest?page&per_page               every record, newest first, no time filter (Wahoo's workouts); `{ data }`
  * - POST /measure (form: action=getmeas, startdate, enddate[, offset])  `{ status: 0, body: { measuregrps, more, offset } }`
  * - GET /wellness-api/rest/backfill/dailies?summaryStartTimeInSeconds&summaryEndTimeInSeconds  202, or 409 when the
  *   range overlaps one asked for before (Garmin: the data then comes as pushes, never twice)
@@ -88,6 +89,13 @@ export async function startRecordsApi(): Promise<RecordsApi> {
         const page = Number(query.page);
         if (!(size > 0 && page >= 1)) return answer(400, { error: "page and per_page required" });
         return answer(200, { data: inRange(token, seconds("start"), seconds("end")).slice((page - 1) * size, page * size) });
+      }
+      if (path === "/v1/newest") {
+        const size = Number(query.per_page);
+        const page = Number(query.page);
+        if (!(size > 0 && page >= 1)) return answer(400, { error: "page and per_page required" });
+        const newestFirst = [...(byUser.get(token) ?? [])].reverse();
+        return answer(200, { data: newestFirst.slice((page - 1) * size, page * size) });
       }
       if (path === "/v1/offset") {
         const limit = Number(query.limit);
