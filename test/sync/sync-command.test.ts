@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import type { CliIo } from "../../engine/cli/io.js";
 import { main } from "../../engine/cli/main.js";
+import { loadConnectorEngine } from "../../engine/load-engine.js";
 import { makeTempDirectory, type TempDirectory } from "../embedded/temp-directory.js";
 import { storeSealedConnection } from "../queue/support/connections.js";
 import { seedRecords, startRecordsApi, type RecordsApi } from "./support/records-api.js";
@@ -54,12 +55,39 @@ describe("synheart-connector sync", () => {
     expect(again.out).toMatch(/^token: 0 new records, /m);
 
     const status = await cli("sync", SYNC_VENDOR, "eve", "--status", "--vendors", manifest, "--data", "data");
-    const streams = JSON.parse(status.out) as { stream: string; checkpoint?: string; historicalComplete: boolean }[];
+    const { streams, webhooks } = JSON.parse(status.out) as { streams: { stream: string; checkpoint?: string; historicalComplete: boolean }[]; webhooks?: unknown };
+    expect(webhooks).toBeUndefined(); // the test vendor does not watch its webhooks for silence
     expect(streams.map((stream) => [stream.stream, stream.historicalComplete])).toEqual([
       ["token", true],
       ["paged", false],
     ]);
     expect(streams[0]?.checkpoint).toBeDefined();
+  });
+
+  it("--status also says what the schedule knows of the webhooks of a vendor watching them for silence", async () => {
+    const vendor = syncTestVendor(api.url, [STREAMS.token]);
+    const silent = join(directory.path, `${SYNC_VENDOR}-silence.yaml`);
+    // No backfill: a user never synced would be backfilled first, and watched from the next tick.
+    const { backfill: _backfill, ...sync } = vendor.manifest.sync!;
+    const webhookSilence = { appSeconds: 21600, userSeconds: 172800, pollEverySeconds: 3600 };
+    writeFileSync(silent, JSON.stringify({ ...vendor.manifest, sync: { ...sync, reconciliation: { everySeconds: 86400, windowSeconds: 86400 }, webhookSilence } }));
+    const data = join(directory.path, "data-silence");
+    const backends = createEmbeddedBackends({ directory: data, env: {} });
+    await storeSealedConnection(backends, { vendor: SYNC_VENDOR, userId: "eve", vendorUserId: "v-eve" });
+    const engine = await loadConnectorEngine({ vendorPaths: [silent], backends, env });
+    await engine.sync.startDueRuns(); // the schedule's first tick starts watching eve's webhooks
+    await engine.close();
+    await backends.close();
+
+    const status = await cli("sync", SYNC_VENDOR, "eve", "--status", "--vendors", silent, "--data", "data-silence");
+    expect(status.code).toBe(0);
+    type Silence = { watchingSince: string; lastWebhookAt?: string; pollingSince?: string };
+    const parsed = JSON.parse(status.out) as { streams: { stream: string }[]; webhooks?: { user?: Silence; app?: Silence } };
+    expect(parsed.streams.map((stream) => stream.stream)).toEqual(["token"]);
+    for (const scope of [parsed.webhooks?.user, parsed.webhooks?.app]) {
+      expect(scope?.watchingSince).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
+      expect(scope).not.toHaveProperty("pollingSince"); // just started watching: not silent yet
+    }
   });
 
   it("refuses an unknown stream and a future --since", async () => {

@@ -10,7 +10,8 @@ import { withEnvFile } from "./serve.js";
 
 /**
  * `sync`: an on-demand run for one user on the embedded backends, processed in this process until it completes, with
- * a progress line on a terminal. `--status` prints each stream's checkpoint, running and last runs as JSON.
+ * a progress line on a terminal. `--status` prints, as JSON, each stream's checkpoint, running and last runs
+ * (`streams`) and, for a vendor watching its webhooks for silence, what the schedule knows of them (`webhooks`).
  */
 export async function syncCommand(io: CliIo, args: readonly string[], isTty = Boolean(process.stdout.isTTY)): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -33,7 +34,8 @@ export async function syncCommand(io: CliIo, args: readonly string[], isTty = Bo
   try {
     const engine = await loadConnectorEngine({ vendorPaths: (values.vendors ?? []).map((path) => resolve(io.cwd, path)), backends, env });
     if (values.status) {
-      io.out(JSON.stringify(await engine.sync.status(vendorId, userId), null, 2));
+      const [streams, webhooks] = await Promise.all([engine.sync.status(vendorId, userId), engine.sync.webhookStatus(vendorId, userId)]);
+      io.out(JSON.stringify({ streams, ...(webhooks ? { webhooks } : {}) }, null, 2));
       return 0;
     }
     const since = values.since === undefined ? undefined : parseSince(values.since, Date.now());
