@@ -14,7 +14,9 @@ import { NOW, repoPath, samplePayload, variantBody, vendorFixtures, type VendorF
 const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 9);
 // A fresh engine per round: every round starts with an empty replay cache, as a freshly started process would.
 const PER_ROUND = Number(process.env.BENCH_WEBHOOK_N ?? 5000);
-const WARMUP = Number(process.env.BENCH_WEBHOOK_WARMUP ?? 3000);
+// Two rounds' worth: the first timed round must find the JIT settled (a shorter warm-up left the first vendor's first
+// rounds at twice the ratio of the later ones).
+const WARMUP = Number(process.env.BENCH_WEBHOOK_WARMUP ?? 2 * PER_ROUND);
 /** Deliveries timed one by one after each round's ratio slices, for the latency percentiles. */
 const LATENCY_N = Number(process.env.BENCH_WEBHOOK_LATENCY_N ?? 1000);
 /** Deliveries per slice: a round alternates engine and HMAC slices, so a noisy moment hits both sides alike. */

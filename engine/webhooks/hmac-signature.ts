@@ -111,7 +111,9 @@ export class HmacScheme {
 
   private digest(key: Buffer, parts: SignedParts): string {
     const hmac = createHmac(this.spec.algorithm, key);
-    for (const step of this.content) {
+    const content = this.content;
+    for (let index = 0; index < content.length; index++) {
+      const step = content[index]!;
       switch (step.kind) {
         case "body":
           hmac.update(parts.body);

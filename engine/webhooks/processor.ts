@@ -205,16 +205,15 @@ function verified(plan: VendorPlan, mapped: MappingOutcome, header: HeaderReader
 function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache): Promise<WebhookResult> {
   const { replay } = plan;
   if (!replay || webhook.replayKey === undefined) return Promise.resolve(webhook);
-  const answer = (first: boolean): WebhookResult => (first ? webhook : replayedDelivery(webhook.vendor));
   if (replayCache.firstSeenNow) {
     // A cache that answers at once (memory, SQLite): one settled promise instead of a chain of them.
     try {
-      return Promise.resolve(answer(replayCache.firstSeenNow(webhook.replayKey, replay.ttlSeconds)));
+      return Promise.resolve(replayCache.firstSeenNow(webhook.replayKey, replay.ttlSeconds) ? webhook : replayedDelivery(webhook.vendor));
     } catch (error) {
       return settledRejection(webhook.vendor, error);
     }
   }
-  return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then(answer, rejectedAs(webhook.vendor));
+  return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then((first) => (first ? webhook : replayedDelivery(webhook.vendor)), rejectedAs(webhook.vendor));
 }
 
 function replayedDelivery(vendor: string): RejectedWebhook {
