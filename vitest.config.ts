@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -5,6 +6,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Vitest's default is one worker fewer than the cores: one worker on CI's 2 cores. Many suites mostly wait (moto,
+    // DynamoDB Local, child processes, sockets), so one worker per core overlaps that waiting.
+    maxWorkers: Math.max(2, availableParallelism()),
     // The tests' vendors are local http servers; the engine refuses plain-http vendor URLs without this.
     env: { SYNHEART_ALLOW_INSECURE_HTTP: "1" },
     projects: [

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench [-- --only=webhook,breakdown,preauth,records,tokens,cold,http,ratelimit,sync] [--quick] [--update-baseline]
+// npm run bench [-- --only=webhook,breakdown,preauth,records,tokens,cold,http,ratelimit,sync] [--quick] [--budget=SECONDS]
+//                 [--update-baseline]
 // Builds the code under test (esbuild bundles + a tsc plain build), runs each scenario in its own process, prints
 // a table, writes bench/results/latest.json and compares with the committed bench/baseline.json (reported, never
 // failing: benchmark numbers vary by machine; CI keeps them visible, it does not gate on them).
@@ -17,7 +18,16 @@ const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, "").s
 const all = ["webhook", "breakdown", "preauth", "records", "tokens", "cold", "http", "ratelimit", "sync"];
 const only = args.has("only") ? args.get("only").split(",") : all;
 const quick = args.has("quick");
-const wants = (name) => only.includes(name);
+// With a budget, a scenario that would start after it is skipped (and said so), so the report is still printed.
+const deadline = args.has("budget") ? Date.now() + Number(args.get("budget")) * 1000 : Infinity;
+const skipped = [];
+const wants = (name) => {
+  if (!only.includes(name)) return false;
+  if (Date.now() < deadline) return true;
+  skipped.push(name);
+  log(`${name}: skipped, over the ${args.get("budget")} s budget`);
+  return false;
+};
 const resultsDir = join(repoRoot, "bench", "results");
 const baselinePath = join(repoRoot, "bench", "baseline.json");
 const latestPath = join(resultsDir, "latest.json");
@@ -43,10 +53,10 @@ log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load
 
 log("building scenarios (esbuild)");
 const bundles = await buildScenarios(["webhook-ingest", "webhook-breakdown", "preauth-reject", "record-mapping", "token-reads", "http-server", "rate-limit", "cold-bundle-entry", "sync-backfill"]);
-const results = { date: new Date().toISOString(), machine, quick };
+const results = { date: new Date().toISOString(), machine, quick, skipped };
 
 let moto;
-const needsAws = wants("tokens") || wants("ratelimit");
+const needsAws = only.includes("tokens") || only.includes("ratelimit");
 try {
   if (needsAws && process.env.BENCH_SKIP_AWS !== "1") {
     log("starting moto (DynamoDB, KMS) for the AWS backends");

@@ -127,7 +127,8 @@ export async function handleSqsBatch(event: SqsEvent, process: JobProcessor, opt
       } catch (error) {
         failed.add(record.messageId);
         report({ messageId: record.messageId, receiveCount: receiveCountOf(record), error, processed: true });
-        reportJobFailure(jobFailure(eventOf(record), receiveCountOf(record), error, options.maxReceives), logger, options.onError);
+        const failure = jobFailure(eventOf(record), receiveCountOf(record), error, options.maxReceives);
+        reportJobFailure({ ...failure, messageId: record.messageId }, logger, options.onError);
         if (!fifo) continue;
         batchFailed = true;
         // The group's later messages must not overtake this one: fail them too, so SQS redelivers them in order.

@@ -1,5 +1,4 @@
 import { createConnectorEngine } from "../connector-engine.js";
-import { isConnectorError } from "../errors.js";
 import type { VendorDefinition } from "../manifest/vendor-definition.js";
 import type { EventSink } from "../queue/job-processor.js";
 import { backendsFromEnvironment } from "./lambda-backends.js";
@@ -23,7 +22,7 @@ export function createBundledSqsHandler(definitions: readonly VendorDefinition[]
   const getHandler = lazyEngine(async () => createConnectorEngine({ vendors: definitions, backends: await backendsFromEnvironment() }));
   let handler: SqsHandler | undefined;
   return async (event, context) => {
-    handler ??= createSqsHandler(await getHandler(), sink, { onReport: logFailedRecord, ...options });
+    handler ??= createSqsHandler(await getHandler(), sink, { onReport: logUnprocessedRecord, ...options });
     return handler(event, context);
   };
 }
@@ -41,13 +40,13 @@ function sinkFrom(module: SinkModule): EventSink {
   return candidate as EventSink;
 }
 
-/** One JSON line per failed record: the message id and the error's code or name, never its message or data. */
-function logFailedRecord(report: SqsRecordReport): void {
-  if (!("error" in report)) return;
-  const { error } = report;
-  const errorCode = isConnectorError(error) ? error.code : error instanceof Error ? error.name : "error";
-  const cause = error instanceof Error && error.cause instanceof Error ? { cause: error.cause.name } : {};
+/**
+ * A record left unprocessed behind a failed one of its FIFO group gets one JSON line here. A record that failed is
+ * already logged once by the handler (with its message id, the job's event and the error's code, never its data).
+ */
+function logUnprocessedRecord(report: SqsRecordReport): void {
+  if (!("error" in report) || report.processed) return;
   process.stdout.write(
-    JSON.stringify({ kind: "sqs-record", time: new Date().toISOString(), messageId: report.messageId, receiveCount: report.receiveCount, outcome: report.processed ? "failed" : "not_processed", errorCode, ...cause }) + "\n",
+    JSON.stringify({ kind: "sqs-record", time: new Date().toISOString(), messageId: report.messageId, receiveCount: report.receiveCount, outcome: "not_processed" }) + "\n",
   );
 }

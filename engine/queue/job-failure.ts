@@ -11,6 +11,8 @@ export interface JobFailure {
   readonly receiveCount: number;
   /** The queue will not deliver it again: it moves to the dead-letter store. Undefined when maxReceives is unknown. */
   readonly deadLettered: boolean | undefined;
+  /** The SQS message that carried it (Lambda worker only), for finding it in the queue or the dead-letter queue. */
+  readonly messageId?: string;
   /** When it becomes visible again (worker only). */
   readonly retryInMs?: number;
   /** What the job processor threw. Never logged as an object: only its code, type and message are. */
@@ -39,6 +41,7 @@ export function reportJobFailure(failure: JobFailure, logger: Logger | undefined
     vendor: failure.vendor,
     eventType: failure.eventType,
     receiveCount: failure.receiveCount,
+    ...(failure.messageId !== undefined ? { messageId: failure.messageId } : {}),
     ...(failure.retryInMs !== undefined ? { retryInMs: failure.retryInMs } : {}),
     ...errorFields(failure.error),
   };

@@ -3,11 +3,10 @@
 // visibility timeout (receive count 2) and completes it exactly once; nothing is left in the queue or its DLQ.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsBackends } from "../../engine/backends/aws/create-aws-backends.js";
 import { initAws } from "../../engine/backends/aws/init-aws.js";
@@ -16,6 +15,7 @@ import { createJobProcessor, createWorker, type JobReport } from "../../engine/q
 import { storeSealedConnection } from "../queue/support/connections.js";
 import { pushEvent } from "../queue/support/events.js";
 import { QUEUE_CREDENTIALS, QUEUE_VENDOR, queueTestVendor } from "../queue/support/test-vendor.js";
+import { bundleForChild } from "../support/bundle-for-child.js";
 import {
   awsEndpoint,
   createKmsKey,
@@ -28,7 +28,6 @@ import {
 } from "./aws-test-support.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "..", "..");
 /** SQS counts visibility in whole seconds. The child's heartbeat extends it every second by two. */
 const VISIBILITY_TIMEOUT_MS = 2_000;
 const MAX_RECEIVES = 3;
@@ -40,23 +39,8 @@ let deadLetterQueueUrl: string;
 let kmsKeyId: string;
 let bundle: string;
 
-/** Bundles the child's entry (packages left external) inside node_modules, so that its bare imports resolve. */
-async function bundleCrashWorker(): Promise<string> {
-  const outDir = join(repoRoot, "node_modules", ".cache", "synheart-aws-tests");
-  mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, `crash-worker-${process.pid}.mjs`);
-  const result = await build({
-    entryPoints: [join(here, "crash-worker-entry.aws.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "silent",
-  });
-  if (result.errors.length > 0) throw new Error(`esbuild: ${result.errors.map((e) => e.text).join("; ")}`);
-  return outfile;
+function bundleCrashWorker(): Promise<string> {
+  return bundleForChild(join(here, "crash-worker-entry.aws.ts"), "synheart-aws-tests", "crash-worker");
 }
 
 beforeAll(async () => {

@@ -5,18 +5,11 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../engine/cli/main.js";
-import type { CliIo } from "../../engine/cli/io.js";
+import { runCli } from "./run-cli.js";
 import { registerFixtureKind, runFixtures } from "../../engine/fixtures/index.js";
 import { loadManifestFiles } from "../../engine/manifest/loader.js";
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 let dir: string;
 beforeAll(async () => {

@@ -1,19 +1,15 @@
-import type { CliIo } from "../../engine/cli/io.js";
-import { main } from "../../engine/cli/main.js";
 import type { NormalizedEvent } from "../../engine/events.js";
 import type { Backends } from "../../engine/ports/backends.js";
+import { runCli } from "./run-cli.js";
 
 export async function cli(env: Record<string, string | undefined>, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: process.cwd() };
-  const code = await main(argv, io);
+  const { code, outLines, err } = await runCli(argv, env);
   return {
     code,
-    out,
-    err: err.join("\n"),
+    out: outLines,
+    err,
     get lines() {
-      return out.map((line) => JSON.parse(line) as Record<string, unknown>);
+      return outLines.map((line) => JSON.parse(line) as Record<string, unknown>);
     },
   };
 }

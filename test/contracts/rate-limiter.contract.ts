@@ -66,6 +66,7 @@ export function describeRateLimiterContract(backendName: string, makeSubject: Ha
 
     it("enforces every window together (5 per second and 8 per 10 seconds)", async () => {
       const clock = time();
+      if (!clock.controllable) return; // needs several takes within one second: a loaded machine cannot promise that
       const key = uniqueName("bucket");
       const windows: RateWindow[] = [
         { limit: 5, periodSeconds: 1 },
@@ -83,6 +84,7 @@ export function describeRateLimiterContract(backendName: string, makeSubject: Ha
 
     it("takes nothing from any window when one of them refuses", async () => {
       const clock = time();
+      if (!clock.controllable) return; // needs several takes within one second: a loaded machine cannot promise that
       const key = uniqueName("bucket");
       const slow: RateWindow = { limit: 3, periodSeconds: 100 };
       const fast: RateWindow = { limit: 2, periodSeconds: 1 };
@@ -107,6 +109,21 @@ export function describeRateLimiterContract(backendName: string, makeSubject: Ha
       expect((await limiter().take(uniqueName("bucket"), [fivePerMinute])).granted).toBe(true);
       await clock.pass(pauseMs + 10);
       expect(grantedCount(await takeRepeatedly(limiter(), key, [fivePerMinute], 6))).toBe(5);
+    });
+
+    it("keeps a partly spent bucket across the stores' sweeps of full ones, and forgets only full ones", async () => {
+      const clock = time();
+      if (!clock.controllable) return; // needs minutes of simulated time
+      const slow: RateWindow = { limit: 4, periodSeconds: 600 };
+      const spent = uniqueName("bucket");
+      const refilled = uniqueName("bucket");
+      expect(grantedCount(await takeRepeatedly(limiter(), spent, [slow], 4))).toBe(4);
+      expect(grantedCount(await takeRepeatedly(limiter(), refilled, [fivePerMinute], 5))).toBe(5);
+      // Past any sweep interval: the one-minute bucket is full again, the ten-minute one has one token back.
+      await clock.pass(150_000);
+      await limiter().take(uniqueName("bucket"), [fivePerMinute]);
+      expect(grantedCount(await takeRepeatedly(limiter(), spent, [slow], 3))).toBe(1);
+      expect(grantedCount(await takeRepeatedly(limiter(), refilled, [fivePerMinute], 7))).toBe(5);
     });
 
     it("ignores a pause that has already ended", async () => {

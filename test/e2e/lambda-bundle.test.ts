@@ -142,9 +142,11 @@ describe("synheart-connector build --target worker|all", () => {
     });
     const result = JSON.parse(stdout.split("\n").find((line) => line.startsWith("RESULT "))!.slice(7)) as unknown;
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: "poison" }] });
-    const failure = stdout.split("\n").find((line) => line.includes('"sqs-record"'));
-    expect(JSON.parse(failure!)).toMatchObject({ messageId: "poison", outcome: "failed" });
-    expect(failure).not.toContain("not json");
+    // One line for the one failed record, naming its message and the error's type, never the body.
+    const lines = stdout.split("\n").filter((line) => line.includes('"poison"') && !line.startsWith("RESULT "));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ kind: "job", messageId: "poison", receiveCount: 1, outcome: "retry" });
+    expect(stdout).not.toContain("not json");
   });
 
   it("a sink module without a function export fails at load with a clear message", async () => {

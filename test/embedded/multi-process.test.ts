@@ -1,40 +1,18 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import type { NormalizedEvent } from "../../engine/events.js";
 import type { EncryptionContext, SealedEnvelope } from "../../engine/ports/encryptor.js";
+import { bundleForChild } from "../support/bundle-for-child.js";
 import { makeTempDirectory, type TempDirectory } from "./temp-directory.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const workerScript = join(here, "fixtures", "competing-worker.mjs");
 const PROCESSES = 3;
-
-/** Bundles the embedded backends into one ESM file a plain `node` child can import (Node 20 cannot load .ts). */
-async function bundleEmbeddedBackends(outfile: string): Promise<void> {
-  const betterSqlite = fileURLToPath(import.meta.resolve("better-sqlite3"));
-  await build({
-    entryPoints: [join(here, "..", "..", "engine", "backends", "embedded", "index.ts")],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    logLevel: "silent",
-    plugins: [
-      {
-        // Native module: leave it to Node, at an absolute path so the bundle can live in a temp dir.
-        name: "external-better-sqlite3",
-        setup(builder) {
-          builder.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: betterSqlite, external: true }));
-        },
-      },
-    ],
-  });
-}
 
 function collectResult<T>(worker: ChildProcessWithoutNullStreams): Promise<T> {
   let stdout = "";
@@ -51,16 +29,15 @@ function collectResult<T>(worker: ChildProcessWithoutNullStreams): Promise<T> {
 }
 
 describe("several processes sharing one embedded database", () => {
-  let buildDirectory: TempDirectory;
   let bundle: string;
   let directory: TempDirectory;
 
   beforeAll(async () => {
-    buildDirectory = makeTempDirectory("synheart-bundle-");
-    bundle = join(buildDirectory.path, "embedded.mjs");
-    await bundleEmbeddedBackends(bundle);
+    bundle = await bundleForChild(join(here, "..", "..", "engine", "backends", "embedded", "index.ts"), "synheart-embedded-tests", "embedded");
   });
-  afterAll(() => buildDirectory.remove());
+  afterAll(() => {
+    if (bundle) rmSync(bundle, { force: true });
+  });
   // Each test starts from an empty directory: the workers also race to create the database and key file.
   beforeEach(() => {
     directory = makeTempDirectory();

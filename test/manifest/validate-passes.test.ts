@@ -4,16 +4,9 @@ import { cp, mkdtemp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../engine/cli/main.js";
-import type { CliIo } from "../../engine/cli/io.js";
+import { runCli } from "../cli/run-cli.js";
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out: out.join("\n"), err: err.join("\n"), all: [...out, ...err].join("\n") };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 let dir: string;
 beforeAll(async () => {

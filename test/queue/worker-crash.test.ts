@@ -1,13 +1,14 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbeddedBackends } from "../../engine/backends/embedded/backends.js";
 import { createConnectorEngine } from "../../engine/connector-engine.js";
 import { createJobProcessor, createWorker, type JobReport } from "../../engine/queue/index.js";
 import { makeTempDirectory, type TempDirectory } from "../embedded/temp-directory.js";
+import { bundleForChild } from "../support/bundle-for-child.js";
 import { storeSealedConnection } from "./support/connections.js";
 import { pushEvent } from "./support/events.js";
 import { QUEUE_CREDENTIALS, QUEUE_VENDOR, queueTestVendor } from "./support/test-vendor.js";
@@ -15,42 +16,16 @@ import { QUEUE_CREDENTIALS, QUEUE_VENDOR, queueTestVendor } from "./support/test
 const here = fileURLToPath(new URL(".", import.meta.url));
 const VISIBILITY_TIMEOUT_MS = 1_000;
 
-async function bundleCrashWorker(outfile: string): Promise<void> {
-  const betterSqlite = fileURLToPath(import.meta.resolve("better-sqlite3"));
-  await build({
-    entryPoints: [join(here, "fixtures", "crash-worker-entry.ts")],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    logLevel: "silent",
-    // CommonJS dependencies bundled into ESM call require(); give them one.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [
-      {
-        name: "external-better-sqlite3",
-        setup(builder) {
-          builder.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: betterSqlite, external: true }));
-        },
-      },
-    ],
-  });
-}
-
 describe("worker killed mid-job", () => {
-  let buildDirectory: TempDirectory;
   let directory: TempDirectory;
   let bundle: string;
 
   beforeAll(async () => {
-    buildDirectory = makeTempDirectory("synheart-bundle-");
     directory = makeTempDirectory("synheart-queue-");
-    bundle = join(buildDirectory.path, "crash-worker.mjs");
-    await bundleCrashWorker(bundle);
+    bundle = await bundleForChild(join(here, "fixtures", "crash-worker-entry.ts"), "synheart-queue-tests", "crash-worker");
   });
   afterAll(() => {
-    buildDirectory?.remove();
+    if (bundle) rmSync(bundle, { force: true });
     directory?.remove();
   });
 

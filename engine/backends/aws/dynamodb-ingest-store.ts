@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { systemClock, type Clock } from "../../clock.js";
 import type { AdmitResult, IngestDelivery, IngestFaultHook, IngestStore } from "../../ports/ingest-store.js";
 import type { JobQueue } from "../../ports/job-queue.js";
 import { awsErrorName, isAwsError } from "./aws-errors.js";
-import type { DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
 
@@ -29,18 +28,13 @@ const COMPLETED = "completed";
  * A crash after the claim leaves a record that expires by itself, so the vendor's later retry is stored (at least
  * once); a crash after the enqueue but before `completed` can only store the delivery twice, never lose it.
  */
-export class DynamoDbIngestStore implements IngestStore {
-  private readonly client: DynamoDbTableOptions["client"];
-  private readonly tableName: string;
-  private readonly clock: Clock;
+export class DynamoDbIngestStore extends DynamoDbTableStore implements IngestStore {
   private readonly jobQueue: JobQueue;
   private readonly claimMs: number;
   private readonly faultHook: IngestFaultHook | undefined;
 
   constructor(options: DynamoDbIngestStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? systemClock;
+    super(options);
     this.jobQueue = options.jobQueue;
     this.claimMs = Math.max(1, options.claimSeconds ?? 30) * 1000;
     this.faultHook = options.faultHook;

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { systemClock, type Clock } from "../../clock.js";
 import type { Lease, LeaseManager } from "../../ports/lease.js";
 import { backendUnavailable, isAwsError } from "./aws-errors.js";
-import type { DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, ttlSeconds } from "./table-schema.js";
 
@@ -16,16 +15,11 @@ export interface DynamoDbLeaseManagerOptions extends DynamoDbTableOptions {
  * `LEASE#` items. Acquire is a conditional PutItem (no item, or the holder's lease has lapsed); release is a DeleteItem
  * conditioned on the owner id, so a holder whose lease lapsed and was taken over cannot delete the new holder's lease.
  */
-export class DynamoDbLeaseManager implements LeaseManager {
-  private readonly client: DynamoDbTableOptions["client"];
-  private readonly tableName: string;
-  private readonly clock: Clock;
+export class DynamoDbLeaseManager extends DynamoDbTableStore implements LeaseManager {
   private readonly ownerPrefix: string;
 
   constructor(options: DynamoDbLeaseManagerOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? systemClock;
+    super(options);
     this.ownerPrefix = options.ownerPrefix ?? `${hostname()}:${process.pid}`;
   }
 

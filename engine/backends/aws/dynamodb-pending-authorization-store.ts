@@ -1,8 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { systemClock, type Clock } from "../../clock.js";
 import type { PendingAuthorization, PendingAuthorizationStore } from "../../ports/pending-authorization-store.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import type { DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
 
@@ -11,15 +10,10 @@ import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
  * "exactly one consumer gets it" explicit (DynamoDB Local hands the old item to several concurrent unconditional
  * deletes), so a state is used once whatever the implementation serialises.
  */
-export class DynamoDbPendingAuthorizationStore implements PendingAuthorizationStore {
-  private readonly client: DynamoDbTableOptions["client"];
-  private readonly tableName: string;
-  private readonly clock: Clock;
+export class DynamoDbPendingAuthorizationStore extends DynamoDbTableStore implements PendingAuthorizationStore {
 
   constructor(options: DynamoDbTableOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? systemClock;
+    super(options);
   }
 
   async save(pending: PendingAuthorization): Promise<void> {

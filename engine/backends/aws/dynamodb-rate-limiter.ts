@@ -1,8 +1,7 @@
-import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { systemClock, type Clock } from "../../clock.js";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { RateLimiter, RateWindow, TakeResult } from "../../ports/rate-limiter.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import type { DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
 
@@ -37,16 +36,11 @@ interface WindowPlan {
  * returns the current item (ReturnValuesOnConditionCheckFailure) and is retried once from the real state.
  * Tats only grow, so a remembered state that already refuses a take is proof enough: no call is made for it.
  */
-export class DynamoDbRateLimiter implements RateLimiter {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
-  private readonly clock: Clock;
+export class DynamoDbRateLimiter extends DynamoDbTableStore implements RateLimiter {
   private readonly lastSeen = new Map<string, BucketState>();
 
   constructor(options: DynamoDbTableOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? systemClock;
+    super(options);
   }
 
   async take(key: string, windows: readonly RateWindow[], cost = 1): Promise<TakeResult> {

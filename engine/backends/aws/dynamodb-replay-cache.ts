@@ -1,7 +1,6 @@
-import { systemClock, type Clock } from "../../clock.js";
 import type { ReplayCache } from "../../ports/replay-cache.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import type { DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, ttlSeconds } from "./table-schema.js";
 
@@ -9,15 +8,10 @@ import { attr, av, keyOf, keys, ttlSeconds } from "./table-schema.js";
  * `REPLAY#` items. One conditional PutItem per check: it succeeds when the key is new or its record has expired
  * (TTL deletes late, so expiry is part of the condition), and fails for everyone else, in every process.
  */
-export class DynamoDbReplayCache implements ReplayCache {
-  private readonly client: DynamoDbTableOptions["client"];
-  private readonly tableName: string;
-  private readonly clock: Clock;
+export class DynamoDbReplayCache extends DynamoDbTableStore implements ReplayCache {
 
   constructor(options: DynamoDbTableOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? systemClock;
+    super(options);
   }
 
   async firstSeen(key: string, ttlSecondsFromNow: number): Promise<boolean> {

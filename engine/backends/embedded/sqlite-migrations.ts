@@ -86,4 +86,11 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sync_delivered_by_expiry ON sync_delivered (expires_at);
   `,
+  `
+  -- When each bucket is full again, so full buckets (equal to no bucket) can be swept out. Rows from before this step
+  -- get a day, the longest window a shipped vendor declares.
+  ALTER TABLE rate_buckets ADD COLUMN full_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE rate_buckets SET full_at = updated_at + 86400000;
+  CREATE INDEX rate_buckets_by_full_at ON rate_buckets (full_at);
+  `,
 ];

@@ -1,12 +1,20 @@
 import { systemClock, type Clock } from "../../clock.js";
 import type { RateLimiter, RateWindow, TakeResult } from "../../ports/rate-limiter.js";
 import { guard, writeTransaction, sqliteConnection, type SqliteDatabase } from "./sqlite-database.js";
-import { pauseRefusal, takeFromBuckets, validateTake, windowId, type BucketState } from "./token-bucket.js";
+import { fullAt, pauseRefusal, PRUNE_INTERVAL_MS, takeFromBuckets, validateTake, windowId, type BucketState } from "./token-bucket.js";
 
-/** Token buckets persisted in the shared database, so every process on the machine draws from the same limit. */
+/** Rows one sweep deletes at most, so a sweep never holds the write lock for long. */
+const PRUNE_BATCH = 1_000;
+
+/**
+ * Token buckets persisted in the shared database, so every process on the machine draws from the same limit. Full
+ * buckets and past pauses are swept out now and then, so keys an attacker controls (client addresses) cannot grow the
+ * table without bound.
+ */
 export class SqliteRateLimiter implements RateLimiter {
   private readonly clock: Clock;
   private readonly statements;
+  private nextPruneAt = 0;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -19,10 +27,14 @@ export class SqliteRateLimiter implements RateLimiter {
       bucket: connection.prepare<[string, string], { tokens: number; updated_at: number }>(
         `SELECT tokens, updated_at FROM rate_buckets WHERE key = ? AND window = ?`,
       ),
-      saveBucket: connection.prepare<{ key: string; window: string; tokens: number; updated_at: number }>(
-        `INSERT INTO rate_buckets (key, window, tokens, updated_at) VALUES (@key, @window, @tokens, @updated_at)
-         ON CONFLICT (key, window) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+      saveBucket: connection.prepare<{ key: string; window: string; tokens: number; updated_at: number; full_at: number }>(
+        `INSERT INTO rate_buckets (key, window, tokens, updated_at, full_at) VALUES (@key, @window, @tokens, @updated_at, @full_at)
+         ON CONFLICT (key, window) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at, full_at = excluded.full_at`,
       ),
+      pruneBuckets: connection.prepare<[number, number]>(
+        `DELETE FROM rate_buckets WHERE (key, window) IN (SELECT key, window FROM rate_buckets WHERE full_at <= ? LIMIT ?)`,
+      ),
+      prunePauses: connection.prepare<[number]>(`DELETE FROM rate_pauses WHERE paused_until <= ?`),
       pause: connection.prepare<[string, number]>(
         `INSERT INTO rate_pauses (key, paused_until) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET paused_until = max(paused_until, excluded.paused_until)`,
@@ -34,6 +46,7 @@ export class SqliteRateLimiter implements RateLimiter {
     validateTake(windows, cost);
     return writeTransaction(this.db, () => {
       const now = this.clock();
+      if (now >= this.nextPruneAt) this.prune(now);
       const paused = pauseRefusal(this.statements.pausedUntil.get(key)?.paused_until, now);
       if (paused) return paused;
       const ids = windows.map(windowId);
@@ -43,10 +56,23 @@ export class SqliteRateLimiter implements RateLimiter {
       });
       const decision = takeFromBuckets(windows, states, cost, now);
       decision.next?.forEach((state, index) =>
-        this.statements.saveBucket.run({ key, window: ids[index]!, tokens: state.tokens, updated_at: state.updatedAt }),
+        this.statements.saveBucket.run({
+          key,
+          window: ids[index]!,
+          tokens: state.tokens,
+          updated_at: state.updatedAt,
+          full_at: fullAt(windows[index]!, state),
+        }),
       );
       return decision.result;
     });
+  }
+
+  /** Runs inside take's write transaction. A batch that comes back full means more to sweep: try again next take. */
+  private prune(now: number): void {
+    const deleted = this.statements.pruneBuckets.run(now, PRUNE_BATCH).changes;
+    this.statements.prunePauses.run(now);
+    this.nextPruneAt = deleted < PRUNE_BATCH ? now + PRUNE_INTERVAL_MS : now;
   }
 
   async pauseUntil(key: string, untilMs: number): Promise<void> {

@@ -21,6 +21,18 @@ export function refill(window: RateWindow, state: BucketState | undefined, now: 
   return Math.min(window.limit, state.tokens + elapsed * perMs);
 }
 
+/**
+ * When a bucket is full again. From then on it is the same as no bucket at all, so a store may delete it: that is
+ * how buckets keyed by client address stay bounded.
+ */
+export function fullAt(window: RateWindow, state: BucketState): number {
+  const perMs = window.limit / (window.periodSeconds * 1_000);
+  return state.updatedAt + Math.ceil((window.limit - state.tokens) / perMs);
+}
+
+/** How often a store sweeps out full buckets and past pauses. */
+export const PRUNE_INTERVAL_MS = 60_000;
+
 export type BucketDecision =
   | { readonly result: TakeResult & { granted: true }; readonly next: BucketState[] }
   | { readonly result: TakeResult & { granted: false }; readonly next?: undefined };

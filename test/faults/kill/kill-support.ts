@@ -2,15 +2,14 @@
 // then retries what was not acknowledged (and re-sends some that were, as vendors do). Used on both backends.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { loadManifestFiles } from "../../../engine/manifest/loader.js";
+import { bundleForChild, repoRoot } from "../../support/bundle-for-child.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "..", "..", "..");
 export const WHOOP_SECRET = "whoop-kill-test-secret";
 
 /**
@@ -18,23 +17,10 @@ export const WHOOP_SECRET = "whoop-kill-test-secret";
  * WHOOP definition beside it for the server to read.
  */
 export async function bundleIngestServer(): Promise<{ path: string; vendorsFile: string; remove(): void }> {
-  const outDir = join(repoRoot, "node_modules", ".cache", "synheart-kill-tests");
-  mkdirSync(outDir, { recursive: true });
-  const name = `ingest-server-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const path = join(outDir, `${name}.mjs`);
-  const vendorsFile = join(outDir, `${name}.vendors.json`);
+  const path = await bundleForChild(join(here, "ingest-server-entry.ts"), "synheart-kill-tests", "ingest-server");
+  const vendorsFile = path.replace(/\.mjs$/, ".vendors.json");
   const { vendors } = await loadManifestFiles([join(repoRoot, "vendors", "whoop.yaml")]);
   writeFileSync(vendorsFile, JSON.stringify(vendors.map((vendor) => ({ id: vendor.id, manifest: vendor.manifest, source: `embedded:${vendor.id}` }))));
-  await build({
-    entryPoints: [join(here, "ingest-server-entry.ts")],
-    outfile: path,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "silent",
-  });
   return {
     path,
     vendorsFile,
