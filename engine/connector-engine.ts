@@ -19,6 +19,7 @@ import type { Backends } from "./ports/backends.js";
 import type { AdmitResult, IngestDelivery } from "./ports/ingest-store.js";
 import type { EnqueueResult } from "./ports/job-queue.js";
 import type { StoredConnection } from "./ports/token-store.js";
+import type { Logger } from "./logging/logger.js";
 import { createSubscriptionService, type SubscriptionService } from "./subscriptions/subscription-service.js";
 import { createSyncService, type SyncService } from "./sync/sync-service.js";
 import { linkUser, unlinkUser, type LinkedUser } from "./connections/linked-users.js";
@@ -48,6 +49,8 @@ export interface ConnectorEngineOptions {
    * either, such a vendor is refused with insecure_url when the engine is created.
    */
   readonly allowInsecureHttp?: boolean | readonly string[];
+  /** Where the engine's own operational lines go (today: the fallback to polling when webhooks go silent). Default: JSON lines on stdout. */
+  readonly logger?: Logger;
 }
 
 /** The whole engine for every configured vendor, on one set of backends. */
@@ -168,12 +171,14 @@ export function createConnectorEngine(options: ConnectorEngineOptions): Connecto
     if (!service) throw unknownVendor(vendorId);
     return service;
   };
-  sync = createSyncService({ vendors: served, credentials, tokenService: tokenServiceOf, backends, clock });
+  sync = createSyncService({ vendors: served, credentials, tokenService: tokenServiceOf, backends, clock, ...(options.logger ? { logger: options.logger } : {}) });
   subscriptions = createSubscriptionService({
     vendors: served,
     credentials,
     tokenService: tokenServiceOf,
     connection: (vendorId, userId) => backends.tokenStore.get(vendorId, userId),
+    connections: backends.tokenStore,
+    syncState: backends.syncState,
     clock,
   });
 

@@ -51,7 +51,7 @@ export async function generateRecordValidators() {
   const names = (await readdir(schemaFolder)).filter((name) => name.endsWith(".schema.json") && name !== "health-record.schema.json").sort();
   // Titles and descriptions are for people: validation does not read them, and the validators embed their schemas.
   const schemas = await Promise.all(names.map(async (name) => withoutProse(JSON.parse(await readFile(new URL(name, schemaFolder), "utf8")))));
-  const ajv = new Ajv2020({ schemas, code: { source: true, esm: true, lines: false }, inlineRefs: false, strict: true, strictTypes: false, strictRequired: false });
+  const ajv = new Ajv2020({ schemas, code: { source: true, esm: true, lines: false }, inlineRefs: true, unicodeRegExp: false, strict: true, strictTypes: false, strictRequired: false });
   const exports = Object.fromEntries(schemas.filter((schema) => schema.properties?.type?.const).map((schema) => [schema.properties.type.const, schema.$id]));
   let code = standaloneCode.default(ajv, exports);
   code = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, "ucs2length");

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const directory = mkdtempSync(`${tmpdir()}/synheart-bench-sync-`);
   const backends = createEmbeddedBackends({ directory, env: {} });
   try {
-    const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { "bench-sync": { clientId: "c", clientSecret: "s", settings: {} } } });
+    const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { "bench-sync": { clientId: "c", clientSecret: "s", settings: {} } }, allowInsecureHttp: true });
     const tokensSealed = await backends.encryptor.seal(encodeTokenSet({ accessToken: "at", tokenType: "Bearer", scopes: [], raw: {}, obtainedAt: now }), { vendor: "bench-sync", userId: "u" });
     await backends.tokenStore.put({ vendor: "bench-sync", userId: "u", vendorUserId: "vu", status: "active", sealedTokens: tokensSealed, updatedAt: now }, null);
     let records = 0;

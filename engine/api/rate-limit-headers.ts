@@ -27,7 +27,8 @@ type Windows = NonNullable<DeepReadonly<RateLimits>["windows"]>;
  * with `X-RateLimit-Usage: 12,300`, the 15-minute window then the daily one): each is read with the usage (or
  * remaining) value at the same position, and `remaining` is the smallest. A window used up without a reset header
  * resets at the next natural boundary of the manifest window at the same position (Strava's quarter hours, midnight
- * UTC). Other lists (WHOOP's `100, 100;window=60, 10000;window=86400`) give their first value.
+ * UTC). A reset header with one value beside several windows is the reset of whichever window is used up (Wahoo:
+ * `X-RateLimit-Limit: 5000, 1000, 200`, `X-RateLimit-Remaining: 4800, 800, 0`, `X-RateLimit-Reset: 300`). Other lists (WHOOP's `100, 100;window=60, 10000;window=86400`) give their first value.
  */
 export function readRateLimitSignal(headers: Headers, names: HeaderNames | undefined, now: number, windows?: Windows): RateLimitSignal {
   const limits = names?.limit ? plainNumbers(headers.get(names.limit)) : undefined;
@@ -52,6 +53,7 @@ function readWindows(headers: Headers, names: HeaderNames, limits: readonly numb
   const usages = names.usage ? plainNumbers(headers.get(names.usage)) : undefined;
   const remainders = names.remaining ? plainNumbers(headers.get(names.remaining)) : undefined;
   const resets = names.reset ? plainNumbers(headers.get(names.reset)) : undefined;
+  const sharedReset = resets?.length === 1 ? resets[0] : undefined;
   let remaining: number | undefined;
   let resetAt: number | undefined;
   limits.forEach((limit, i) => {
@@ -59,7 +61,8 @@ function readWindows(headers: Headers, names: HeaderNames, limits: readonly numb
     if (left === undefined) return;
     remaining = remaining === undefined ? left : Math.min(remaining, left);
     if (left > 0) return;
-    const reset = resets?.[i] === undefined ? undefined : resetTime(resets[i]!, names.resetUnit ?? "seconds", now);
+    const resetValue = resets?.[i] ?? sharedReset;
+    const reset = resetValue === undefined ? undefined : resetTime(resetValue, names.resetUnit ?? "seconds", now);
     const period = windows?.[i]?.periodSeconds;
     const windowResetAt = reset ?? (period === undefined ? undefined : nextBoundary(now, period));
     // Every used-up window must have reset before the next call: wait for the latest.

@@ -1,23 +1,37 @@
 import jsonata from "jsonata";
-import { compileFastPath, FALLBACK, type FastPath } from "./expression-fast-path.js";
+import { compileMapping, FALLBACK, type CompiledMapping, type FastPath } from "./expression-compiler.js";
 
 export interface CompiledExpression {
   readonly jsonata: jsonata.Expression;
-  /** A plain-function equivalent for the simple expressions manifests mostly use. */
+  /** Plain closures with JSONata's results for the constructs manifests use (see expression-compiler.ts). */
+  readonly compiled: CompiledMapping | undefined;
+  /** The same without bindings, answering FALLBACK where JSONata must evaluate (event mappings). */
   readonly fastPath: FastPath | undefined;
 }
 
 const compiled = new Map<string, CompiledExpression>();
+const NO_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null) as Record<string, unknown>);
 
 /** Compiles a JSONata expression once per process; the loader calls it for every expression at load time. */
 export function compileExpression(source: string): CompiledExpression {
   let expression = compiled.get(source);
   if (!expression) {
     const parsed = jsonata(source);
-    expression = { jsonata: parsed, fastPath: compileFastPath(parsed.ast()) };
+    const mapping = compileMapping(parsed.ast());
+    expression = { jsonata: parsed, compiled: mapping, fastPath: mapping && ((input) => evaluateCompiled(mapping, input, NO_BINDINGS)) };
     compiled.set(source, expression);
   }
   return expression;
+}
+
+/** The compiled closures' result, or FALLBACK when this input needs JSONata itself. */
+export function evaluateCompiled(mapping: CompiledMapping, input: unknown, bindings: Readonly<Record<string, unknown>>): unknown {
+  try {
+    return mapping(input, bindings);
+  } catch (error) {
+    if (error === FALLBACK) return FALLBACK;
+    throw error;
+  }
 }
 
 /** The result without JSONata when the expression and input allow it (no promise, no copy), else FALLBACK. */
@@ -26,7 +40,7 @@ export function evaluateFast(source: string, input: unknown): unknown {
   return fastPath ? fastPath(input) : FALLBACK;
 }
 
-export { FALLBACK };
+export { FALLBACK, type FastPath };
 
 /** JSONata returns its own sequence arrays and `undefined` for no match; results are plain JSON values. */
 export async function evaluateExpression(source: string, input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {

@@ -116,6 +116,12 @@ export type Pagination =
  */
 export type StreamNames = [string, ...string[]];
 /**
+ * Default: every stream.
+ *
+ * @minItems 1
+ */
+export type StreamNames1 = [string, ...string[]];
+/**
  * The subscriptions that should exist, one per item; an item's fields fill {item.<field>}.
  *
  * @minItems 1
@@ -287,7 +293,7 @@ export interface Revoke {
 export interface Api {
   baseUrl: string;
   /**
-   * Hosts a fetch URL taken from a webhook payload may point at. Defaults to the host of baseUrl. Anything else is refused (no SSRF through a forged payload).
+   * Hosts a fetch URL taken from a webhook payload may point at. Defaults to the host of baseUrl and of each baseUrlBySetting URL. Anything else is refused (no SSRF through a forged payload).
    */
   allowedHosts?: string[];
   headers?: StringMap2;
@@ -701,6 +707,24 @@ export interface Sync {
     windowSeconds: number;
     streams?: StreamNames;
   };
+  /**
+   * Falling back to polling when webhooks go silent. When no webhook of the vendor has reached the worker for `appSeconds` (from any user: the app's subscription or endpoint is broken) or for one user for `userSeconds`, the schedule polls the streams every `pollEverySeconds` from the last webhook on, until a webhook arrives again; entering and leaving the fallback is logged and counted (synheart.sync.webhook_fallback). Needs `webhooks` and at least one of appSeconds and userSeconds. See docs/sync.md.
+   */
+  webhookSilence?: {
+    /**
+     * Silence of the whole app (no webhook from any user) that starts polling every connected user.
+     */
+    appSeconds?: number;
+    /**
+     * Silence of one user that starts polling that user.
+     */
+    userSeconds?: number;
+    /**
+     * How often a silent user's streams are polled.
+     */
+    pollEverySeconds: number;
+    streams?: StreamNames1;
+  };
 }
 export interface Stream {
   /**
@@ -825,12 +849,30 @@ export interface Subscriptions {
     enabledBy?: string;
   };
   /**
-   * Per-user subscriptions (Withings notify), made with the user's token when the user connects and removed before revocation.
+   * Per-user subscriptions (Withings notify), made with the user's token when the user connects and removed before revocation; where the vendor's subscriptions expire, renewed by the schedule before they do (`expiresAt`, `renew`).
    */
   user?: {
     items: SubscriptionItems;
     create: SubscriptionCall;
     delete: SubscriptionCall;
+    /**
+     * JSONata over the create (or renew) response giving the subscription's id ({subscription.id} in renew and delete). Needs the subscription state the engine keeps per user.
+     */
+    id?: string;
+    /**
+     * JSONata over the create (or renew) response giving the subscription's expiry (ISO 8601 or epoch seconds).
+     */
+    expiresAt?: string;
+    /**
+     * Renews a subscription expiring within beforeExpirySeconds (one that has expired is created again). Needs expiresAt.
+     */
+    renew?: {
+      request: SubscriptionCall;
+      /**
+       * Renew when the subscription expires within this long.
+       */
+      beforeExpirySeconds: number;
+    };
     /**
      * A setting that turns these subscriptions on: without a value for it they are not made (an operator opts in by setting it, e.g. the public webhook URL).
      */

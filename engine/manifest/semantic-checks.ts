@@ -94,6 +94,9 @@ export function checkManifest(manifest: VendorManifest): SemanticFinding[] {
   const tools = { expression, template, templatesInObject, apiCallPlaceholders: API_CALL };
   if (manifest.sync) guarded(() => findings.push(...checkSync(manifest.sync!, tools)));
   if (manifest.subscriptions) guarded(() => findings.push(...checkSubscriptions(manifest.subscriptions!, declaredSettings, tools)));
+  if (!webhooks && manifest.sync?.webhookSilence) {
+    findings.push({ path: ["sync", "webhookSilence"], severity: "error", message: "webhookSilence falls back from webhooks, and this vendor declares none" });
+  }
   if (!webhooks && !manifest.sync) {
     findings.push({ path: [], severity: "error", message: "a vendor needs webhooks or sync streams: without either no data can arrive" });
   }

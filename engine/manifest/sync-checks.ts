@@ -44,9 +44,19 @@ export function checkSync(sync: Sync, tools: SyncCheckTools): Finding[] {
       findings.push({ path: [...path, "pagination"], severity: "error", message: "a request stream reads no records, so it has no pages" });
     }
   });
-  for (const use of ["backfill", "poll", "reconciliation"] as const) {
+  for (const use of ["backfill", "poll", "reconciliation", "webhookSilence"] as const) {
     sync[use]?.streams?.forEach((name, i) => {
       if (!names.has(name)) findings.push({ path: ["sync", use, "streams", i], severity: "error", message: `no stream named "${name}"` });
+    });
+  }
+  const silence = sync.webhookSilence;
+  if (silence) {
+    if (silence.appSeconds === undefined && silence.userSeconds === undefined) {
+      findings.push({ path: ["sync", "webhookSilence"], severity: "error", message: "webhookSilence needs appSeconds, userSeconds or both (how long a silence is)" });
+    }
+    const modes = new Map(sync.streams.map((stream) => [stream.name, stream.mode ?? "pull"]));
+    silence.streams?.forEach((name, i) => {
+      if (modes.get(name) === "request") findings.push({ path: ["sync", "webhookSilence", "streams", i], severity: "error", message: `stream "${name}" asks the vendor to push (mode: request): it cannot be polled` });
     });
   }
   return findings;
@@ -84,6 +94,10 @@ export function checkSubscriptions(subscriptions: Subscriptions, declaredSetting
     enabledBy(user.enabledBy, [...path, "enabledBy"]);
     call(user.create, [...path, "create"]);
     call(user.delete, [...path, "delete"]);
+    call(user.renew?.request, [...path, "renew", "request"]);
+    tools.expression(user.id, [...path, "id"]);
+    tools.expression(user.expiresAt, [...path, "expiresAt"]);
+    if (user.renew && !user.expiresAt) findings.push({ path: [...path, "renew"], severity: "error", message: "renew needs expiresAt (when each subscription expires)" });
   }
   return findings;
 }

@@ -14,6 +14,8 @@ export interface ConnectorInstruments {
   readonly rateLimitWaits: Counter;
   /** synheart.rate_limit.wait_duration {vendor}, ms: how long those waits were. */
   readonly rateLimitWaitDuration: Histogram;
+  /** synheart.sync.webhook_fallback {vendor, scope, transition}: polling fallbacks entered and left when webhooks went silent (scope app or user). */
+  readonly webhookFallback: Counter;
   /** synheart.queue.depth {state}: jobs waiting (visible), in flight and dead-lettered. */
   readonly queueDepth: ObservableGauge;
 }
@@ -34,6 +36,7 @@ export function instruments(): ConnectorInstruments {
     refreshes: meter.createCounter("synheart.token.refreshes", { description: "OAuth token refreshes, by vendor and outcome" }),
     rateLimitWaits: meter.createCounter("synheart.rate_limit.waits", { description: "Vendor API calls that waited for rate-limit capacity" }),
     rateLimitWaitDuration: meter.createHistogram("synheart.rate_limit.wait_duration", { description: "Time waited for rate-limit capacity", unit: "ms" }),
+    webhookFallback: meter.createCounter("synheart.sync.webhook_fallback", { description: "Fallbacks to polling entered and left when a vendor's webhooks went silent, by scope (app or user)" }),
     queueDepth: meter.createObservableGauge("synheart.queue.depth", { description: "Jobs in the queue, by state (visible, in_flight, dead_lettered)" }),
   };
   cached = { provider, instruments: created };

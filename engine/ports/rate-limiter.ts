@@ -2,6 +2,8 @@
 export interface RateWindow {
   readonly limit: number;
   readonly periodSeconds: number;
+  /** The most requests taken at once (the bucket's capacity), 1 to limit; default limit. The refill rate stays limit per period. */
+  readonly burst?: number;
 }
 
 export type TakeResult = { readonly granted: true } | { readonly granted: false; readonly retryInMs: number };

@@ -1,7 +1,6 @@
 import { createLogger, type Logger } from "../logging/logger.js";
 import type { JobQueue } from "../ports/job-queue.js";
 import { jobFailure, reportJobFailure, type JobFailureHook } from "./job-failure.js";
-import { forEachConcurrently } from "./concurrency.js";
 import type { JobProcessor } from "./job-processor.js";
 import type { RetryBackoff } from "./retry-delay.js";
 import { runReceivedJob, type JobReport } from "./run-received-job.js";
@@ -40,17 +39,48 @@ export async function processAvailableJobs(queue: JobQueue, process: JobProcesso
   const logger = options.logger ?? createLogger();
   const queueMaxReceives = (queue as { maxReceives?: unknown }).maxReceives;
   const maxReceives = options.maxReceives ?? (typeof queueMaxReceives === "number" ? queueMaxReceives : undefined);
-  while (reports.length < maxJobs) {
-    const batch = await queue.receive({ maxJobs: Math.min(concurrency, maxJobs - reports.length), visibilityTimeoutMs: runOptions.visibilityTimeoutMs });
-    if (batch.length === 0) break;
-    await forEachConcurrently(batch, concurrency, async (received) => {
-      const report = await runReceivedJob(queue, process, received, runOptions);
-      reports.push(report);
-      if (report.result === "failed") {
-        reportJobFailure(jobFailure(jobIdentity(received.job), received.receiveCount, report.error, maxReceives, report.retryInMs), logger, options.onError);
+  // `concurrency` lanes, each taking the next job as soon as its own is done (no lane waits for a batch's slowest
+  // job). A lane that finds the queue empty waits while others run, since a running job may enqueue more (a sync plan
+  // enqueues its windows); once nothing runs and nothing is visible, every lane stops.
+  let taken = 0;
+  let running = 0;
+  const idle: (() => void)[] = [];
+  const wakeIdle = () => {
+    for (const wake of idle.splice(0)) wake();
+  };
+  const lane = async () => {
+    while (taken < maxJobs) {
+      taken++;
+      running++;
+      let received: Awaited<ReturnType<JobQueue["receive"]>>[number] | undefined;
+      try {
+        [received] = await queue.receive({ maxJobs: 1, visibilityTimeoutMs: runOptions.visibilityTimeoutMs });
+      } catch (error) {
+        taken--;
+        running--;
+        wakeIdle();
+        throw error;
       }
-    });
-  }
+      if (!received) {
+        taken--;
+        running--;
+        if (running === 0) return wakeIdle();
+        await new Promise<void>((resolve) => idle.push(resolve));
+        continue;
+      }
+      try {
+        const report = await runReceivedJob(queue, process, received, runOptions);
+        reports.push(report);
+        if (report.result === "failed") {
+          reportJobFailure(jobFailure(jobIdentity(received.job), received.receiveCount, report.error, maxReceives, report.retryInMs), logger, options.onError);
+        }
+      } finally {
+        running--;
+        wakeIdle();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
   const count = (status: string) => reports.filter((report) => report.result === "completed" && report.outcome.status === status).length;
   return {
     reports,

@@ -4,7 +4,7 @@
  * record instead of becoming NaN or an error.
  */
 import { convert, decimal, glucoseToMgPerDl } from "./units.js";
-import { clockSeries, durationSeconds, fromSeconds, localToUtc, offsetAt, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
+import { clockSegments, clockSeries, durationSeconds, fromSeconds, localToUtc, offsetAt, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
 import { sportOf } from "./sport.js";
 
 /** `{ value, unit }` (Open mHealth unit-value), or nothing when the value is missing. */
@@ -31,6 +31,7 @@ export const RECORD_FUNCTIONS = {
   durationSeconds,
   series,
   clockSeries,
+  clockSegments,
   sport: sportOf,
 } as const satisfies Record<string, (...args: never[]) => unknown>;
 

@@ -1,9 +1,8 @@
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent } from "../events.js";
-import { compileExpression, evaluateExpression } from "../manifest/expressions.js";
+import { compileExpression, evaluateCompiled, evaluateExpression, FALLBACK, type CompiledExpression } from "../manifest/expressions.js";
 import type { RecordMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
-import { compileMapping, FALLBACK, type CompiledMapping } from "./compiled-expression.js";
 import { RECORD_FUNCTIONS } from "./functions.js";
 import { recordId } from "./record-id.js";
 import { describeRecordError, recordValidator } from "./record-schemas.js";
@@ -27,8 +26,8 @@ const FUNCTION_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Objec
 interface PreparedMapping {
   readonly index: number;
   readonly mapping: DeepReadonly<RecordMapping>;
-  /** The expression as plain closures, made at its first use; null where JSONata alone evaluates it. */
-  compiled?: CompiledMapping | null;
+  /** The expression, compiled at its first use (the loader already compiled it once to check it). */
+  expression?: CompiledExpression;
 }
 
 /**
@@ -59,12 +58,12 @@ export class RecordMapper {
     if (mappings.length === 0 || data === undefined) return [];
     const bindings = context.event ? Object.assign(Object.create(FUNCTION_BINDINGS) as Record<string, unknown>, { event: context.event }) : FUNCTION_BINDINGS;
     const records: HealthRecord[] = [];
-    const seen = new Set<string>();
     for (const prepared of mappings) {
       const { index, mapping } = prepared;
       let drafts: unknown;
       try {
-        drafts = evaluateCompiled(prepared, data, bindings);
+        const compiled = (prepared.expression ??= compileExpression(mapping.map)).compiled;
+        drafts = compiled ? evaluateCompiled(compiled, data, bindings) : FALLBACK;
         // JSONata reads only a bindings object's own keys: it gets a flat copy.
         if (drafts === FALLBACK) drafts = await evaluateExpression(mapping.map, data, context.event ? { ...RECORD_FUNCTIONS, event: context.event } : { ...RECORD_FUNCTIONS });
       } catch (error) {
@@ -73,12 +72,12 @@ export class RecordMapper {
           details: { mapping: `/records/${index}` },
         });
       }
-      for (const draft of Array.isArray(drafts) ? drafts : drafts === undefined || drafts === null ? [] : [drafts]) {
-        const record = this.toRecord(draft, index, context);
-        if (seen.has(record.id)) this.invalid(index, record.id, record.type, "/provenance/vendorRecordId", "repeats another record made from this data");
-        seen.add(record.id);
-        records.push(record);
-      }
+      if (drafts === undefined || drafts === null) continue;
+      const first = records.length;
+      if (!Array.isArray(drafts)) records.push(this.toRecord(drafts, index, context));
+      else for (const draft of drafts) records.push(this.toRecord(draft, index, context));
+      const repeated = firstRepeat(records, first);
+      if (repeated) this.invalid(index, repeated.id, repeated.type, "/provenance/vendorRecordId", "repeats another record made from this data");
     }
     return records;
   }
@@ -91,24 +90,35 @@ export class RecordMapper {
   /** A draft (a record without id and provenance) made whole and validated. */
   private toRecord(draft: unknown, index: number, context: RecordContext): HealthRecord {
     if (draft === null || typeof draft !== "object" || Array.isArray(draft)) this.invalid(index, undefined, undefined, "", "the mapping gave something other than an object");
-    const { type, vendorRecordId, device, source, ...body } = draft as Record<string, unknown>;
+    const fields = draft as Record<string, unknown>;
+    const type = fields.type;
     const validate = typeof type === "string" ? recordValidator(type) : undefined;
     if (!validate) this.invalid(index, undefined, undefined, "/type", "is not a record type of schema/records");
-    const vendorId = scalarString(vendorRecordId);
+    const vendorId = scalarString(fields.vendorRecordId);
     if (!vendorId) this.invalid(index, undefined, type as string, "/provenance/vendorRecordId", "is missing (vendorRecordId must be a string or number)");
-    const id = recordId(this.manifest.id, context.vendorUserId, type as string, vendorId);
+    // A deletion marker carries the id of the record it removes: that record's type, not its own, makes the id.
+    const idType = type === "deletion" ? fields.recordType : type;
+    if (typeof idType !== "string" || (idType !== type && (idType === "deletion" || !recordValidator(idType)))) {
+      this.invalid(index, undefined, type as string, "/recordType", "is not a record type of schema/records");
+    }
+    const id = recordId(this.manifest.id, context.vendorUserId, idType, vendorId);
     const provenance: Record<string, unknown> = { vendor: this.manifest.id, vendorRecordId: vendorId };
     if (context.vendorUserId !== undefined) provenance.vendorUserId = context.vendorUserId;
-    if (device !== undefined) provenance.device = device;
-    if (source !== undefined) provenance.source = source;
+    if (fields.device !== undefined) provenance.device = fields.device;
+    if (fields.source !== undefined) provenance.source = fields.source;
     provenance.fetchedAt = context.fetchedAt;
-    const record = { id, type, provenance, ...body };
+    const record: Record<string, unknown> = { id, type, provenance };
+    for (const key in fields) {
+      if (key === "type" || key === "vendorRecordId" || key === "device" || key === "source") continue;
+      if (key === "id" || key === "provenance") this.invalid(index, id, type as string, `/${key}`, "is made by the engine, not by a mapping");
+      record[key] = fields[key];
+    }
     if (!validate(record)) {
       const { path, message } = describeRecordError(validate.errors?.[0] ?? undefined);
       this.invalid(index, id, type as string, path, message);
     }
-    const frame = (record as { effectiveTimeFrame?: { startDateTime?: string; endDateTime?: string } }).effectiveTimeFrame ?? {};
-    if (frame.startDateTime !== undefined && frame.endDateTime !== undefined && Date.parse(frame.endDateTime) < Date.parse(frame.startDateTime)) {
+    const frame = record.effectiveTimeFrame as { startDateTime?: string; endDateTime?: string } | undefined;
+    if (frame?.startDateTime !== undefined && frame.endDateTime !== undefined && endsBeforeStart(frame.startDateTime, frame.endDateTime)) {
       this.invalid(index, id, type as string, "/effectiveTimeFrame/endDateTime", "is before startDateTime");
     }
     return record as unknown as HealthRecord;
@@ -120,18 +130,6 @@ export class RecordMapper {
       vendor: this.manifest.id,
       details: { mapping: `/records/${index}`, ...(id ? { recordId: id } : {}), ...(type ? { recordType: type } : {}), path },
     });
-  }
-}
-
-/** The compiled closures' result, or FALLBACK when the expression or this input needs JSONata itself. */
-function evaluateCompiled(prepared: PreparedMapping, data: unknown, bindings: Readonly<Record<string, unknown>>): unknown {
-  if (prepared.compiled === undefined) prepared.compiled = compileMapping(compileExpression(prepared.mapping.map).jsonata.ast()) ?? null;
-  if (prepared.compiled === null) return FALLBACK;
-  try {
-    return prepared.compiled(data, bindings);
-  } catch (error) {
-    if (error === FALLBACK) return FALLBACK;
-    throw error;
   }
 }
 
@@ -163,6 +161,34 @@ function listIn<T>(map: Map<string, T[]>, key: string): T[] {
   let list = map.get(key);
   if (!list) map.set(key, (list = []));
   return list;
+}
+
+/** The first record from `from` on whose id an earlier record has; pairwise for the handful a payload gives. */
+function firstRepeat(records: readonly HealthRecord[], from: number): HealthRecord | undefined {
+  if (records.length > 32) {
+    const seen = new Set<string>();
+    for (const record of records) {
+      if (seen.has(record.id)) return record;
+      seen.add(record.id);
+    }
+    return undefined;
+  }
+  for (let i = Math.max(from, 1); i < records.length; i++) {
+    for (let j = 0; j < i; j++) if (records[i]!.id === records[j]!.id) return records[i];
+  }
+  return undefined;
+}
+
+/**
+ * Whether a validated UTC instant (YYYY-MM-DDThh:mm:ss[.fraction]Z) is before another: the first 19 characters
+ * compare as text; only the same second needs the fractions parsed.
+ */
+function endsBeforeStart(start: string, end: string): boolean {
+  for (let i = 0; i < 19; i++) {
+    const [a, b] = [start.charCodeAt(i), end.charCodeAt(i)];
+    if (a !== b) return b < a;
+  }
+  return Date.parse(end) < Date.parse(start);
 }
 
 function scalarString(value: unknown): string | undefined {

@@ -146,3 +146,23 @@ export function clockSeries(start: unknown, samples: unknown): { dateTime: strin
   }
   return result;
 }
+
+/**
+ * A hypnogram keyed by local clock time (`"00:39": 2`, Polar sleep: each key starts a stage that lasts until the next
+ * key, the last one until `end`) as UTC segments `{ startDateTime, endDateTime, value }`. Keys roll over midnight as in
+ * `clockSeries`; the first segment starts no earlier than `start` (keys are whole minutes, `start` has seconds), and a
+ * segment left empty by that is dropped.
+ */
+export function clockSegments(start: unknown, end: unknown, stages: unknown): { startDateTime: string; endDateTime: string; value: number }[] | undefined {
+  if (start === undefined || start === null || end === undefined || end === null || stages === undefined || stages === null) return undefined;
+  const starts = clockSeries(start, stages)!;
+  const [first, last] = [utc(start)!, utc(end)!];
+  if (Date.parse(last) < Date.parse(first)) return invalid("$clockSegments", end);
+  const segments: { startDateTime: string; endDateTime: string; value: number }[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const from = Date.parse(starts[i]!.dateTime) < Date.parse(first) ? first : starts[i]!.dateTime;
+    const to = i + 1 < starts.length ? starts[i + 1]!.dateTime : last;
+    if (Date.parse(to) > Date.parse(from)) segments.push({ startDateTime: from, endDateTime: to, value: starts[i]!.value });
+  }
+  return segments;
+}

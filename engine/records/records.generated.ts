@@ -1,7 +1,7 @@
 /* Generated from schema/records/*.schema.json by `npm run generate:types`. Do not edit by hand. */
 
 /**
- * Any normalized health record; `type` says which.
+ * Any normalized health record; `type` says which. A `deletion` marker names a record to remove.
  */
 export type HealthRecord =
   | SleepSessionRecord
@@ -15,7 +15,8 @@ export type HealthRecord =
   | SkinTemperatureRecord
   | BodyMeasurementRecord
   | BloodGlucoseRecord
-  | VendorScoreRecord;
+  | VendorScoreRecord
+  | DeletionMarker;
 /**
  * asleep: sleep the vendor does not stage; unknown: no data.
  */
@@ -441,4 +442,35 @@ export interface ScoreScale {
    * UCUM unit where the score has one (% for a percentage).
    */
   unit?: string;
+}
+/**
+ * The vendor deleted the data a record was made from: remove the record with this `id` (the same deterministic id the record had, made from vendor, vendor user id, `recordType` and vendor record id). A marker for a record never delivered is harmless. Not a deletion: a user revoking access or deregistering (Garmin's deregistration), which removes no data.
+ */
+export interface DeletionMarker {
+  /**
+   * Deterministic record id: a UUID (version 8) made from SHA-256 of vendor, vendor user id, record type and vendor record id. The same vendor record always gives the same id, so re-deliveries, backfills and reconciliation do not duplicate data.
+   */
+  id: string;
+  type: "deletion";
+  /**
+   * The type of the record to remove.
+   */
+  recordType:
+    | "sleep_session"
+    | "workout"
+    | "daily_activity"
+    | "heart_rate"
+    | "heart_rate_variability"
+    | "resting_heart_rate"
+    | "oxygen_saturation"
+    | "respiratory_rate"
+    | "skin_temperature"
+    | "body_measurement"
+    | "blood_glucose"
+    | "vendor_score";
+  provenance: Provenance;
+  /**
+   * An instant in UTC, ISO 8601 with a `Z` designator (e.g. 2026-05-24T23:18:00Z or with fractional seconds).
+   */
+  deletedAt?: string;
 }

@@ -49,7 +49,7 @@ export async function runSandboxDemo(target: DemoTarget, print: (line: string) =
 
   step(4, `the worker fetched the data from the vendor API (${delivered.event.fetch?.method ?? "GET"} ${delivered.event.fetch ? new URL(delivered.event.fetch.url).pathname : "-"})`);
   print(`      ${JSON.stringify(delivered.data)}`);
-  for (const record of delivered.records) print(`      normalized: ${record.type} ${record.id} ${JSON.stringify(record.effectiveTimeFrame)}`);
+  for (const record of delivered.records) print(`      normalized: ${record.type} ${record.id} ${record.type === "deletion" ? `removes a ${record.recordType}` : JSON.stringify(record.effectiveTimeFrame)}`);
 
   step(5, "the same delivery again (a replay)");
   const replay = await sandbox.sendWebhook({ resend: sent });

@@ -2,18 +2,21 @@ import type { KyInstance } from "ky";
 import { lazyKyInstance, loadKy } from "../api/lazy-ky.js";
 import { resolveApiBaseUrl } from "../api/base-url.js";
 import type { Clock } from "../clock.js";
-import { ConnectorError } from "../errors.js";
+import { ConnectorError, isConnectorError } from "../errors.js";
 import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
 import { evaluateExpression } from "../manifest/expressions.js";
 import type { Subscriptions } from "../manifest/manifest.generated.js";
 import { renderTemplate, type TemplateValue } from "../manifest/template.js";
 import type { DeepReadonly, VendorDefinition } from "../manifest/vendor-definition.js";
 import type { TokenService } from "../oauth/connections.js";
-import type { StoredConnection } from "../ports/token-store.js";
+import type { SyncStateStore } from "../ports/sync-state-store.js";
+import type { StoredConnection, TokenStore } from "../ports/token-store.js";
 import { parseRecordTime } from "../sync/time-format.js";
 import { performSubscriptionCall } from "./subscription-call.js";
+import { claimRenewalPass, itemKey, readUserSubscriptions, writeUserSubscription, type UserSubscription } from "./user-subscription-state.js";
 
 type AppSubscriptions = NonNullable<DeepReadonly<Subscriptions>["app"]>;
+type UserSubscriptions = NonNullable<DeepReadonly<Subscriptions>["user"]>;
 type Item = Readonly<Record<string, string>>;
 
 /** One change `subscriptions sync` made (or, with dryRun, would make). */
@@ -23,6 +26,21 @@ export interface SubscriptionChange {
   readonly key: string;
   readonly id?: string;
   readonly expiresAt?: string;
+}
+
+/** A per-user subscription the schedule renewed, or made again (it had expired, or was never recorded). */
+export interface UserSubscriptionChange {
+  readonly vendor: string;
+  readonly userId: string;
+  readonly action: "create" | "renew";
+  readonly item: Readonly<Record<string, string>>;
+  readonly expiresAt?: string;
+}
+
+export interface UserRenewalResult {
+  readonly changes: readonly UserSubscriptionChange[];
+  /** Users whose renewal failed this time (tried again at the next tick). */
+  readonly errors: readonly { readonly vendor: string; readonly userId: string; readonly error: unknown }[];
 }
 
 export interface SubscriptionSyncOptions {
@@ -39,6 +57,10 @@ export interface SubscriptionServiceOptions {
   readonly credentials: Readonly<Record<string, VendorCredentials>>;
   readonly tokenService: (vendorId: string) => TokenService;
   readonly connection: (vendorId: string, userId: string) => Promise<StoredConnection | undefined>;
+  /** Connections the schedule walks to renew per-user subscriptions. */
+  readonly connections: Pick<TokenStore, "listByVendor">;
+  /** Where per-user subscription ids and expiries are kept (a checkpoint per user beside the sync streams'). */
+  readonly syncState: SyncStateStore;
   readonly clock: Clock;
   /** Timeout of one app-level call. Default 30 s. */
   readonly timeoutMs?: number;
@@ -51,6 +73,8 @@ export interface SubscriptionService {
   userConnected(vendorId: string, userId: string): Promise<void>;
   /** Before the tokens are revoked and deleted: the user's subscriptions are removed with the user's token. */
   userRevoking(vendorId: string, userId: string): Promise<void>;
+  /** Renews every active user's subscriptions that expire within the manifest's margin (scheduled). */
+  renewUsers(): Promise<UserRenewalResult>;
   /** Served vendors with app-level subscriptions turned on. */
   readonly appVendorIds: readonly string[];
 }
@@ -123,16 +147,84 @@ export function createSubscriptionService(options: SubscriptionServiceOptions): 
     return value !== undefined && value.length > 0;
   };
 
+  /** Whether the engine keeps this vendor's per-user subscription ids and expiries. */
+  const keepsState = (user: UserSubscriptions) => user.id !== undefined || user.expiresAt !== undefined;
+
+  const userLookup = (vendorId: string, connection: StoredConnection, item: Item, subscription: UserSubscription | undefined) =>
+    lookupFor(
+      vendorId,
+      {
+        userId: connection.userId,
+        ...(connection.vendorUserId ? { vendorUserId: connection.vendorUserId } : {}),
+        ...(subscription?.id === undefined ? {} : { "subscription.id": subscription.id }),
+      },
+      item,
+    );
+
+  /** The id and expiry a create or renew response gives, remembered for the next renewal and the delete. */
+  const remember = async (vendorId: string, userId: string, user: UserSubscriptions, item: Item, body: unknown, previous?: UserSubscription): Promise<UserSubscription> => {
+    const id = user.id === undefined ? undefined : await evaluateExpression(user.id, body);
+    const expiresAt = user.expiresAt === undefined ? undefined : parseRecordTime(await evaluateExpression(user.expiresAt, body));
+    if (user.renew && expiresAt === undefined) {
+      throw new ConnectorError("vendor_api_error", `${vendorId}: a user subscription's response gave no expiry (expiresAt)`, { vendor: vendorId });
+    }
+    const subscription: UserSubscription = {
+      ...(typeof id === "string" || typeof id === "number" ? { id: String(id) } : previous?.id === undefined ? {} : { id: previous.id }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    };
+    await writeUserSubscription(options.syncState, vendorId, userId, itemKey(item), subscription, clock);
+    return subscription;
+  };
+
+  const createUserSubscription = async (vendorId: string, user: UserSubscriptions, connection: StoredConnection, item: Item): Promise<UserSubscription | undefined> => {
+    const client = options.tokenService(vendorId).api(connection.userId);
+    const body = await performSubscriptionCall(client, user.create, userLookup(vendorId, connection, item, undefined), vendorId, "create user subscription");
+    return keepsState(user) ? remember(vendorId, connection.userId, user, item, body) : undefined;
+  };
+
   const userCalls = async (vendorId: string, userId: string, which: "create" | "delete") => {
     const user = byId.get(vendorId)?.manifest.subscriptions?.user;
     if (!user || !enabled(vendorId, user.enabledBy)) return;
     const connection = await options.connection(vendorId, userId);
     if (!connection) return;
-    const client = options.tokenService(vendorId).api(userId);
-    for (const item of user.items) {
-      const lookup = lookupFor(vendorId, { userId, ...(connection.vendorUserId ? { vendorUserId: connection.vendorUserId } : {}) }, item);
-      await performSubscriptionCall(client, user[which], lookup, vendorId, `${which} user subscription`);
+    if (which === "create") {
+      for (const item of user.items) await createUserSubscription(vendorId, user, connection, item);
+      return;
     }
+    const client = options.tokenService(vendorId).api(userId);
+    const known = keepsState(user) ? await readUserSubscriptions(options.syncState, vendorId, userId) : undefined;
+    for (const item of user.items) {
+      const key = itemKey(item);
+      await performSubscriptionCall(client, user.delete, userLookup(vendorId, connection, item, known?.[key]), vendorId, "delete user subscription");
+      if (known?.[key]) await writeUserSubscription(options.syncState, vendorId, userId, key, undefined, clock);
+    }
+  };
+
+  /** One user's renewals: an expiring subscription is renewed; an expired, unknown or vanished one is made again. */
+  const renewUser = async (vendorId: string, user: UserSubscriptions, renew: NonNullable<UserSubscriptions["renew"]>, connection: StoredConnection): Promise<UserSubscriptionChange[]> => {
+    const changes: UserSubscriptionChange[] = [];
+    const known = (await readUserSubscriptions(options.syncState, vendorId, connection.userId)) ?? {};
+    const now = clock();
+    const changed = (action: UserSubscriptionChange["action"], item: Item, subscription: UserSubscription | undefined) =>
+      changes.push({ vendor: vendorId, userId: connection.userId, action, item, ...(subscription?.expiresAt === undefined ? {} : { expiresAt: new Date(subscription.expiresAt).toISOString() }) });
+    for (const item of user.items) {
+      const current = known[itemKey(item)];
+      if (current?.expiresAt !== undefined && current.expiresAt - now > renew.beforeExpirySeconds * 1000) continue;
+      if (current?.expiresAt === undefined || current.expiresAt <= now) {
+        changed("create", item, await createUserSubscription(vendorId, user, connection, item));
+        continue;
+      }
+      const client = options.tokenService(vendorId).api(connection.userId);
+      try {
+        const body = await performSubscriptionCall(client, renew.request, userLookup(vendorId, connection, item, current), vendorId, "renew user subscription");
+        changed("renew", item, await remember(vendorId, connection.userId, user, item, body, current));
+      } catch (error) {
+        const status = isConnectorError(error, "vendor_api_error") ? error.details?.status : undefined;
+        if (status !== 404 && status !== 410) throw error;
+        changed("create", item, await createUserSubscription(vendorId, user, connection, item)); // the vendor no longer knows it
+      }
+    }
+    return changes;
   };
 
   return {
@@ -150,6 +242,31 @@ export function createSubscriptionService(options: SubscriptionServiceOptions): 
         changes.push(...(await syncVendor(vendor, app, sync)));
       }
       return changes;
+    },
+    async renewUsers() {
+      const changes: UserSubscriptionChange[] = [];
+      const errors: { vendor: string; userId: string; error: unknown }[] = [];
+      for (const [vendorId, vendor] of byId) {
+        const user = vendor.manifest.subscriptions?.user;
+        if (!user?.renew || !enabled(vendorId, user.enabledBy)) continue;
+        // A pass at least 4 times within the renewal margin (at most hourly): each subscription is seen inside it.
+        const everyMs = Math.min(3_600_000, (user.renew.beforeExpirySeconds * 1000) / 4);
+        if (!(await claimRenewalPass(options.syncState, vendorId, everyMs, clock))) continue;
+        let cursor: string | undefined;
+        do {
+          const page = await options.connections.listByVendor(vendorId, { limit: 100, ...(cursor ? { cursor } : {}) });
+          for (const connection of page.items) {
+            if (connection.status !== "active") continue;
+            try {
+              changes.push(...(await renewUser(vendorId, user, user.renew, connection)));
+            } catch (error) {
+              errors.push({ vendor: vendorId, userId: connection.userId, error });
+            }
+          }
+          cursor = page.cursor;
+        } while (cursor);
+      }
+      return { changes, errors };
     },
     userConnected: (vendorId, userId) => userCalls(vendorId, userId, "create"),
     userRevoking: (vendorId, userId) => userCalls(vendorId, userId, "delete"),

@@ -4,7 +4,9 @@ import { isoFromMillis } from "../iso-time.js";
 import type { Stream } from "../manifest/manifest.generated.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
 import type { SyncPurpose } from "../ports/job-queue.js";
+import type { ConnectorError } from "../errors.js";
 import type { EventDelivery } from "../queue/job-processor.js";
+import type { HealthRecord } from "../records/records.generated.js";
 import type { RunState } from "./sync-state.js";
 
 /** `event.type` of the delivery that tells the sink a stream's historical sync (backfill, on-demand run) is complete. */
@@ -19,8 +21,14 @@ export interface RecordContext {
   readonly purpose: SyncPurpose;
 }
 
+/** The record's normalized records by the manifest's `records` mappings of the stream, or none and why (an invalid record). */
+export interface NormalizedRecords {
+  readonly records: readonly HealthRecord[];
+  readonly recordError?: ConnectorError;
+}
+
 /** A record read from a stream, as the sink receives it: the same shape as a pushed webhook event. */
-export function recordDelivery(context: RecordContext, recordId: string, record: unknown, occurredAtMs: number | undefined): EventDelivery {
+export function recordDelivery(context: RecordContext, recordId: string, record: unknown, occurredAtMs: number | undefined, normalized: NormalizedRecords): EventDelivery {
   const occurredAt = occurredAtMs === undefined ? undefined : isoFromMillis(occurredAtMs);
   const event: NormalizedEvent = {
     // Stable per record, so a consumer de-duplicating on event ids sees one id however often the record is read.
@@ -35,7 +43,16 @@ export function recordDelivery(context: RecordContext, recordId: string, record:
     // Read from the vendor's API with the user's token over TLS: the vendor said it, nobody else could.
     authenticity: "verified",
   };
-  return { event, data: record, userId: context.userId, source: context.purpose, stream: context.stream.name, authenticity: "verified", records: [] };
+  return {
+    event,
+    data: record,
+    userId: context.userId,
+    source: context.purpose,
+    stream: context.stream.name,
+    authenticity: "verified",
+    records: normalized.records,
+    ...(normalized.recordError ? { recordError: normalized.recordError } : {}),
+  };
 }
 
 /** The delivery that says a historical run of a stream has read (or asked for) everything in its range. */

@@ -4,3 +4,4 @@ export { runScheduledSync, startSyncScheduler, SYNC_SCHEDULE_LEASE } from "./sch
 export type { ScheduledSyncResult, SyncScheduler } from "./scheduler.js";
 export { SYNC_COMPLETED_EVENT_TYPE } from "./deliveries.js";
 export { formatWindowTime } from "./time-format.js";
+export type { SilenceStatus } from "./webhook-silence.js";

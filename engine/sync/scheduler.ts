@@ -1,6 +1,6 @@
 import { sleep } from "../clock.js";
 import type { LeaseManager } from "../ports/lease.js";
-import type { SubscriptionChange, SubscriptionService } from "../subscriptions/subscription-service.js";
+import type { SubscriptionChange, SubscriptionService, UserSubscriptionChange } from "../subscriptions/subscription-service.js";
 import type { SyncService } from "./sync-service.js";
 
 /** The lease every scheduler instance takes for a tick: one tick at a time across a fleet. */
@@ -13,20 +13,23 @@ export interface ScheduledSyncResult {
   readonly started: number;
   /** App-level subscriptions created or renewed. */
   readonly subscriptions?: readonly SubscriptionChange[];
-  /** Vendors whose subscription sync failed this tick (retried at the next). */
-  readonly subscriptionErrors?: readonly { readonly vendor: string; readonly error: unknown }[];
+  /** Per-user subscriptions renewed (or made again) before they expire. */
+  readonly userSubscriptions?: readonly UserSubscriptionChange[];
+  /** Vendors (and users) whose subscription sync or renewal failed this tick (retried at the next). */
+  readonly subscriptionErrors?: readonly { readonly vendor: string; readonly userId?: string; readonly error: unknown }[];
 }
 
 /**
- * One tick of the sync schedule: starts the poll and reconciliation runs that are due and creates or renews app-level
- * webhook subscriptions (renewal before expiry), under a lease, so two processes
+ * One tick of the sync schedule: starts the poll and reconciliation runs that are due (and fallback polls where
+ * webhooks went silent), creates or renews app-level webhook subscriptions and renews per-user ones before they
+ * expire, under a lease, so two processes
  * (or two overlapping scheduled invocations on AWS) never run the schedule at once. What is due is read from the
  * stream checkpoints, so a tick that runs again soon after starts nothing twice.
  */
 export async function runScheduledSync(
   engine: {
     readonly sync: Pick<SyncService, "startDueRuns">;
-    readonly subscriptions?: Pick<SubscriptionService, "syncApp" | "appVendorIds">;
+    readonly subscriptions?: Pick<SubscriptionService, "syncApp" | "appVendorIds" | "renewUsers">;
     readonly backends: { readonly leases: LeaseManager };
   },
   options: { readonly leaseMs?: number } = {},
@@ -36,7 +39,7 @@ export async function runScheduledSync(
   try {
     const started = await engine.sync.startDueRuns();
     const subscriptions: SubscriptionChange[] = [];
-    const subscriptionErrors: { vendor: string; error: unknown }[] = [];
+    const subscriptionErrors: { vendor: string; userId?: string; error: unknown }[] = [];
     // One vendor's failing subscription API must not hold up another's renewals.
     for (const vendor of engine.subscriptions?.appVendorIds ?? []) {
       try {
@@ -45,10 +48,13 @@ export async function runScheduledSync(
         subscriptionErrors.push({ vendor, error });
       }
     }
+    const users = await engine.subscriptions?.renewUsers().catch((error: unknown) => ({ changes: [], errors: [{ vendor: "*", error }] }));
+    subscriptionErrors.push(...(users?.errors ?? []));
     return {
       ran: true,
       started,
       ...(subscriptions.length > 0 ? { subscriptions } : {}),
+      ...(users && users.changes.length > 0 ? { userSubscriptions: users.changes } : {}),
       ...(subscriptionErrors.length > 0 ? { subscriptionErrors } : {}),
     };
   } finally {

@@ -47,42 +47,72 @@ export async function* readWindowPages(context: WindowReadContext): AsyncGenerat
 
   let linkUrl: string | undefined;
   let previousToken: string | undefined;
-  for (let page = 1; ; page++) {
-    if (page > maxPages) {
-      throw new ConnectorError("vendor_api_error", `${vendor}: stream ${stream.name} went past maxPages (${maxPages}) in one window`, { vendor });
-    }
-    const response = await send(context, path, params, query, linkUrl);
-    const body = await readBody(response);
-    await checkResponse(context, response.status, body);
-    const records = await selectRecords(stream, body);
-    yield { records, status: response.status };
-
-    if (!pagination) return;
+  /** Where the next page is, from this page; false when this was the last. Mutates params / linkUrl. */
+  const advance = async (records: readonly unknown[], body: unknown, response: Response): Promise<boolean> => {
+    if (!pagination) return false;
     switch (pagination.type) {
       case "token": {
         const next = await evaluateExpression(pagination.next, body);
-        if (next === undefined || next === null || next === "" || next === false) return;
+        if (next === undefined || next === null || next === "" || next === false) return false;
         const token = String(next);
         if (token === previousToken) throw new ConnectorError("vendor_api_error", `${vendor}: stream ${stream.name} repeated its next-page token`, { vendor });
         previousToken = token;
         params[pagination.param] = token;
-        break;
+        return true;
       }
       case "page":
-        if (records.length < pagination.size) return;
+        if (records.length < pagination.size) return false;
         params[pagination.param] = String(Number(params[pagination.param]) + 1);
-        break;
+        return true;
       case "offset":
-        if (records.length < pagination.size) return;
+        if (records.length < pagination.size) return false;
         params[pagination.param] = String(Number(params[pagination.param]) + records.length);
-        break;
+        return true;
       case "link": {
         const next = nextLink(response.headers.get("link"));
-        if (!next) return;
+        if (!next) return false;
         linkUrl = allowedNextUrl(context, next, linkUrl);
-        break;
+        return true;
       }
     }
+  };
+  // The next page is asked for before this one is handed over, so the vendor's answer travels while the caller
+  // delivers this page's records (a window's pages are otherwise strictly one after the other).
+  const requestPage = () => {
+    const sent = send(context, path, params, query, linkUrl);
+    sent.catch(() => undefined); // awaited below; a page never awaited (the caller stopped) must not be an unhandled rejection
+    return sent;
+  };
+  let pending: Promise<Response> | undefined = requestPage();
+  try {
+    for (let page = 1; ; page++) {
+      const response: Response = await pending!;
+      pending = undefined;
+      const body = await readBody(response);
+      await checkResponse(context, response.status, body);
+      const records = await selectRecords(stream, body);
+      // A problem with the next page (a repeated token, a foreign link, too many pages) fails the window only after
+      // this page's records are delivered, as they are valid.
+      let failure: ConnectorError | undefined;
+      let more = false;
+      try {
+        more = await advance(records, body, response);
+      } catch (error) {
+        if (!(error instanceof ConnectorError)) throw error;
+        failure = error;
+      }
+      if (more && page + 1 > maxPages) {
+        more = false;
+        failure = new ConnectorError("vendor_api_error", `${vendor}: stream ${stream.name} went past maxPages (${maxPages}) in one window`, { vendor });
+      }
+      if (more) pending = requestPage();
+      yield { records, status: response.status };
+      if (failure) throw failure;
+      if (!more) return;
+    }
+  } finally {
+    // The caller stopped early (a sink failure): the page asked for ahead is not read.
+    if (pending) void pending.then((response) => response.body?.cancel()).catch(() => undefined);
   }
 }
 

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { allowedApiHosts, resolveApiBaseUrl } from "../api/base-url.js";
 import type { Clock } from "../clock.js";
+import { createLogger, type Logger } from "../logging/logger.js";
+import { instruments } from "../metrics/instruments.js";
+import { hashId } from "../oauth/security-log.js";
 import { ConnectorError, isConnectorError } from "../errors.js";
 import type { NormalizedEvent } from "../events.js";
 import { templateLookup, type VendorCredentials } from "../manifest/credentials.js";
@@ -9,15 +12,20 @@ import type { Stream, Sync } from "../manifest/manifest.generated.js";
 import type { DeepReadonly, VendorDefinition } from "../manifest/vendor-definition.js";
 import type { TokenService } from "../oauth/connections.js";
 import type { Backends } from "../ports/backends.js";
+import type { SyncState } from "../ports/sync-state-store.js";
 import type { SyncJob, SyncPlanTask, SyncPurpose, SyncWindowTask } from "../ports/job-queue.js";
 import { SinkError, type EventDelivery, type EventSink, type JobOutcome, type SyncJobHandler } from "../queue/job-processor.js";
 import { updateStreamState, type StreamKey } from "./checkpoint-update.js";
-import { completionDelivery, recordDelivery, type RecordContext } from "./deliveries.js";
+import { recordsOfStream } from "../records/event-records.js";
+import { recordMapperOf } from "../records/record-mapper.js";
+import { completionDelivery, recordDelivery, type NormalizedRecords, type RecordContext } from "./deliveries.js";
 import { readWindowPages } from "./stream-reader.js";
 import { isRunComplete, streamStateOf, windowsOf, withRunFinished, withWindowDone, type RunState, type StreamState } from "./sync-state.js";
 import { formatWindowTime, parseRecordTime } from "./time-format.js";
+import { checkSilence, readSilence, silenceKey, WEBHOOKS_CHECKPOINT, WebhookArrivals, type SilenceCheck, type SilenceScope, type SilenceStatus } from "./webhook-silence.js";
 
 const DAY_MS = 86_400_000;
+const NO_RECORDS: NormalizedRecords = Object.freeze({ records: Object.freeze([]) });
 
 export interface SyncServiceOptions {
   readonly vendors: readonly VendorDefinition[];
@@ -27,6 +35,8 @@ export interface SyncServiceOptions {
   readonly clock: Clock;
   /** Connections read per page while scheduling. Default 100. */
   readonly schedulePageSize?: number;
+  /** Where the fallback to polling when webhooks go silent is logged. Default: JSON lines on stdout. */
+  readonly logger?: Logger;
 }
 
 export interface StartSyncOptions {
@@ -68,6 +78,11 @@ export interface SyncService extends SyncJobHandler {
   connected(vendorId: string, userId: string): Promise<void>;
   /** Starts the poll and reconciliation runs that are due for every connected user; returns how many were started. */
   startDueRuns(): Promise<number>;
+  /**
+   * For a vendor with `webhookSilence`: what the schedule knows of the user's and the app's webhooks (last arrival,
+   * and `pollingSince` while it polls because they went silent). Undefined for a vendor without it.
+   */
+  webhookStatus(vendorId: string, userId: string): Promise<{ readonly user?: SilenceStatus; readonly app?: SilenceStatus } | undefined>;
   /** Vendors served that declare streams. */
   readonly vendorIds: readonly string[];
 }
@@ -133,6 +148,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       case "backfill":
         return fromPosition ?? task.until - (sync.backfill?.days ?? 0) * DAY_MS;
       case "poll":
+        // A fallback poll (webhooks silent) reads from the last webhook on, or from the checkpoint when that is later.
+        if (task.since !== undefined) return fromPosition === undefined ? task.since : Math.max(fromPosition, task.since - lookbackMs);
         return fromPosition ?? task.until - (sync.poll?.everySeconds ?? 0) * 1000;
       case "reconciliation":
         return task.until - (sync.reconciliation?.windowSeconds ?? 0) * 1000;
@@ -179,6 +196,18 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       });
     }
     return { status: "synced", userId: task.userId, delivered: 0 };
+  };
+
+  /** Like a webhook delivery: an invalid record leaves `records` empty with the reason, and the raw record still goes on. */
+  const normalizedRecords = async (vendorId: string, stream: string, record: unknown, vendorUserId: string | undefined): Promise<NormalizedRecords> => {
+    const manifest = byId.get(vendorId)?.manifest;
+    if (!manifest?.records || !recordMapperOf(manifest).handles({ stream })) return NO_RECORDS; // the common case, per record: skip the call
+    try {
+      return { records: await recordsOfStream(options.vendors, vendorId, stream, record, { ...(vendorUserId === undefined ? {} : { vendorUserId }), fetchedAtMillis: clock() }) };
+    } catch (error) {
+      if (isConnectorError(error, "record_invalid") || isConnectorError(error, "mapping_failed")) return { records: [], recordError: error };
+      throw error;
+    }
   };
 
   const readWindow = async (
@@ -235,7 +264,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       try {
         for (const [recordId, { record, time }] of fresh) {
           if (seen.has(recordId)) continue;
-          await deliver(sink, recordDelivery(context, recordId, record, time));
+          await deliver(sink, recordDelivery(context, recordId, record, time, await normalizedRecords(vendor.id, stream.name, record, context.vendorUserId)));
           sent.push(recordId);
         }
       } finally {
@@ -313,11 +342,65 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     };
   };
 
-  const isDue = (sync: DeepReadonly<Sync>, purpose: "poll" | "reconciliation", state: StreamState, now: number): boolean => {
-    const everyMs = (sync[purpose]?.everySeconds ?? 0) * 1000;
+  const isDue = (everyMs: number, purpose: "poll" | "reconciliation", state: StreamState, now: number): boolean => {
     if (Object.values(state.runs).some((run) => run.purpose === purpose)) return false;
     const last = state.last[purpose];
     return last === undefined || now - last.to >= everyMs;
+  };
+
+  const logger = options.logger ?? createLogger();
+  const arrivals = new WebhookArrivals(store, clock);
+
+  /** Logs and counts a fallback that began or ended; the check's compare-and-set makes one tick across a fleet see it. */
+  const reportTransition = (vendorId: string, scope: SilenceScope, userId: string | undefined, check: SilenceCheck) => {
+    const transition = check.transition;
+    if (!transition) return;
+    instruments().webhookFallback.add(1, { vendor: vendorId, scope, transition: transition.change });
+    const fields = {
+      vendor: vendorId,
+      scope,
+      ...(userId === undefined ? {} : { userHash: hashId(userId) }),
+      lastWebhookAt: new Date(transition.lastWebhookAt).toISOString(),
+    };
+    if (transition.change === "enter") logger.warn("webhooks silent: falling back to polling", fields);
+    else logger.info("webhooks resumed: polling fallback ended", { ...fields, fallbackSince: new Date(transition.fallbackSince).toISOString() });
+  };
+
+  /**
+   * Fallback polls for a vendor whose webhooks went silent (sync.webhookSilence): the app scope is looked at once per
+   * tick, each user's when its connection comes by; a silent user (or every user of a silent app) is polled like a
+   * poll-only vendor, from the last webhook on, every pollEverySeconds, until a webhook arrives again.
+   */
+  const silenceOfApp = async (vendor: VendorDefinition): Promise<number | undefined> => {
+    const silence = vendor.manifest.sync?.webhookSilence;
+    if (!silence?.appSeconds || !usesSilenceFallback(vendor)) return undefined;
+    const check = await checkSilence(store, silenceKey(vendor.id, "app"), silence.appSeconds * 1000, clock);
+    reportTransition(vendor.id, "app", undefined, check);
+    return check.silentSince;
+  };
+
+  const startFallbackPoll = async (
+    vendor: VendorDefinition,
+    userId: string,
+    appSilentSince: number | undefined,
+    states: ReadonlyMap<string, StreamState>,
+    webhooks: SyncState | null,
+    now: number,
+  ): Promise<boolean> => {
+    const sync = vendor.manifest.sync!;
+    const silence = sync.webhookSilence;
+    if (!silence || !usesSilenceFallback(vendor)) return false;
+    let silentSince = appSilentSince;
+    if (silence.userSeconds) {
+      const check = await checkSilence(store, silenceKey(vendor.id, "user", userId), silence.userSeconds * 1000, clock, webhooks);
+      reportTransition(vendor.id, "user", userId, check);
+      if (check.silentSince !== undefined) silentSince = Math.min(check.silentSince, silentSince ?? check.silentSince);
+    }
+    if (silentSince === undefined) return false;
+    const streams = fallbackStreams(sync);
+    if (!streams.some((stream) => isDue(silence.pollEverySeconds * 1000, "poll", states.get(stream.name) ?? streamStateOf(undefined), now))) return false;
+    await enqueuePlan(vendor.id, userId, { purpose: "poll", streams: streams.map((stream) => stream.name), since: silentSince });
+    return true;
   };
 
   return {
@@ -338,6 +421,13 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       return sync.streams.map((stream) => statusOf(stream.name, streamStateOf(stored.get(stream.name))));
     },
 
+    async webhookStatus(vendorId, userId) {
+      const { vendor } = syncOf(vendorId);
+      if (!vendor.manifest.sync?.webhookSilence) return undefined;
+      const [user, app] = await Promise.all([readSilence(store, silenceKey(vendorId, "user", userId)), readSilence(store, silenceKey(vendorId, "app"))]);
+      return { ...(user ? { user } : {}), ...(app ? { app } : {}) };
+    },
+
     async connected(vendorId, userId) {
       const vendor = byId.get(vendorId);
       if (!vendor?.manifest.sync?.backfill) return;
@@ -350,13 +440,15 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       for (const [vendorId, vendor] of byId) {
         const sync = vendor.manifest.sync!;
         const purposes = (["poll", "reconciliation"] as const).filter((purpose) => sync[purpose]);
-        if (purposes.length === 0 && !sync.backfill) continue;
+        if (purposes.length === 0 && !sync.backfill && !sync.webhookSilence) continue;
+        const appSilentSince = await silenceOfApp(vendor);
         let cursor: string | undefined;
         do {
           const page = await backends.tokenStore.listByVendor(vendorId, { limit: options.schedulePageSize ?? 100, ...(cursor ? { cursor } : {}) });
           for (const connection of page.items) {
             if (connection.status !== "active") continue;
-            const states = new Map((await store.listCheckpoints(vendorId, connection.userId)).map((checkpoint) => [checkpoint.stream, streamStateOf(checkpoint.state)]));
+            const checkpoints = await store.listCheckpoints(vendorId, connection.userId);
+            const states = new Map(checkpoints.map((checkpoint) => [checkpoint.stream, streamStateOf(checkpoint.state)]));
             // A backfill that never started (its enqueue failed at connect time) starts now.
             const backfillStreams = streamsFor(sync, "backfill", undefined, vendorId);
             const neverSynced = (stream: DeepReadonly<Stream>) => {
@@ -370,11 +462,14 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
             }
             for (const purpose of purposes) {
               const streams = streamsFor(sync, purpose, undefined, vendorId);
-              if (streams.some((stream) => isDue(sync, purpose, states.get(stream.name) ?? streamStateOf(undefined), now))) {
+              const everyMs = (sync[purpose]?.everySeconds ?? 0) * 1000;
+              if (streams.some((stream) => isDue(everyMs, purpose, states.get(stream.name) ?? streamStateOf(undefined), now))) {
                 await enqueuePlan(vendorId, connection.userId, { purpose });
                 started++;
               }
             }
+            const webhooks = checkpoints.find((checkpoint) => checkpoint.stream === WEBHOOKS_CHECKPOINT);
+            if (await startFallbackPoll(vendor, connection.userId, appSilentSince, states, webhooks?.state ?? null, now)) started++;
           }
           cursor = page.cursor;
         } while (cursor);
@@ -387,16 +482,37 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     },
 
     async webhookDelivered(event: NormalizedEvent, userId: string): Promise<void> {
-      if (!event.resourceId) return;
       const vendor = byId.get(event.vendor);
       const sync = vendor?.manifest.sync;
       if (!sync) return;
+      const silence = sync.webhookSilence;
+      if (silence) await arrivals.noted(event.vendor, userId, silenceGranularityMs(silence));
+      if (!event.resourceId) return;
       const expiresAt = clock() + retentionMs(sync);
       for (const stream of sync.streams) {
         if (stream.webhookEvents?.includes(event.type)) await store.markDelivered(event.vendor, userId, stream.name, [event.resourceId], expiresAt);
       }
     },
   };
+}
+
+/** A vendor polled when its webhooks go silent: it receives webhooks and does not poll on its own schedule anyway. */
+function usesSilenceFallback(vendor: VendorDefinition): boolean {
+  const sync = vendor.manifest.sync;
+  return Boolean(sync?.webhookSilence && vendor.manifest.webhooks && !sync.poll);
+}
+
+/** The declared fallback streams, else the reconciliation's, else every pull stream. */
+function fallbackStreams(sync: DeepReadonly<Sync>): DeepReadonly<Stream>[] {
+  const names = sync.webhookSilence?.streams ?? sync.reconciliation?.streams;
+  const pull = sync.streams.filter((stream) => (stream.mode ?? "pull") === "pull");
+  return names ? pull.filter((stream) => names.includes(stream.name)) : pull;
+}
+
+/** How stale a stored "last webhook" may be: a tenth of the shortest threshold, at most a minute. */
+function silenceGranularityMs(silence: NonNullable<DeepReadonly<Sync>["webhookSilence"]>): number {
+  const shortest = Math.min(silence.appSeconds ?? Infinity, silence.userSeconds ?? Infinity);
+  return Math.min(60_000, (shortest * 1000) / 10);
 }
 
 async function deliver(sink: EventSink, delivery: EventDelivery): Promise<void> {

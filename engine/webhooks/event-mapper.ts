@@ -1,7 +1,6 @@
 import { ConnectorError } from "../errors.js";
 import type { Authenticity, NormalizedEvent } from "../events.js";
-import type { FastPath } from "../manifest/expression-fast-path.js";
-import { compileExpression, evaluateExpression, evaluateFast, FALLBACK } from "../manifest/expressions.js";
+import { compileExpression, evaluateExpression, evaluateFast, FALLBACK, type FastPath } from "../manifest/expressions.js";
 import type { EventMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
 import { compileFetchPlan, type FetchPlan } from "./fetch-plan.js";

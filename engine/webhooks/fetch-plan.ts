@@ -1,3 +1,4 @@
+import { allowedApiHosts, resolveApiBaseUrl } from "../api/base-url.js";
 import { ConnectorError } from "../errors.js";
 import type { NormalizedEvent, ResourceFetch } from "../events.js";
 import type { VendorCredentials } from "../manifest/credentials.js";
@@ -21,9 +22,10 @@ export function compileFetchPlan(mapping: DeepReadonly<EventMapping>, manifest: 
   const fetch = mapping.fetch;
   if (mapping.delivery !== "fetch" || !fetch) return undefined;
   const vendor = manifest.id;
-  const baseUrl = new URL(manifest.api.baseUrl);
+  // The deployment's API host (baseUrlBySetting: the region's), as the API client and the sync streams use it.
+  const baseUrl = new URL(resolveApiBaseUrl(manifest, credentials));
   const basePrefix = baseUrl.origin + baseUrl.pathname.replace(/\/$/, ""); // a fetch path is appended to it
-  const hosts = new HostCheck(baseUrl, manifest.api.allowedHosts ?? [baseUrl.host], vendor, mapping.type);
+  const hosts = new HostCheck(baseUrl, allowedApiHosts(manifest.api), vendor, mapping.type);
   const parts = compileParts(fetch.url ?? fetch.path!, credentials);
   const query = Object.entries(fetch.query ?? {}).map(([name, template]) => [formEncode(name), compileParts(template, credentials)] as const);
   const goneStatuses = fetch.goneStatuses ?? [404, 410];

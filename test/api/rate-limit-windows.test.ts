@@ -43,4 +43,35 @@ describe("multi-window rate-limit headers", () => {
     const junk = readRateLimitSignal(new Headers({ l: "200,abc", u: "x,y" }), { limit: "l", usage: "u" }, now, windows);
     expect(junk).toEqual({ limit: 200 });
   });
+
+  // Wahoo: "X-RateLimit-Limit: <day>, <hour>, <5min>", the remaining list in the same order, and one reset value,
+  // the seconds until the used-up window resets (its docs' samples, below).
+  describe("one reset value beside several windows (Wahoo)", () => {
+    const wahoo = { limit: "X-RateLimit-Limit", remaining: "X-RateLimit-Remaining", reset: "X-RateLimit-Reset", resetUnit: "seconds" as const };
+    const wahooWindows = [
+      { limit: 5000, periodSeconds: 86400, per: "app" as const },
+      { limit: 1000, periodSeconds: 3600, per: "app" as const },
+      { limit: 200, periodSeconds: 300, per: "app" as const },
+    ];
+
+    it("a successful response: the smallest remaining, no pause (Reset: 0)", () => {
+      const headers = new Headers({ "X-RateLimit-Limit": "5000, 1000, 200", "X-RateLimit-Remaining": "4999, 999, 199", "X-RateLimit-Reset": "0" });
+      expect(readRateLimitSignal(headers, wahoo, now, wahooWindows)).toEqual({ limit: 200, remaining: 199 });
+    });
+
+    it("a rate-limited response: the used-up 5-minute window resets after the reset header's seconds", () => {
+      const headers = new Headers({ "X-RateLimit-Limit": "5000, 1000, 200", "X-RateLimit-Remaining": "4800, 800, 0", "X-RateLimit-Reset": "300" });
+      expect(readRateLimitSignal(headers, wahoo, now, wahooWindows)).toEqual({ limit: 200, remaining: 0, resetAt: now + 300_000 });
+    });
+
+    it("a used-up day takes the same single reset value, not the 5-minute boundary", () => {
+      const headers = new Headers({ "X-RateLimit-Limit": "5000, 1000, 200", "X-RateLimit-Remaining": "0, 800, 150", "X-RateLimit-Reset": "50000" });
+      expect(readRateLimitSignal(headers, wahoo, now, wahooWindows)).toEqual({ limit: 200, remaining: 0, resetAt: now + 50_000_000 });
+    });
+
+    it("without a reset header a used-up window still waits for its own boundary", () => {
+      const headers = new Headers({ "X-RateLimit-Limit": "5000, 1000, 200", "X-RateLimit-Remaining": "4800, 800, 0" });
+      expect(readRateLimitSignal(headers, wahoo, now, wahooWindows).resetAt).toBe(Date.UTC(2026, 10, 30, 10, 10, 0));
+    });
+  });
 });

@@ -64,6 +64,19 @@ export function describeRateLimiterContract(backendName: string, makeSubject: Ha
       expect((await limiter().take(key, [perSecond])).granted).toBe(true);
     });
 
+    it("a burst caps what is taken at once, and the rate stays the limit per period", async () => {
+      const clock = time();
+      if (!clock.controllable) return; // needs several takes within a tenth of a second: a loaded machine cannot promise that
+      const key = uniqueName("bucket");
+      const burst: RateWindow = { limit: 10, periodSeconds: 1, burst: 4 };
+      expect((await takeRepeatedly(limiter(), key, [burst], 6)).map((result) => result.granted)).toEqual([true, true, true, true, false, false]);
+      const wait = retryIn(await limiter().take(key, [burst]));
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(100); // one token takes a tenth of a second: the rate is 10 per second
+      await clock.pass(1_000);
+      expect(grantedCount(await takeRepeatedly(limiter(), key, [burst], 6))).toBe(4); // refilled to the burst, not the limit
+    });
+
     it("enforces every window together (5 per second and 8 per 10 seconds)", async () => {
       const clock = time();
       if (!clock.controllable) return; // needs several takes within one second: a loaded machine cannot promise that

@@ -39,6 +39,7 @@ declare global {
   function isSignedInAs(request: Request, userId: string): boolean;
   function makeEngine(): Promise<ConnectorEngine>;
   function saveReading(userId: string, type: string, eventId: string, data: unknown): Promise<void>;
+  function deleteReading(userId: string, id: string): Promise<void>;
 }
 export {};
 `;

@@ -34,7 +34,7 @@ describe("synheart-connector build", () => {
   afterAll(() => out.remove());
 
   it("embeds the validated manifests and leaves the YAML parser and the schema compiler out", () => {
-    expect(lines.join("\n")).toContain("11 manifest(s): dexcom, fitbit, garmin, google-health, oura, polar, strava, suunto, terra, whoop, withings");
+    expect(lines.join("\n")).toContain("12 manifest(s): dexcom, fitbit, garmin, google-health, oura, polar, strava, suunto, terra, wahoo, whoop, withings");
     const text = readFileSync(bundle, "utf8");
     expect(text).toContain('"X-WHOOP-Signature"');
     expect(text).not.toMatch(/Ajv2020|ajv-formats|YAMLParseError/);

@@ -44,6 +44,9 @@ const ENV: Record<string, string> = {
   SYNHEART_STRAVA_CLIENT_SECRET: "strava-secret",
   SYNHEART_STRAVA_VERIFY_TOKEN: "strava-verify-token",
   SYNHEART_STRAVA_SUBSCRIPTION_ID: "120475",
+  SYNHEART_WAHOO_CLIENT_ID: "wahoo-client",
+  SYNHEART_WAHOO_CLIENT_SECRET: "wahoo-secret",
+  SYNHEART_WAHOO_WEBHOOK_TOKEN: "wahoo-webhook-token",
   SYNHEART_TERRA_CLIENT_ID: "terra-dev-id",
   SYNHEART_TERRA_CLIENT_SECRET: "terra-api-key",
   SYNHEART_TERRA_API_KEY: "terra-api-key",
@@ -130,7 +133,7 @@ describe("serve over real HTTP on 127.0.0.1", () => {
   });
 
   it("serves every shipped vendor and the sandbox", () => {
-    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["dexcom", "fitbit", "garmin", "google-health", "oura", "polar", "sandbox", "strava", "suunto", "terra", "whoop", "withings"]);
+    expect(server.configured.map((vendor) => vendor.id).sort()).toEqual(["dexcom", "fitbit", "garmin", "google-health", "oura", "polar", "sandbox", "strava", "suunto", "terra", "wahoo", "whoop", "withings"]);
     expect(server.unconfigured).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { allowedApiHosts, resolveApiBaseUrl } from "../../engine/api/base-url.js";
 import { createMemoryBackends } from "../../engine/backends/embedded/memory-backends.js";
@@ -92,5 +93,26 @@ describe("manifest shape: optional oauth and webhooks, base URL by setting", () 
     expect(messages).toMatch(/declared twice/);
     expect(messages).toMatch(/has no pages/);
     expect(messages).toMatch(/no stream named "b"/);
+  });
+
+  it("webhookSilence validates with webhooks and pull streams; without webhooks, without a threshold or on a request stream it is refused", async () => {
+    const vendor = await loadFixture("webhook-silence");
+    expect(vendor.manifest.sync?.webhookSilence).toEqual({ appSeconds: 21600, userSeconds: 172800, pollEverySeconds: 3600, streams: ["readings"] });
+    const text = readFileSync("test/fixtures/manifests/webhook-silence.yaml", "utf8");
+    const problems = (changed: string) => loadManifestText(changed, "changed.yaml").problems.map(formatProblem).join("\n");
+    expect(problems(text.replace("streams: [readings] }", "streams: [backfill_request] }"))).toMatch(/mode: request\): it cannot be polled/);
+    expect(problems(text.replace("appSeconds: 21600, userSeconds: 172800, ", ""))).toMatch(/needs appSeconds, userSeconds or both/);
+    expect(problems(text.replace("streams: [readings] }", "streams: [nope] }"))).toMatch(/no stream named "nope"/);
+    expect(problems(text.replace("pollEverySeconds: 3600", "pollEverySeconds: 5"))).toMatch(/pollEverySeconds/);
+    const withoutWebhooks = text.replace(/^webhooks:[\s\S]*?^sync:/m, "sync:");
+    expect(problems(withoutWebhooks)).toMatch(/webhookSilence falls back from webhooks, and this vendor declares none/);
+  });
+
+  it("per-user subscriptions with an expiry validate; renew without expiresAt is refused", async () => {
+    const vendor = await loadFixture("expiring-user-subscriptions");
+    expect(vendor.manifest.subscriptions?.user?.renew?.beforeExpirySeconds).toBe(86400);
+    const text = readFileSync("test/fixtures/manifests/expiring-user-subscriptions.yaml", "utf8");
+    const messages = loadManifestText(text.replace("    expiresAt: expirationDateTime\n", ""), "changed.yaml").problems.map(formatProblem).join("\n");
+    expect(messages).toMatch(/renew needs expiresAt/);
   });
 });

@@ -4,12 +4,13 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import { compileExpression, evaluateExpression } from "../../engine/manifest/expressions.js";
-import { compileMapping, FALLBACK } from "../../engine/records/compiled-expression.js";
+import { compileMapping, FALLBACK } from "../../engine/manifest/expression-compiler.js";
 import { RECORD_FUNCTIONS } from "../../engine/records/functions.js";
 
 interface FixtureCase {
   readonly name: string;
-  readonly event: string;
+  readonly event?: string;
+  readonly stream?: string;
   readonly response: unknown;
 }
 
@@ -21,7 +22,8 @@ for (const file of (await readdir(FIXTURES)).filter((name) => name.endsWith(".re
   const manifest = vendors.find((vendor) => vendor.id === fixture.vendor)!.manifest;
   for (const testCase of fixture.cases) {
     for (const mapping of manifest.records ?? []) {
-      if (mapping.events?.includes(testCase.event)) cases.push({ vendor: fixture.vendor, name: testCase.name, map: mapping.map, response: testCase.response });
+      const takes = testCase.event !== undefined ? mapping.events?.includes(testCase.event) : mapping.streams?.includes(testCase.stream ?? "");
+      if (takes) cases.push({ vendor: fixture.vendor, name: testCase.name, map: mapping.map, response: testCase.response });
     }
   }
 }

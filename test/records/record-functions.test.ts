@@ -54,6 +54,16 @@ describe("record mapping helpers", () => {
     expect(() => f.clockSeries("2020-01-01T23:50:00+03:00", { "25:x": 1 })).toThrow(/\$clockSeries/);
   });
 
+  it("turns a hypnogram keyed by local clock time into segments that end where the next begins", () => {
+    expect(f.clockSegments("2020-01-01T23:50:30+03:00", "2020-01-02T01:10:00+03:00", { "23:50": 0, "00:20": 4, "00:55": 1 })).toEqual([
+      { startDateTime: "2020-01-01T20:50:30.000Z", endDateTime: "2020-01-01T21:20:00.000Z", value: 0 },
+      { startDateTime: "2020-01-01T21:20:00.000Z", endDateTime: "2020-01-01T21:55:00.000Z", value: 4 },
+      { startDateTime: "2020-01-01T21:55:00.000Z", endDateTime: "2020-01-01T22:10:00.000Z", value: 1 },
+    ]);
+    expect(f.clockSegments("2020-01-01T23:50:30+03:00", "2020-01-02T01:10:00+03:00", undefined)).toBeUndefined();
+    expect(() => f.clockSegments("2020-01-01T23:50:30+03:00", "2020-01-01T22:00:00+03:00", { "23:50": 0 })).toThrow(/\$clockSegments/);
+  });
+
   it("folds vendor sport names into families", () => {
     expect(["running", "TRAIL_RUNNING", "ROAD_BIKING", "cycling", "WATERSPORTS_WATERSKI", "Functional Fitness", "hiking"].map(f.sport)).toEqual([
       "running",

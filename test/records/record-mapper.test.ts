@@ -26,7 +26,14 @@ function vendorWith(records: VendorManifest["records"]) {
     webhooks: {
       body: "json",
       signature: { scheme: "none", trust: { header: { name: "x-acme", equals: "{clientId}" } } },
-      events: { discriminator: "kind", mappings: [{ type: "sleep.updated", on: ["sleep"], map: '{ "userId": user, "data": sleep }', delivery: "push" }] },
+      events: {
+        discriminator: "kind",
+        mappings: [
+          { type: "sleep.updated", on: ["sleep"], map: '{ "userId": user, "data": sleep }', delivery: "push" },
+          { type: "sleep.deleted", on: ["sleep-deleted"], map: '{ "userId": user, "data": sleep }', delivery: "push" },
+          { type: "bad.deleted", on: ["bad-deleted"], map: '{ "userId": user, "data": sleep }', delivery: "push" },
+        ],
+      },
     },
     records,
   });
@@ -43,6 +50,35 @@ const SLEEP = {
   device: { name: "Acme Ring 2" },
 };
 const CONTEXT = { vendorUserId: "u-1", fetchedAt: "2026-05-25T08:00:00.000Z" };
+
+describe("deletion markers", () => {
+  const mapper = new RecordMapper(
+    vendorWith([
+      { events: ["sleep.updated"], map: SLEEP_MAP },
+      { events: ["sleep.deleted"], map: '{ "type": "deletion", "recordType": "sleep_session", "vendorRecordId": id }' },
+      { events: ["bad.deleted"], map: '{ "type": "deletion", "recordType": kind, "vendorRecordId": id }' },
+    ]).manifest,
+  );
+
+  it("carry the id of the record the same vendor record gave, so downstream can remove it", async () => {
+    const [record] = await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT);
+    const [marker] = await mapper.map({ event: "sleep.deleted" }, { id: 7 }, CONTEXT);
+    expect(marker).toEqual({
+      id: record!.id,
+      type: "deletion",
+      recordType: "sleep_session",
+      provenance: { vendor: "acme", vendorRecordId: "7", vendorUserId: "u-1", fetchedAt: CONTEXT.fetchedAt },
+    });
+  });
+
+  it("must name a record type other than deletion", async () => {
+    for (const kind of ["deletion", "nap", undefined]) {
+      const error = await mapper.map({ event: "bad.deleted" }, { id: 7, kind }, CONTEXT).catch((caught: unknown) => caught);
+      expect(isConnectorError(error, "record_invalid"), String(kind)).toBe(true);
+      expect(error).toMatchObject({ details: { path: "/recordType" } });
+    }
+  });
+});
 
 describe("record mapper", () => {
   it("adds the deterministic id and the provenance, converts units and keeps the user's offset beside UTC instants", async () => {
@@ -130,7 +166,7 @@ describe("record mapper", () => {
     })`;
     const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map }]).manifest);
     const records = await mapper.map({ event: "sleep.updated" }, SLEEP, { ...CONTEXT, event: { type: "sleep.updated", userId: "u-1" } });
-    expect(records.map((record) => [record.provenance.vendorRecordId, record.effectiveTimeFrame])).toEqual([
+    expect(records.map((record) => [record.provenance.vendorRecordId, "effectiveTimeFrame" in record ? record.effectiveTimeFrame : undefined])).toEqual([
       ["LIGHT-0-sleep.updated", { dateTime: "2026-05-24T21:00:00.000Z" }],
       ["DEEP-1-sleep.updated", { dateTime: "2026-05-24T21:00:00.000Z" }],
     ]);
@@ -147,7 +183,7 @@ describe("record mapper", () => {
 
 describe("manifest checks of records mappings", () => {
   it("refuses a mapping for an event type no webhook mapping gives, invalid JSONata, and a mapping that takes nothing", () => {
-    expect(() => vendorWith([{ events: ["sleep.deleted"], map: "$" }])).toThrow(/no webhooks mapping gives events of type "sleep.deleted"/);
+    expect(() => vendorWith([{ events: ["nap.updated"], map: "$" }])).toThrow(/no webhooks mapping gives events of type "nap.updated"/);
     expect(() => vendorWith([{ events: ["sleep.updated"], map: "{ (" }])).toThrow(/invalid JSONata/);
     expect(() => vendorWith([{ map: "$" }])).toThrow(/needs `events` or `streams`/);
   });

@@ -23,6 +23,7 @@ export const SHIPPED_CREDENTIALS: Readonly<Record<string, VendorCredentials>> = 
   fitbit: { clientId: "23ABCD", clientSecret: "fitbit-secret", settings: { verifyCode: "fitbit-verify-code" } },
   "google-health": { clientId: "google-client.apps.googleusercontent.com", clientSecret: "google-secret", settings: { endpointAuthorization: "Bearer google-endpoint-secret" } },
   strava: { clientId: "12345", clientSecret: "strava-secret", settings: { verifyToken: "strava-verify-token", subscriptionId: "120475" } },
+  wahoo: { clientId: "wahoo-client", clientSecret: "wahoo-secret", settings: { webhookToken: "wahoo-webhook-token" } },
   terra: { clientId: "terra-dev-id", clientSecret: "terra-secret", settings: { apiKey: "terra-api-key", signingSecret: ["terra-signing-secret"] } },
 };
 

@@ -12,11 +12,24 @@ export interface AppSubscription {
 /**
  * A vendor with Oura-style app-level webhook subscriptions (x-client-id / x-client-secret headers; create, list, renew,
  * delete; each expires 90 days after its creation or renewal) and a Withings-style per-user `notify` service (POST
- * form with the user's bearer token; errors as HTTP 200 with `status` != 0).
+ * form with the user's bearer token; errors as HTTP 200 with `status` != 0), and per-user subscriptions that expire
+ * 7 days after their creation or last renewal (Microsoft Graph style: PATCH renews, 404 once lapsed).
  */
+/** A per-user subscription that lapses: gone once `expirationDateTime` has passed (the server prunes it). */
+export interface UserSubscription {
+  id: string;
+  userId: string;
+  resource: string;
+  expirationDateTime: string;
+}
+
 export interface SubscriptionApi {
   readonly url: string;
   readonly app: Map<string, AppSubscription>;
+  /** Per-user expiring subscriptions (POST / PATCH to renew / DELETE /v1/user-subscriptions, user's bearer token). */
+  readonly users: Map<string, UserSubscription>;
+  /** Ids of user subscriptions that lapsed before anyone renewed them. */
+  readonly lapsed: string[];
   /** userId -> "appli|callbackurl" subscribed. */
   readonly notify: Map<string, Set<string>>;
   readonly calls: string[];
@@ -24,11 +37,14 @@ export interface SubscriptionApi {
 }
 
 const LIFETIME_MS = 90 * 86_400_000;
+const USER_LIFETIME_MS = 7 * 86_400_000;
 
 export async function startSubscriptionApi(options: { clientId: string; clientSecret: string; now: () => number }): Promise<SubscriptionApi> {
   const app = new Map<string, AppSubscription>();
   const notify = new Map<string, Set<string>>();
   const calls: string[] = [];
+  const users = new Map<string, UserSubscription>();
+  const lapsed: string[] = [];
   let next = 1;
   const server = createServer((req, res) => {
     void (async () => {
@@ -62,6 +78,36 @@ export async function startSubscriptionApi(options: { clientId: string; clientSe
         if (req.method === "DELETE" && one) return answer(app.delete(one[1]!) ? 204 : 404);
         return answer(404);
       }
+      if (url.pathname.startsWith("/v1/user-subscriptions")) {
+        for (const [id, subscription] of users) {
+          if (Date.parse(subscription.expirationDateTime) <= options.now()) {
+            users.delete(id);
+            lapsed.push(id);
+          }
+        }
+        const token = req.headers.authorization?.startsWith("Bearer at-") ? req.headers.authorization.slice("Bearer at-".length) : undefined;
+        if (!token) return answer(401, { error: "invalid token" });
+        const expiry = () => new Date(options.now() + USER_LIFETIME_MS).toISOString();
+        if (req.method === "POST" && url.pathname === "/v1/user-subscriptions") {
+          const wanted = JSON.parse(body) as { resource?: string };
+          if (!wanted.resource) return answer(400, { error: "resource required" });
+          const created = { id: `us-${next++}`, userId: token, resource: wanted.resource, expirationDateTime: expiry() };
+          users.set(created.id, created);
+          return answer(201, created);
+        }
+        const one = /^\/v1\/user-subscriptions\/([^/]+)$/.exec(url.pathname);
+        const found = one ? users.get(one[1]!) : undefined;
+        if (!found || found.userId !== token) return answer(404, { error: "no such subscription" });
+        if (req.method === "PATCH") {
+          found.expirationDateTime = expiry();
+          return answer(200, found);
+        }
+        if (req.method === "DELETE") {
+          users.delete(found.id);
+          return answer(204);
+        }
+        return answer(405);
+      }
       if (url.pathname === "/notify" && req.method === "POST") {
         const token = req.headers.authorization?.startsWith("Bearer at-") ? req.headers.authorization.slice("Bearer at-".length) : undefined;
         if (!token) return answer(200, { status: 401, error: "invalid token" });
@@ -92,6 +138,8 @@ export async function startSubscriptionApi(options: { clientId: string; clientSe
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     app,
     notify,
+    users,
+    lapsed,
     calls,
     close: () =>
       new Promise<void>((resolve) => {

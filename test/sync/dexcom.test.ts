@@ -48,6 +48,19 @@ describe("Dexcom end to end, with no webhooks", () => {
     expect(new Set(egvs.map((d) => d.event.resourceId)).size).toBe(30 * 24);
     expect(egvs[0]).toMatchObject({ source: "backfill", userId: "dex-user", event: { vendor: "dexcom", userId: "dexcom-id" } });
     expect(egvs[0]?.event.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // Each reading reaches the sink as a normalized blood_glucose record too (the manifest's egvs mapping), at its
+    // systemTime read as UTC; a reading of 0 is no glucose value and gives none. The events stream has no mapping.
+    for (const delivery of egvs) {
+      const reading = api.records("dex-user").find((record) => record.id === delivery.event.resourceId)!;
+      expect(delivery.recordError).toBeUndefined();
+      expect(delivery.records).toEqual(
+        reading.value > 0
+          ? [expect.objectContaining({ type: "blood_glucose", bloodGlucose: { value: reading.value, unit: "mg/dL" }, effectiveTimeFrame: { dateTime: new Date(reading.time).toISOString() } })]
+          : [],
+      );
+    }
+    expect(egvs.filter((d) => d.records.length === 1).length).toBeGreaterThan(30 * 24 - 5);
+    expect(deliveries.filter((d) => d.stream === "events").every((d) => d.records.length === 0 && !d.recordError)).toBe(true);
     const egvRequests = api.requests.filter((r) => r.path === "/v3/users/self/egvs");
     expect(egvRequests.every((r) => r.status === 200 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(r.query.startDate ?? ""))).toBe(true);
     expect(deliveries.filter((d) => d.event.type === "sync.completed").map((d) => d.stream).sort()).toEqual(["egvs", "events"]);

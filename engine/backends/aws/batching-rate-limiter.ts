@@ -51,7 +51,7 @@ export class BatchingRateLimiter implements RateLimiter {
       if (paused > now) return { granted: false, retryInMs: paused - now };
       this.pausedUntil.delete(key);
     }
-    const reserveKey = `${key}\u0000${windows.map((w) => `${w.limit}/${w.periodSeconds}`).join(",")}`;
+    const reserveKey = `${key}\u0000${windows.map((w) => `${w.limit}/${w.periodSeconds}/${w.burst ?? w.limit}`).join(",")}`;
     for (let waits = 0; ; waits++) {
       if (this.spendReserve(reserveKey, cost)) return { granted: true };
       const refill = this.refills.get(reserveKey);
@@ -88,7 +88,7 @@ export class BatchingRateLimiter implements RateLimiter {
     windows: readonly RateWindow[],
     cost: number,
   ): Promise<TakeResult> {
-    const smallestLimit = Math.min(...windows.map((w) => w.limit));
+    const smallestLimit = Math.min(...windows.map((w) => w.burst ?? w.limit));
     const batch = Math.max(
       cost,
       Math.min(this.batchSize, Number.isFinite(smallestLimit) ? smallestLimit : this.batchSize),

@@ -23,6 +23,8 @@ interface WindowPlan {
   /** Milliseconds one token takes to refill. */
   readonly intervalMs: number;
   readonly periodMs: number;
+  /** The bucket's capacity in time: burst (default limit) tokens of intervalMs each. */
+  readonly capacityMs: number;
 }
 
 /**
@@ -46,8 +48,8 @@ export class DynamoDbRateLimiter extends DynamoDbTableStore implements RateLimit
   async take(key: string, windows: readonly RateWindow[], cost = 1): Promise<TakeResult> {
     const plans = windows.map(planWindow);
     for (const plan of plans) {
-      if (cost * plan.intervalMs > plan.periodMs + epsilonMs) {
-        throw new RangeError(`a take of ${cost} can never fit a window of ${plan.periodMs / plan.intervalMs} tokens`);
+      if (cost * plan.intervalMs > plan.capacityMs + epsilonMs) {
+        throw new RangeError(`a take of ${cost} can never fit a window of ${plan.capacityMs / plan.intervalMs} tokens`);
       }
     }
     if (cost <= 0) return { granted: true };
@@ -131,7 +133,7 @@ export class DynamoDbRateLimiter extends DynamoDbTableStore implements RateLimit
       const knownTat = known?.tats.get(plan.attribute);
       if (knownTat !== undefined && knownTat > now) {
         values[`:inc${i}`] = av.n(increment);
-        values[`:max${i}`] = av.n(now + plan.periodMs - increment + epsilonMs);
+        values[`:max${i}`] = av.n(now + plan.capacityMs - increment + epsilonMs);
         conditions.push(`(#t${i} > :now AND #t${i} <= :max${i})`);
         updates.push(`#t${i} = #t${i} + :inc${i}`);
       } else {
@@ -185,14 +187,16 @@ export class DynamoDbRateLimiter extends DynamoDbTableStore implements RateLimit
 }
 
 function planWindow(window: RateWindow): WindowPlan {
-  if (!(window.limit > 0) || !(window.periodSeconds > 0)) {
+  if (!(window.limit > 0) || !(window.periodSeconds > 0) || (window.burst !== undefined && !(window.burst >= 1 && window.burst <= window.limit))) {
     throw new RangeError(`invalid rate window ${window.limit}/${window.periodSeconds}s`);
   }
   const periodMs = window.periodSeconds * 1000;
+  const intervalMs = periodMs / window.limit;
   return {
     attribute: `tat_${window.limit}_per_${window.periodSeconds}s`,
-    intervalMs: periodMs / window.limit,
+    intervalMs,
     periodMs,
+    capacityMs: window.burst === undefined ? periodMs : window.burst * intervalMs,
   };
 }
 
@@ -216,7 +220,7 @@ function refusalFrom(
   for (const plan of plans) {
     const tat = state.tats.get(plan.attribute);
     if (tat === undefined) continue;
-    waitMs = Math.max(waitMs, tat + cost * plan.intervalMs - plan.periodMs - now);
+    waitMs = Math.max(waitMs, tat + cost * plan.intervalMs - plan.capacityMs - now);
   }
   return waitMs > epsilonMs ? { granted: false, retryInMs: Math.ceil(waitMs) } : undefined;
 }

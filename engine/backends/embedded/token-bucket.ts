@@ -14,11 +14,17 @@ export function windowId(window: RateWindow): string {
   return `${window.limit}/${window.periodSeconds}s`;
 }
 
+/** The bucket's capacity: `burst` where given, else the window's limit. */
+export function capacityOf(window: RateWindow): number {
+  return window.burst ?? window.limit;
+}
+
 export function refill(window: RateWindow, state: BucketState | undefined, now: number): number {
-  if (!state) return window.limit;
+  const capacity = capacityOf(window);
+  if (!state) return capacity;
   const elapsed = Math.max(0, now - state.updatedAt);
   const perMs = window.limit / (window.periodSeconds * 1_000);
-  return Math.min(window.limit, state.tokens + elapsed * perMs);
+  return Math.min(capacity, state.tokens + elapsed * perMs);
 }
 
 /**
@@ -27,7 +33,7 @@ export function refill(window: RateWindow, state: BucketState | undefined, now: 
  */
 export function fullAt(window: RateWindow, state: BucketState): number {
   const perMs = window.limit / (window.periodSeconds * 1_000);
-  return state.updatedAt + Math.ceil((window.limit - state.tokens) / perMs);
+  return state.updatedAt + Math.ceil(Math.max(0, capacityOf(window) - state.tokens) / perMs);
 }
 
 /** How often a store sweeps out full buckets and past pauses. */
@@ -72,5 +78,6 @@ export function validateTake(windows: readonly RateWindow[], cost: number): void
   if (!Number.isFinite(cost) || cost <= 0) throw new RangeError("rate limiter cost must be a positive number");
   for (const window of windows) {
     if (!(window.limit > 0) || !(window.periodSeconds > 0)) throw new RangeError("rate window limit and period must be positive");
+    if (window.burst !== undefined && !(window.burst >= 1 && window.burst <= window.limit)) throw new RangeError("rate window burst must be 1 to limit");
   }
 }

@@ -1,5 +1,6 @@
 import { createMemoryBackends } from "../../../engine/backends/embedded/memory-backends.js";
 import { createConnectorEngine, type ConnectorEngine } from "../../../engine/connector-engine.js";
+import type { Logger } from "../../../engine/logging/logger.js";
 import type { VendorDefinition } from "../../../engine/manifest/vendor-definition.js";
 import type { Backends } from "../../../engine/ports/backends.js";
 import { createJobProcessor, processAvailableJobs, type EventDelivery } from "../../../engine/queue/index.js";
@@ -21,8 +22,8 @@ export interface SyncHarness {
   connect(userId: string, vendorUserId?: string): Promise<void>;
 }
 
-export function syncHarness(vendor: VendorDefinition, clock: () => number, backends: Backends = createMemoryBackends({ clock })): SyncHarness {
-  const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { [SYNC_VENDOR]: SYNC_CREDENTIALS }, clock });
+export function syncHarness(vendor: VendorDefinition, clock: () => number, backends: Backends = createMemoryBackends({ clock }), logger?: Logger): SyncHarness {
+  const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { [SYNC_VENDOR]: SYNC_CREDENTIALS }, clock, ...(logger ? { logger } : {}) });
   const deliveries: EventDelivery[] = [];
   const process = createJobProcessor(engine, (delivery) => void deliveries.push(delivery));
   return {

@@ -1,18 +1,20 @@
 /**
- * JSONata evaluates every node through promises, about 1-3 us each: a record mapping of a few hundred nodes costs
- * a millisecond, hundreds of times JSON.parse of the payload. This compiles a mapping's JSONata syntax tree once into
- * plain synchronous closures with JSONata's own semantics (sequences, flattening of path steps, singleton collapse,
- * filters, blocks, lambdas) for the constructs record mappings use. Anything outside that subset is not compiled;
- * anything unexpected at run time (a type JSONata would reject or treat specially) throws FALLBACK, and the caller
- * evaluates the whole expression with JSONata, which stays the reference (test/records/ compares both on every
- * fixture and on mutations of them).
+ * JSONata evaluates every node through promises, 1-3 us each: more than the HMAC that authenticates a webhook for an
+ * event mapping, and a millisecond for a records mapping of a few hundred nodes. This compiles an expression's
+ * JSONata syntax tree once into plain synchronous closures with JSONata's own semantics (sequences, flattening of
+ * path steps, singleton collapse, filters, blocks, lambdas) for the constructs manifests use; event mappings and
+ * records mappings share it. Anything outside that subset is not compiled; anything unexpected at run time (a type
+ * JSONata would reject or treat specially) throws FALLBACK, and the caller evaluates the whole expression with
+ * JSONata, which stays the reference (test/manifest/ and test/records/ compare both).
  */
 import { isoFromMillis } from "../iso-time.js";
-import { isStructured, stringOf } from "../manifest/expression-fast-path.js";
 
 export const FALLBACK: unique symbol = Symbol("evaluate with JSONata");
 
+/** The expression with the caller's bindings (functions, `$event`); throws FALLBACK where JSONata must evaluate. */
 export type CompiledMapping = (input: unknown, bindings: Readonly<Record<string, unknown>>) => unknown;
+/** The expression without bindings; answers FALLBACK (never throws it) where JSONata must evaluate. */
+export type FastPath = (input: unknown) => unknown;
 
 type Node = {
   type: string;
@@ -35,24 +37,38 @@ type Node = {
   signature?: unknown;
 };
 
-/** A frame of variables; its prototype is the enclosing frame. */
-type Frame = Record<string, unknown>;
+/**
+ * A frame of variables: slot 0 holds the enclosing frame, the others the names its scope binds. Names are resolved to
+ * slots at compile time; objects chained by prototype (JSONata's own frames) cost V8 a prototype map per frame.
+ */
+type Frame = unknown[];
 type Compiled = (input: unknown, frame: Frame) => unknown;
 
-/** JSONata's sequences: arrays the evaluator made, which collapse to their single item. A class of their own
- * rather than a marker property, which would take the array off V8's fast path. */
-class Sequence extends Array<unknown> {}
+/**
+ * JSONata's sequences: arrays the evaluator made, which collapse to their single item. Plain arrays marked by a
+ * symbol, as JSONata marks its own: V8 keeps `push` on its fast path for them, which it does not for instances of an
+ * Array subclass (a subclass doubled the cost of `dailies.{ ... }`).
+ */
+const SEQUENCE: unique symbol = Symbol("sequence");
+/** A top-level array input, wrapped as JSONata wraps it: paths iterate it as one item, and `$` is the array. */
+const OUTER: unique symbol = Symbol("outer input");
+type Marked = unknown[] & { [SEQUENCE]?: true; [OUTER]?: true };
 /** Arrays built by an array constructor at a path's start or end, which path steps keep whole. */
 class ConstructedArray extends Array<unknown> {}
-/** A top-level array input, wrapped as JSONata wraps it: paths iterate it as one item, and `$` is the array. */
-class OuterWrapper extends Sequence {}
 
 function sequence(...items: unknown[]): unknown[] {
-  const result = new Sequence();
+  const result: Marked = [];
+  result[SEQUENCE] = true;
   for (const item of items) result.push(item);
   return result;
 }
-const isSequence = (value: unknown): value is unknown[] => value instanceof Sequence;
+const emptySequence = (): unknown[] => {
+  const result: Marked = [];
+  result[SEQUENCE] = true;
+  return result;
+};
+const isSequence = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[SEQUENCE] === true;
+const isOuter = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[OUTER] === true;
 
 function collapse(value: unknown): unknown {
   if (!isSequence(value)) return value;
@@ -68,64 +84,151 @@ const UNSUPPORTED_KEYS = ["group", "focus", "index", "tuple", "keepArray", "keep
 
 class Unsupported extends Error {}
 
+/** What a block, a lambda or the whole expression binds: one slot a name. */
+class Scope {
+  readonly slots = new Map<string, number>();
+  constructor(readonly parent: Scope | undefined) {}
+  slotOf(name: string): number {
+    let slot = this.slots.get(name);
+    if (slot === undefined) this.slots.set(name, (slot = this.slots.size + 1));
+    return slot;
+  }
+  get size(): number {
+    return this.slots.size + 1;
+  }
+}
+
+/** Compile-time state: the scope of each block and lambda, and the scope being compiled. */
+let scopes = new Map<Node, Scope>();
+let scope = new Scope(undefined);
+
 /**
- * Names the expression itself binds (`$x := ...`, lambda parameters) live in frames; every other name is the caller's
- * binding or a built-in, read from the evaluation's bindings directly instead of through the chain of frames.
- * Evaluation is synchronous, so the bindings of the one running evaluation can sit in a module variable.
+ * Evaluation is synchronous, so the one running evaluation's bindings and input (`$$`) sit in module variables;
+ * nested evaluations save and restore them.
  */
-let locallyBound = new Set<string>();
 let currentBindings: Readonly<Record<string, unknown>> = Object.create(null) as Record<string, unknown>;
+let currentRoot: unknown;
+/** Compile-time: whether the expression being compiled reads `$$` or any binding. */
+let readsContext = false;
+
+const EMPTY_FRAME: Frame = Object.freeze([undefined]) as Frame;
 
 export function compileMapping(ast: unknown): CompiledMapping | undefined {
   let body: Compiled;
+  const root = new Scope(undefined);
   try {
-    locallyBound = boundNames(ast as Node);
+    scopes = new Map();
+    readsContext = false;
+    collectScopes(ast as Node, root);
+    scope = root;
     body = compile(ast as Node);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
   } finally {
-    locallyBound = new Set();
+    scopes = new Map();
+    scope = new Scope(undefined);
   }
+  const size = root.size;
+  const light = !readsContext;
   return (input, bindings) => {
-    const frame = Object.create(null) as Frame;
-    frame.$ = input; // `$$`: the input as given
+    // An expression that binds nothing at its top level never writes its frame: one shared empty frame serves.
+    const frame: Frame = size === 1 ? EMPTY_FRAME : new Array(size);
     let context = input;
     if (Array.isArray(input)) {
-      context = new OuterWrapper();
-      (context as unknown[]).push(input);
+      const outer = sequence(input) as Marked;
+      outer[OUTER] = true;
+      context = outer;
     }
-    const outer = currentBindings;
+    // One that reads neither `$$` nor a binding (`type`, `a & "." & b`) needs neither set.
+    if (light) return plain(body(context, frame));
+    const outerBindings = currentBindings;
+    const outerRoot = currentRoot;
     currentBindings = bindings;
+    currentRoot = input;
     try {
-      return toPlain(body(context, frame));
+      return plain(body(context, frame));
     } finally {
-      currentBindings = outer;
+      currentBindings = outerBindings;
+      currentRoot = outerRoot;
     }
   };
 }
 
-function boundNames(node: unknown, names = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const item of node) boundNames(item, names);
-  else if (node !== null && typeof node === "object") {
-    const { type, lhs, arguments: parameters } = node as Node;
-    if (type === "bind" && lhs && !Array.isArray(lhs) && typeof lhs.value === "string") names.add(lhs.value);
-    if (type === "lambda") for (const parameter of parameters ?? []) if (typeof parameter.value === "string") names.add(parameter.value);
-    for (const value of Object.values(node)) boundNames(value, names);
+/** Gives each block and lambda its scope, and each scope the names bound directly in it. */
+function collectScopes(node: unknown, current: Scope): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectScopes(item, current);
+    return;
   }
-  return names;
+  if (node === null || typeof node !== "object") return;
+  const { type, lhs, arguments: parameters, thunk } = node as Node;
+  let inner = current;
+  if (type === "block" || (type === "lambda" && !thunk)) {
+    inner = new Scope(current);
+    scopes.set(node as Node, inner);
+  }
+  if (type === "lambda" && !thunk) for (const parameter of parameters ?? []) if (typeof parameter.value === "string") inner.slotOf(parameter.value);
+  if (type === "bind" && lhs && !Array.isArray(lhs) && lhs.type === "variable" && typeof lhs.value === "string") current.slotOf(lhs.value);
+  for (const [key, value] of Object.entries(node)) {
+    if (type === "lambda" && key === "arguments") continue;
+    collectScopes(value, inner);
+  }
 }
 
-/** A free name's value: the caller's binding. */
-function freeName(name: string): (frame: Frame) => unknown {
-  return () => currentBindings[name];
+function compileScoped<T>(node: Node, build: (inner: Scope) => T): T {
+  const outer = scope;
+  const inner = scopes.get(node);
+  if (!inner) throw new Unsupported(node.type);
+  scope = inner;
+  try {
+    return build(inner);
+  } finally {
+    scope = outer;
+  }
 }
 
-/** A bound name's value from the frames; as in JSONata, a name bound to nothing reads through to the bindings. */
-function localName(name: string): (frame: Frame) => unknown {
+/**
+ * A name's value: the nearest frame that binds it to something, else the caller's binding. As in JSONata, a name
+ * bound to nothing (or not yet) reads through to the enclosing frames.
+ */
+function compileRead(name: string): (frame: Frame) => unknown {
+  const places: [depth: number, slot: number][] = [];
+  let depth = 0;
+  for (let at: Scope | undefined = scope; at; at = at.parent, depth++) {
+    const slot = at.slots.get(name);
+    if (slot !== undefined) places.push([depth, slot]);
+  }
+  readsContext = true; // a bound name with nothing in it reads through to the bindings too
+  if (places.length === 0) {
+    // Bindings objects are made per evaluation (or shared and frozen) and have no prototype (V8 keeps them as hash
+    // tables): each read site remembers its value for the bindings it last saw.
+    let seen: object | undefined;
+    let value: unknown;
+    return () => {
+      if (currentBindings !== seen) {
+        seen = currentBindings;
+        value = currentBindings[name];
+      }
+      return value;
+    };
+  }
+  if (places.length === 1 && places[0]![0] === 0) {
+    const slot = places[0]![1];
+    return (frame) => {
+      const value = frame[slot];
+      return value !== undefined ? value : currentBindings[name];
+    };
+  }
   return (frame) => {
-    const value = frame[name];
-    return value !== undefined ? value : currentBindings[name];
+    let at = frame;
+    let atDepth = 0;
+    for (const [depth, slot] of places) {
+      for (; atDepth < depth; atDepth++) at = at[0] as Frame;
+      const value = at[slot];
+      if (value !== undefined) return value;
+    }
+    return currentBindings[name];
   };
 }
 
@@ -162,7 +265,7 @@ function compileNode(node: Node): Compiled {
     case "path":
       return compilePath(node);
     case "block":
-      return compileBlock(node.expressions ?? []);
+      return compileBlock(node);
     case "bind":
       return compileBind(node);
     case "condition":
@@ -181,8 +284,12 @@ function compileNode(node: Node): Compiled {
 }
 
 function compileVariable(name: string): Compiled {
-  if (name === "") return (input) => (input instanceof OuterWrapper ? input[0] : input);
-  const read = locallyBound.has(name) || name === "$" ? localName(name) : freeName(name);
+  if (name === "") return (input) => (isOuter(input) ? input[0] : input);
+  if (name === "$") {
+    readsContext = true;
+    return () => currentRoot;
+  }
+  const read = compileRead(name);
   const builtin = name in BUILTINS;
   return (_input, frame) => {
     const value = read(frame);
@@ -193,11 +300,11 @@ function compileVariable(name: string): Compiled {
 /** JSONata's lookup: a field of an object, or the flattened fields of an array's items. Own fields only. */
 function lookup(input: unknown, key: string): unknown {
   if (Array.isArray(input)) {
-    const result = sequence();
+    const result = emptySequence();
     for (const item of input) {
       const value = lookup(item, key);
       if (value === undefined) continue;
-      if (Array.isArray(value)) result.push(...value);
+      if (Array.isArray(value)) for (const member of value) result.push(member);
       else result.push(value);
     }
     return result;
@@ -210,15 +317,20 @@ function compileFilter(filter: Node): (value: unknown, frame: Frame) => unknown 
   if (filter.type !== "filter" || !filter.expr || filter.expr.type === "number") throw new Unsupported("filter");
   const test = compile(filter.expr);
   return (value, frame) => {
-    const items = Array.isArray(value) ? value : [value];
-    const kept = sequence();
-    for (const item of items) {
-      const result = test(item, frame);
-      if (typeof result === "number" || (Array.isArray(result) && result.some((entry) => typeof entry === "number"))) fallback(); // an index
-      if (boolean(result)) kept.push(item);
+    const kept = emptySequence();
+    if (!Array.isArray(value)) {
+      if (keeps(test(value, frame))) kept.push(value);
+      return kept;
     }
+    for (const item of value) if (keeps(test(item, frame))) kept.push(item);
     return kept;
   };
+}
+
+function keeps(result: unknown): boolean {
+  if (typeof result === "boolean") return result;
+  if (typeof result === "number" || (Array.isArray(result) && result.some((entry) => typeof entry === "number"))) fallback(); // an index
+  return boolean(result) === true;
 }
 
 function compilePath(node: Node): Compiled {
@@ -229,6 +341,10 @@ function compilePath(node: Node): Compiled {
   // `$var.a.b` (or `$.a`): the variable's value, then names.
   const start = first?.type === "variable" && !first.predicate && !first.stages && steps.length > 1 ? compile(first) : undefined;
   const rest = start ? steps.slice(1) : steps;
+  const last = rest[rest.length - 1];
+  if (!start && rest.length > 1 && last?.type === "unary" && last.value === "{" && !last.predicate && !last.stages && rest.slice(0, -1).every(plainName)) {
+    return compileMappedObject(rest.slice(0, -1).map((step) => step.value as string), compile(last), generic);
+  }
   if (!rest.every(plainName)) return generic;
   const names = rest.map((step) => step.value as string);
   // A path of names through objects (no array on the way) is the value at its end, as JSONata's steps give it.
@@ -242,6 +358,31 @@ function compilePath(node: Node): Compiled {
       if (current === undefined) return undefined;
     }
     return current;
+  };
+}
+
+/**
+ * `names.{ ... }` (Garmin's `dailies.{ "userId": ... }`): the object constructor on each item the names reach. Any
+ * array on the way, or nested in the list reached, takes the generic path, which flattens as JSONata does.
+ */
+function compileMappedObject(names: string[], construct: Compiled, generic: Compiled): Compiled {
+  return (input, frame) => {
+    let current = input;
+    for (const name of names) {
+      if (Array.isArray(current)) return generic(input, frame);
+      if (current === null || typeof current !== "object") return undefined;
+      current = Object.hasOwn(current, name) ? (current as Record<string, unknown>)[name] : undefined;
+      if (current === undefined) return undefined;
+    }
+    if (!Array.isArray(current)) return construct(current, frame);
+    if (current.length === 1 && !Array.isArray(current[0])) return construct(current[0], frame);
+    const results = emptySequence();
+    for (const item of current) {
+      if (Array.isArray(item)) return generic(input, frame);
+      const value = construct(item, frame);
+      if (value !== undefined) results.push(value);
+    }
+    return collapse(results);
   };
 }
 
@@ -269,41 +410,48 @@ function compileGenericPath(steps: Node[]): Compiled {
   };
 }
 
+/**
+ * One path step over each item: the results flattened into a sequence (arrays an array constructor made stay
+ * whole), except that a last step giving one plain array gives that array.
+ */
 function evaluateStep(evaluate: Compiled, stages: ((value: unknown, frame: Frame) => unknown)[], items: unknown[], frame: Frame, last: boolean): unknown[] {
-  const results: unknown[] = [];
+  const flattened = emptySequence();
+  let count = 0;
+  let only: unknown;
   for (const item of items) {
     let value = evaluate(item, frame);
     for (const stage of stages) value = stage(value, frame);
-    if (value !== undefined) results.push(value);
-  }
-  const first = results[0];
-  if (last && results.length === 1 && Array.isArray(first) && !isSequence(first)) return first;
-  const flattened = sequence();
-  for (const value of results) {
-    if (Array.isArray(value) && !(value instanceof ConstructedArray)) flattened.push(...value);
+    if (value === undefined) continue;
+    count++;
+    only = value;
+    if (Array.isArray(value) && !(value instanceof ConstructedArray)) for (const member of value) flattened.push(member);
     else flattened.push(value);
   }
+  if (last && count === 1 && Array.isArray(only) && !isSequence(only)) return only;
   return flattened;
 }
 
-function compileBlock(expressions: Node[]): Compiled {
-  const compiled = expressions.map(compile);
-  return (input, frame) => {
-    const scope = Object.create(frame) as Frame;
-    let result: unknown;
-    for (const expression of compiled) result = expression(input, scope);
-    return result;
-  };
+function compileBlock(node: Node): Compiled {
+  return compileScoped(node, (inner) => {
+    const compiled = (node.expressions ?? []).map(compile);
+    return (input, frame) => {
+      const local: Frame = new Array(inner.size);
+      local[0] = frame;
+      let result: unknown;
+      for (const expression of compiled) result = expression(input, local);
+      return result;
+    };
+  });
 }
 
 function compileBind(node: Node): Compiled {
   const target = node.lhs as Node | undefined;
   if (target?.type !== "variable" || typeof target.value !== "string" || !node.rhs) throw new Unsupported("bind");
-  const name = target.value;
+  const slot = scope.slotOf(target.value);
   const value = compile(node.rhs);
   return (input, frame) => {
     const result = value(input, frame);
-    frame[name] = result;
+    frame[slot] = result;
     return result;
   };
 }
@@ -332,8 +480,8 @@ function compileUnary(node: Node): Compiled {
       for (const item of items) {
         const value = item.evaluate(input, frame);
         if (value === undefined) continue;
-        if (item.nested || !Array.isArray(value)) result.push(value);
-        else for (const member of value) result.push(member);
+        if (item.nested || !Array.isArray(value)) result.push(value instanceof ConstructedArray ? value : plain(value));
+        else for (const member of value) result.push(member instanceof ConstructedArray ? member : plain(member));
       }
       if (!cons) return result;
       const constructed = new ConstructedArray();
@@ -355,7 +503,7 @@ function compileUnary(node: Node): Compiled {
       const result: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
         const entry = values[i]!(input, frame);
-        if (entry !== undefined) result[keys[i]!] = entry;
+        if (entry !== undefined) result[keys[i]!] = plain(entry);
       }
       return result;
     };
@@ -428,34 +576,34 @@ function compileBinary(node: Node): Compiled {
   }
 }
 
-interface Lambda {
-  readonly lambda: true;
-  readonly parameters: string[];
-  readonly body: Compiled;
-  readonly frame: Frame;
-  readonly input: unknown;
+/** A lambda's value: its body, parameter slots, and the frame and input it was defined in. */
+class Lambda {
+  constructor(
+    readonly parameters: number,
+    readonly frameSize: number,
+    readonly body: Compiled,
+    readonly frame: Frame,
+    readonly input: unknown,
+  ) {}
 }
 
 function compileLambda(node: Node): Compiled {
-  const body = compile(node.body!);
-  if (node.thunk) return body; // the parser's tail-call wrapper: evaluating in place gives the same value
+  if (node.thunk) return compile(node.body!); // the parser's tail-call wrapper: evaluating in place gives the same value
   if (node.signature !== undefined) throw new Unsupported("signature");
-  const parameters = (node.arguments ?? []).map((parameter) => {
-    if (parameter.type !== "variable" || typeof parameter.value !== "string") throw new Unsupported("parameter");
-    return parameter.value;
+  for (const parameter of node.arguments ?? []) if (parameter.type !== "variable" || typeof parameter.value !== "string") throw new Unsupported("parameter");
+  return compileScoped(node, (inner) => {
+    const body = compile(node.body!);
+    const parameters = node.arguments?.length ?? 0; // the first slots of the scope, in order
+    return (input, frame) => new Lambda(parameters, inner.size, body, frame, input);
   });
-  return (input, frame): Lambda => ({ lambda: true, parameters, body, frame, input });
-}
-
-function isLambda(value: unknown): value is Lambda {
-  return value !== null && typeof value === "object" && (value as Partial<Lambda>).lambda === true;
 }
 
 function call(procedure: unknown, args: unknown[]): unknown {
-  if (isLambda(procedure)) {
-    const scope = Object.create(procedure.frame) as Frame;
-    procedure.parameters.forEach((name, i) => (scope[name] = args[i]));
-    return procedure.body(procedure.input, scope);
+  if (procedure instanceof Lambda) {
+    const frame: Frame = new Array(procedure.frameSize);
+    frame[0] = procedure.frame;
+    for (let i = 0; i < procedure.parameters; i++) frame[i + 1] = args[i];
+    return procedure.body(procedure.input, frame);
   }
   if (typeof procedure === "function") {
     const result: unknown = procedure(...args);
@@ -473,7 +621,7 @@ function compileCall(node: Node): Compiled {
     return compile(argument);
   });
   const builtin = BUILTINS[name];
-  const read = locallyBound.has(name) ? localName(name) : freeName(name);
+  const read = compileRead(name);
   return (input, frame) => {
     const values: unknown[] = new Array(args.length);
     for (let i = 0; i < args.length; i++) values[i] = args[i]!(input, frame);
@@ -496,6 +644,42 @@ const numbers = (value: unknown): number[] | undefined => {
 };
 
 const BUILTINS: Record<string, Builtin> = {
+  keys: {
+    arity: 1,
+    apply: ([object]) => {
+      if (object === undefined) return undefined;
+      if (!isPlainObject(object)) fallback();
+      const keys = emptySequence();
+      for (const key of Object.keys(object)) keys.push(key);
+      return keys;
+    },
+  },
+  lookup: {
+    arity: 2,
+    apply: ([object, key]) => {
+      if (object === undefined) return undefined;
+      if (!isPlainObject(object) || typeof key !== "string") fallback();
+      return Object.hasOwn(object, key) ? object[key] : undefined;
+    },
+  },
+  /** The fields a lambda keeps (the way a manifest drops a secret from an item); none kept is nothing. */
+  sift: {
+    arity: 2,
+    apply: ([object, procedure]) => {
+      if (object === undefined) return undefined;
+      if (!isPlainObject(object) || !(procedure instanceof Lambda)) fallback();
+      const kept: Record<string, unknown> = {};
+      let count = 0;
+      for (const key of Object.keys(object)) {
+        if (key === "__proto__") fallback(); // a payload's own __proto__ key is data: never assigned as a prototype here
+        if (boolean(call(procedure, [object[key], key, object]))) {
+          kept[key] = object[key];
+          count++;
+        }
+      }
+      return count === 0 ? undefined : kept;
+    },
+  },
   exists: { arity: 1, apply: ([value]) => value !== undefined },
   not: { arity: 1, apply: ([value]) => (value === undefined ? undefined : !boolean(value)) },
   count: { arity: 1, apply: ([value]) => (value === undefined ? 0 : Array.isArray(value) ? value.length : 1) },
@@ -552,7 +736,7 @@ const BUILTINS: Record<string, Builtin> = {
       return mergeSort(list, (a, b) => {
         const after = call(procedure, [a, b]);
         return typeof after === "boolean" ? after : fallback();
-      });
+      }).map(plain);
     },
   },
 };
@@ -589,40 +773,54 @@ function roundHalfEven(value: number, precision: number): number {
 /** JSONata's effective boolean value. */
 function boolean(value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
+  if (typeof value === "boolean") return value;
   if (Array.isArray(value)) return value.length === 1 ? boolean(value[0]) : value.length > 1 && value.some((item) => boolean(item));
   if (typeof value === "string") return value.length > 0;
   if (typeof value === "number") return value !== 0;
-  if (typeof value === "boolean") return value;
-  if (isLambda(value) || typeof value === "function") return false;
+  if (value instanceof Lambda || typeof value === "function") return false;
   return value !== null && typeof value === "object" && Object.keys(value).length > 0;
 }
 
 const booleanOrFalse = (value: unknown): boolean => boolean(value) ?? false;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Lambda);
+}
 
 function concatOperand(value: unknown): string {
   if (value === undefined) return "";
   return stringOf(value) ?? fallback();
 }
 
+/** JSONata's $string for scalars: fractions to 15 significant digits (integers as they are), null as "null". */
+function stringOf(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "boolean":
+      return String(value);
+    case "number":
+      if (!Number.isFinite(value)) return undefined;
+      return JSON.stringify(Number.isInteger(value) ? value : Number(value.toPrecision(15)));
+    default:
+      return value === null ? "null" : undefined;
+  }
+}
+
+const isStructured = (value: unknown): boolean => value !== null && typeof value === "object";
+
 /**
- * Results as plain JSON values: sequences become plain arrays; a function in the result is left to JSONata. Objects
- * are the constructors' own (no undefined fields) or the payload's, so they are checked, not copied.
+ * A value as plain JSON, made where a value is stored (object and array constructors) and at the end: the
+ * evaluator's sequences and constructed arrays become plain arrays; a function is left to JSONata. Every other
+ * array or object is the payload's or was made plain when it was built, so it is not walked again (an event
+ * mapping's `"data": $` costs nothing however large the payload).
  */
-function toPlain(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const plain = value instanceof Sequence || value instanceof ConstructedArray ? Array.from(value) : value;
-    for (let i = 0; i < plain.length; i++) plain[i] = toPlain(plain[i]);
-    return plain;
+function plain(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return typeof value === "function" ? fallback() : value;
+  if (isSequence(value) || value instanceof ConstructedArray) {
+    const result: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) result[i] = plain(value[i]);
+    return result;
   }
-  if (typeof value === "function" || isLambda(value)) return fallback();
-  if (value !== null && typeof value === "object") {
-    const object = value as Record<string, unknown>;
-    for (const key in object) {
-      const inner = object[key];
-      if ((inner === null || typeof inner !== "object") && typeof inner !== "function") continue;
-      const plain = toPlain(inner);
-      if (plain !== inner) object[key] = plain;
-    }
-  }
-  return value;
+  return value instanceof Lambda ? fallback() : value;
 }
