@@ -9,7 +9,7 @@ import { loadVendors } from "../../engine/manifest/loader.js";
 import type { VendorDefinition } from "../../engine/manifest/vendor-definition.js";
 import { signWebhook, type WebhookRequest } from "../../engine/webhooks/index.js";
 import { emit, median, round as roundTo, summarize } from "./stats.js";
-import { NOW, repoPath, samplePayload, variantBody, vendorFixtures, type VendorFixture } from "./vendor-fixtures.js";
+import { moreIngestFixtures, NOW, repoPath, samplePayload, variantBody, vendorFixtures, type VendorFixture } from "./vendor-fixtures.js";
 
 const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 9);
 // A fresh engine per round: every round starts with an empty replay cache, as a freshly started process would.
@@ -168,7 +168,7 @@ async function latencies(engine: ConnectorEngine, vendor: string, floor: Floor, 
 
 const { vendors } = await loadVendors([repoPath("vendors")], { allowRetired: true });
 const results: Record<string, unknown>[] = [];
-for (const fixture of vendorFixtures) {
+for (const fixture of [...vendorFixtures, ...moreIngestFixtures]) {
   if (only && !only.includes(fixture.id)) continue;
   const definition = vendors.find((vendor) => vendor.id === fixture.id);
   if (!definition) throw new Error(`no shipped manifest for ${fixture.id}`);
