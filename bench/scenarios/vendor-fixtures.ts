@@ -75,6 +75,32 @@ export const vendorFixtures: readonly VendorFixture[] = [
   },
 ];
 
+/**
+ * Shipped vendors that receive webhooks and are measured by the in-process ingest scenario only (the breakdown,
+ * pre-auth and HTTP scenarios do not know their trust rules and structured headers yet). Google Health signs with a
+ * key pair: not here yet.
+ */
+export const moreIngestFixtures: readonly VendorFixture[] = [
+  {
+    id: "terra",
+    credentials: { clientId: "terra-dev-id", clientSecret: "terra-api-key", settings: { apiKey: "terra-api-key", signingSecret: ["terra-signing-secret"] } },
+    payload: "structured-signature/activity.json",
+    vary: "act_77",
+  },
+  {
+    id: "strava",
+    credentials: { clientId: "strava-client", clientSecret: "strava-client-secret", settings: { verifyToken: "strava-verify", subscriptionId: "120475" } },
+    payload: "strava/activity-update.json",
+    vary: "1360128428",
+  },
+  {
+    id: "wahoo",
+    credentials: { clientId: "wahoo-client", clientSecret: "wahoo-client-secret", settings: { webhookToken: "97661c16-6359-4854-9498-a49c07b8ae80" } },
+    payload: "wahoo/workout-summary.json",
+    vary: "56519",
+  },
+];
+
 export function repoPath(...parts: string[]): string {
   return join(process.env.SYNHEART_REPO ?? process.cwd(), ...parts);
 }

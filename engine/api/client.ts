@@ -137,26 +137,28 @@ export function vendorFetch(options: VendorApiClientOptions): typeof fetch {
       const attemptHeaders = new Headers(request.headers);
       attemptHeaders.set("authorization", `Bearer ${token}`);
       const started = clock();
+      // One deadline per attempt for the answer and its whole body, held as our own timer and raced against both:
+      // a vendor that stalls before its headers or in the middle of its body ends in a timeout on time. The body is
+      // read here, so whatever follows (a retry, the caller's read) waits for nothing more from the network.
+      const attemptDeadline = new AttemptDeadline(timeoutMs, request.signal);
       let response: Response;
       try {
-        response = await fetch(request.url, {
+        const answer = fetch(request.url, {
           method,
           headers: attemptHeaders,
           ...(body === undefined ? {} : { body }),
           redirect: request.redirect,
-          signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]),
+          signal: attemptDeadline.signal,
         });
+        response = await attemptDeadline.race(answer.then(buffered));
       } catch (error) {
         if (request.signal.aborted) throw error;
-        if (!IDEMPOTENT.has(method) || serverErrorRetries >= maxServerErrorRetries) {
-          throw new ConnectorError("vendor_api_error", `${vendorId}: ${method} ${new URL(request.url).pathname} failed (${describeCause(error)})`, {
-            vendor: vendorId,
-            cause: safeCause(error),
-          });
-        }
+        if (!IDEMPOTENT.has(method) || serverErrorRetries >= maxServerErrorRetries) throw attemptFailed(vendorId, method, request.url, error, timeoutMs);
         serverErrorRetries++;
         await sleep(backoff(backoffBaseMs, serverErrorRetries), request.signal);
         continue;
+      } finally {
+        attemptDeadline.clear();
       }
       const now = clock();
       options.onAttempt?.({ method, url: request.url, status: response.status, attempt, durationMs: now - started });
@@ -199,6 +201,77 @@ export function vendorFetch(options: VendorApiClientOptions): typeof fetch {
       return response;
     }
   };
+}
+
+/**
+ * The deadline of one attempt: a timer we hold (cleared when the attempt is over) that aborts the request and rejects
+ * whatever is raced against it, so the deadline holds even where an abort does not reach a stalled read. The
+ * caller's own signal aborts it too.
+ */
+class AttemptDeadline {
+  private readonly controller = new AbortController();
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly expired: Promise<never>;
+  private readonly onCallerAbort: () => void;
+
+  constructor(
+    timeoutMs: number,
+    private readonly caller: AbortSignal,
+  ) {
+    const { signal } = this.controller;
+    this.expired = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+    this.expired.catch(() => undefined);
+    this.onCallerAbort = () => this.controller.abort(caller.reason);
+    if (caller.aborted) this.onCallerAbort();
+    else caller.addEventListener("abort", this.onCallerAbort, { once: true });
+    this.timer = setTimeout(() => this.controller.abort(new AttemptTimeout(timeoutMs)), timeoutMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => undefined); // settles after the deadline won the race: nothing waits for it then
+    return Promise.race([work, this.expired]);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.caller.removeEventListener("abort", this.onCallerAbort);
+  }
+}
+
+class AttemptTimeout extends Error {
+  override readonly name = "TimeoutError";
+  constructor(readonly timeoutMs: number) {
+    super(`no complete answer within ${timeoutMs} ms`);
+  }
+}
+
+/** The response with its body read whole (null-body statuses stay without one). */
+async function buffered(response: Response): Promise<Response> {
+  const bytes = await response.arrayBuffer();
+  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+  return new Response(NULL_BODY_STATUSES.has(response.status) ? null : bytes, init);
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** A failed attempt as the caller sees it: the method and path, never the query (it may hold a token) nor the request. */
+function attemptFailed(vendorId: string, method: string, url: string, error: unknown, timeoutMs: number): ConnectorError {
+  const path = new URL(url).pathname;
+  if (error instanceof AttemptTimeout) {
+    // vendor_api_error as any failed attempt (the job is retried); details say it was the deadline.
+    return new ConnectorError("vendor_api_error", `${vendorId}: ${method} ${path} timed out: no complete answer within ${timeoutMs} ms`, {
+      vendor: vendorId,
+      details: { timedOut: true, timeoutMs },
+    });
+  }
+  return new ConnectorError("vendor_api_error", `${vendorId}: ${method} ${path} failed (${describeCause(error)})`, {
+    vendor: vendorId,
+    cause: safeCause(error),
+  });
 }
 
 /** Exponential backoff with equal jitter, capped at 30 s. */

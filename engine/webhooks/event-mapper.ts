@@ -38,6 +38,8 @@ export class EventMapper {
   private readonly matchRoutes: Route[] = [];
   private readonly maxEvents: number;
   private readonly authenticity: Authenticity;
+  /** events.userHeader: the user comes from a header, filled in once the delivery's events are mapped. */
+  private readonly userFromHeader: boolean;
   private split: FastPath | undefined;
   private discriminator: FastPath | undefined;
   /**
@@ -52,6 +54,7 @@ export class EventMapper {
   ) {
     this.maxEvents = webhooksOf(manifest).maxEventsPerDelivery ?? DEFAULT_MAX_EVENTS_PER_DELIVERY;
     this.authenticity = webhooksOf(manifest).signature.scheme === "none" ? "unverified" : "verified";
+    this.userFromHeader = Boolean(webhooksOf(manifest).events.userHeader);
     for (const mapping of webhooksOf(manifest).events.mappings) {
       const route: Route = { mapping, fetch: compileFetchPlan(mapping, manifest, credentials) };
       this.routes.push(route);
@@ -104,21 +107,29 @@ export class EventMapper {
   }
 
   private mapSync(body: unknown, deliveryId: string): MappingOutcome {
-    const items = this.split ? this.capped(asList(fastOrThrow(this.split, body))) : [body];
     const events: NormalizedEvent[] = [];
+    if (!this.split) return { events, ignoredItems: this.mapItemSync(body, events, deliveryId) };
+    const items = this.capped(asList(fastOrThrow(this.split, body)));
     let ignoredItems = 0;
-    for (const item of items) {
-      const names = this.discriminator ? fastOrThrow(this.discriminator, item) : undefined;
-      let routes = names === undefined ? undefined : this.lookUp(names);
-      if (!routes) {
-        const matched = this.matchRoutes.find((route) => fastOrThrow(route.match!, item) === true);
-        routes = matched ? [matched] : [];
-      }
-      if (routes.length === 0) ignoredItems += this.unmatched();
-      this.checkListFields(events.length, routes, item);
-      for (const route of routes) this.addEvents(events, route, fastOrThrow(route.map!, item), item, deliveryId);
-    }
+    for (let index = 0; index < items.length; index++) ignoredItems += this.mapItemSync(items[index], events, deliveryId);
     return { events, ignoredItems };
+  }
+
+  /** Adds the item's events; 1 when no mapping takes it (ignored), else 0. */
+  private mapItemSync(item: unknown, events: NormalizedEvent[], deliveryId: string): number {
+    const names = this.discriminator ? fastOrThrow(this.discriminator, item) : undefined;
+    let routes = names === undefined ? undefined : this.lookUp(names);
+    if (!routes) {
+      const matched = this.matchRoutes.find((route) => fastOrThrow(route.match!, item) === true);
+      routes = matched ? [matched] : [];
+    }
+    if (routes.length === 0) return this.unmatched();
+    this.checkListFields(events.length, routes, item);
+    for (let index = 0; index < routes.length; index++) {
+      const route = routes[index]!;
+      this.addEvents(events, route, fastOrThrow(route.map!, item), item, deliveryId);
+    }
+    return 0;
   }
 
   private async mapAsync(body: unknown, deliveryId: string): Promise<MappingOutcome> {
@@ -220,8 +231,7 @@ export class EventMapper {
       throw new ConnectorError("mapping_failed", `mapping ${type} did not give an object`, { vendor });
     }
     const fields = raw as Record<string, unknown>;
-    // With events.userHeader the user comes from a header, filled in once the delivery's events are mapped.
-    const userId = scalarString(fields.userId) ?? (webhooksOf(this.manifest).events.userHeader ? "" : undefined);
+    const userId = scalarString(fields.userId) ?? (this.userFromHeader ? "" : undefined);
     if (userId === undefined) throw new ConnectorError("mapping_failed", `mapping ${type} gave no userId`, { vendor });
     const data = fields.data === undefined ? item : fields.data;
     const event: { -readonly [K in keyof NormalizedEvent]: NormalizedEvent[K] } = { id, vendor, type, userId, delivery, data, authenticity: this.authenticity };

@@ -15,7 +15,17 @@ export interface SignedParts {
   readonly header: HeaderReader;
   /** The named fields of a structured signature header (signature.fields), parsed once per request. */
   readonly fields?: Map<string, string[]> | undefined;
+  /** The signature header's value when the caller has read it already. */
+  readonly sent?: string | undefined;
 }
+
+/** One piece of the signed content, resolved once from the manifest's template. */
+type ContentStep =
+  | { readonly kind: "literal"; readonly text: string }
+  | { readonly kind: "body" }
+  | { readonly kind: "timestamp" | "id" }
+  | { readonly kind: "header"; readonly name: string }
+  | { readonly kind: "empty" };
 
 /**
  * An HMAC scheme with its keys decoded once, when the vendor is configured, not per request. Verifying allocates
@@ -23,7 +33,10 @@ export interface SignedParts {
  */
 export class HmacScheme {
   private readonly keys: readonly Buffer[];
-  private readonly content: ReturnType<typeof parseTemplate>;
+  private readonly content: readonly ContentStep[];
+  /** The signature header's name in lower case: header lookups compare lower-cased names. */
+  private readonly headerName: string;
+  private readonly prefix: string;
   private readonly digestEncoding: "base64" | "hex";
   /** Every signature of a scheme has this length (in characters of its encoding); lengths are public. */
   private readonly signatureLength: number;
@@ -39,7 +52,9 @@ export class HmacScheme {
     if (this.keys.some((key) => key.length === 0)) {
       throw new ConnectorError("missing_setting", "a webhook signing key is empty", { vendor });
     }
-    this.content = parseTemplate(spec.signedContent);
+    this.content = parseTemplate(spec.signedContent).map(contentStep);
+    this.headerName = spec.header.toLowerCase();
+    this.prefix = spec.prefix ?? "";
     this.digestEncoding = spec.encoding === "base64" ? "base64" : "hex";
     this.signatureLength = createHmac(spec.algorithm, "length").digest(this.digestEncoding).length;
     this.expectedBytes = Buffer.alloc(this.signatureLength);
@@ -51,17 +66,23 @@ export class HmacScheme {
    * Returns the matching signature in canonical form, so that a replay cannot slip past by changing case or spacing.
    */
   verify(parts: SignedParts): string {
-    const sent = parts.header(this.spec.header);
+    const sent = parts.sent ?? parts.header(this.headerName);
     if (!sent || !sent.trim()) {
       throw new ConnectorError("missing_header", `${this.spec.header} header is missing`, { vendor: this.vendor });
     }
     if (this.keys.length === 0) {
       throw new ConnectorError("invalid_signature", "no webhook signing key is configured yet", { vendor: this.vendor });
     }
-    const candidates = signatureCandidates(sent, this.spec, parts.fields);
+    // A header that carries one signature (most vendors) is compared as it is, without a list of candidates.
+    const single = this.spec.fields || this.spec.separator ? undefined : sent;
+    const candidates = single === undefined ? signatureCandidates(sent, this.spec, parts.fields) : undefined;
     for (const key of this.keys) {
       const expected = this.digest(key, parts);
-      for (const candidate of candidates) if (this.matches(candidate, expected)) return expected;
+      if (single !== undefined) {
+        if (this.matches(single, expected)) return expected;
+      } else {
+        for (const candidate of candidates!) if (this.matches(candidate, expected)) return expected;
+      }
     }
     throw new ConnectorError("invalid_signature", `${this.spec.header} does not match the body`, { vendor: this.vendor });
   }
@@ -76,7 +97,7 @@ export class HmacScheme {
 
   /** One sent value (prefix and all) against the expected signature, compared in constant time. */
   private matches(sentValue: string, expected: string): boolean {
-    const prefix = this.spec.prefix ?? "";
+    const prefix = this.prefix;
     const value = sentValue.trim();
     if (value.length !== prefix.length + this.signatureLength || !value.startsWith(prefix)) return false;
     // Hex is compared in lower case: the bytes are what matter, and vendors are loose about case.
@@ -90,20 +111,39 @@ export class HmacScheme {
 
   private digest(key: Buffer, parts: SignedParts): string {
     const hmac = createHmac(this.spec.algorithm, key);
-    for (const part of this.content) {
-      if ("literal" in part) hmac.update(part.literal, "utf8");
-      else if (part.placeholder === "body") hmac.update(parts.body);
-      else hmac.update(placeholderValue(part.placeholder, parts), "utf8");
+    const content = this.content;
+    for (let index = 0; index < content.length; index++) {
+      const step = content[index]!;
+      switch (step.kind) {
+        case "body":
+          hmac.update(parts.body);
+          break;
+        case "literal":
+          hmac.update(step.text, "utf8");
+          break;
+        case "timestamp":
+          hmac.update(parts.timestamp ?? "", "utf8");
+          break;
+        case "id":
+          hmac.update(parts.id ?? "", "utf8");
+          break;
+        case "header":
+          hmac.update(parts.header(step.name) ?? "", "utf8");
+          break;
+        default: // a placeholder the schema does not name signs as the empty string
+      }
     }
     return hmac.digest(this.digestEncoding);
   }
 }
 
-function placeholderValue(name: string, parts: SignedParts): string {
-  if (name === "timestamp") return parts.timestamp ?? "";
-  if (name === "id") return parts.id ?? "";
-  if (name.startsWith("headers.")) return parts.header(name.slice("headers.".length)) ?? "";
-  return "";
+function contentStep(part: ReturnType<typeof parseTemplate>[number]): ContentStep {
+  if ("literal" in part) return { kind: "literal", text: part.literal };
+  const name = part.placeholder;
+  if (name === "body") return { kind: "body" };
+  if (name === "timestamp" || name === "id") return { kind: name };
+  if (name.startsWith("headers.")) return { kind: "header", name: name.slice("headers.".length).toLowerCase() };
+  return { kind: "empty" };
 }
 
 /**

@@ -7,11 +7,11 @@ import type { VendorHooks } from "../manifest/hooks.js";
 import { webhooksOf, type VendorDefinition } from "../manifest/vendor-definition.js";
 import type { ReplayCache } from "../ports/replay-cache.js";
 import { parseBody } from "./body.js";
-import { sha256 } from "./digest.js";
+import { bodyDigest } from "./digest.js";
 import { EventMapper, type MappingOutcome } from "./event-mapper.js";
 import { answerHandshake, type WebhookResponse } from "./handshake.js";
 import { AsymmetricScheme } from "./asymmetric-signature.js";
-import { HmacScheme, type SignedParts } from "./hmac-signature.js";
+import { HmacScheme } from "./hmac-signature.js";
 import { replayKey, type DeliveryParts } from "./replay-key.js";
 import { bodyBytes, headerReader, queryOf, type HeaderReader, type WebhookRequest } from "./request.js";
 import { formatSignatureHeader, headerFields } from "./signature-header.js";
@@ -47,6 +47,16 @@ interface VendorPlan {
   readonly scheme: HmacScheme | AsymmetricScheme | SharedSecretScheme | UnsignedScheme;
   readonly mapper: EventMapper;
   readonly hooks: VendorHooks | undefined;
+  /** What every delivery reads of the manifest, resolved once. */
+  readonly webhooks: ReturnType<typeof webhooksOf>;
+  readonly replay: ReturnType<typeof webhooksOf>["replay"];
+  readonly maxBodyBytes: number;
+  /** Header names as lookups compare them (lower case); undefined when the scheme has no such header. */
+  readonly signatureHeader: string | undefined;
+  readonly timestampHeader: string | undefined;
+  readonly idHeader: string | undefined;
+  /** How the sent timestamp is named in messages. */
+  readonly timestampWhere: string;
 }
 
 export interface WebhookProcessor {
@@ -74,18 +84,16 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
   };
 
   const verify = (vendorId: string, request: WebhookRequest, replayCache: ReplayCache | undefined): Promise<WebhookResult> => {
-    const rejected = (error: unknown): RejectedWebhook => {
-      if (error instanceof ConnectorError) return { ok: false, vendor: vendorId, error };
-      throw error;
-    };
     try {
       const plan = planOf(vendorId);
       const checked = checkDelivery(plan, request, clock());
-      if (!replayCache) return checked instanceof Promise ? checked.catch(rejected) : Promise.resolve(checked);
-      if (checked instanceof Promise) return checked.then((webhook) => remember(plan, webhook, replayCache, rejected), rejected);
-      return remember(plan, checked, replayCache, rejected);
+      if (checked instanceof Promise) {
+        const rejected = rejectedAs(vendorId);
+        return replayCache ? checked.then((webhook) => remember(plan, webhook, replayCache), rejected) : checked.catch(rejected);
+      }
+      return replayCache ? remember(plan, checked, replayCache) : Promise.resolve(checked);
     } catch (error) {
-      return Promise.reject(error).catch(rejected);
+      return settledRejection(vendorId, error);
     }
   };
 
@@ -117,7 +125,23 @@ export function createWebhookProcessor(options: WebhookProcessorOptions): Webhoo
 
 function planFor(definition: VendorDefinition, credentials: VendorCredentials, hooks?: VendorHooks, fetchFn?: typeof fetch): VendorPlan {
   const scheme = schemeFor(definition, credentials, fetchFn);
-  return { definition, credentials, scheme, mapper: new EventMapper(definition.manifest, credentials), hooks };
+  const webhooks = webhooksOf(definition.manifest);
+  const signed = scheme instanceof HmacScheme || scheme instanceof AsymmetricScheme ? scheme.spec : undefined;
+  const timestamp = signed?.timestamp;
+  return {
+    definition,
+    credentials,
+    scheme,
+    mapper: new EventMapper(definition.manifest, credentials),
+    hooks,
+    webhooks,
+    replay: webhooks.replay,
+    maxBodyBytes: webhooks.maxBodyBytes ?? 1_048_576,
+    signatureHeader: signed?.header.toLowerCase(),
+    timestampHeader: timestamp?.header?.toLowerCase(),
+    idHeader: signed?.id?.header.toLowerCase(),
+    timestampWhere: timestamp?.field ? `the ${timestamp.field} field of ${signed!.header}` : `${timestamp?.header} header`,
+  };
 }
 
 function schemeFor(definition: VendorDefinition, credentials: VendorCredentials, fetchFn?: typeof fetch): VendorPlan["scheme"] {
@@ -133,12 +157,9 @@ function schemeFor(definition: VendorDefinition, credentials: VendorCredentials,
  * delivery that fails here is not remembered. Synchronous unless a hook or a JSONata evaluation is asynchronous.
  */
 function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number): VerifiedWebhook | Promise<VerifiedWebhook> {
-  const { manifest, id: vendor } = plan.definition;
-  const webhooks = webhooksOf(manifest);
   const body = bodyBytes(request.rawBody);
-  const maxBytes = webhooks.maxBodyBytes ?? 1_048_576;
-  if (body.byteLength > maxBytes) {
-    throw new ConnectorError("body_too_large", `the body is over ${maxBytes} bytes`, { vendor });
+  if (body.byteLength > plan.maxBodyBytes) {
+    throw new ConnectorError("body_too_large", `the body is over ${plan.maxBodyBytes} bytes`, { vendor: plan.definition.id });
   }
   const header = headerReader(request.headers);
   const delivery = authenticate(plan, request, header, body, nowMs);
@@ -147,24 +168,22 @@ function checkDelivery(plan: VendorPlan, request: WebhookRequest, nowMs: number)
 }
 
 function parseAndMap(plan: VendorPlan, header: HeaderReader, body: Buffer, delivery: Authenticated): VerifiedWebhook | Promise<VerifiedWebhook> {
-  const webhooks = webhooksOf(plan.definition.manifest);
-  const parsed = parseBody(body, webhooks.body, plan.definition.id);
+  const parsed = parseBody(body, plan.webhooks.body, plan.definition.id);
   if (plan.scheme instanceof UnsignedScheme) plan.scheme.verifyBody(parsed);
-  const deliveryId = sha256(body, "hex").slice(0, 32);
-  const parts: DeliveryParts = { bodyDigest: deliveryId, header, timestamp: delivery.timestamp, id: delivery.id, signature: delivery.signature };
+  const deliveryId = bodyDigest(body);
   if (plan.hooks?.beforeMapping) {
     const context = { vendor: plan.definition, credentials: plan.credentials };
     return Promise.resolve(plan.hooks.beforeMapping(parsed, context))
       .then((reshaped) => plan.mapper.map(reshaped, deliveryId, body.byteLength))
-      .then((outcome) => verified(plan, outcome, parts));
+      .then((outcome) => verified(plan, outcome, header, deliveryId, delivery));
   }
   const mapped = plan.mapper.map(parsed, deliveryId, body.byteLength);
-  return mapped instanceof Promise ? mapped.then((outcome) => verified(plan, outcome, parts)) : verified(plan, mapped, parts);
+  return mapped instanceof Promise ? mapped.then((outcome) => verified(plan, outcome, header, deliveryId, delivery)) : verified(plan, mapped, header, deliveryId, delivery);
 }
 
 /** events.userHeader: the vendor names the user in a header (an aggregator's user reference), for every event. */
 function withHeaderUser(plan: VendorPlan, outcome: MappingOutcome, header: HeaderReader): MappingOutcome {
-  const name = webhooksOf(plan.definition.manifest).events.userHeader;
+  const name = plan.webhooks.events.userHeader;
   if (!name || outcome.events.length === 0) return outcome;
   const userId = header(name)?.trim();
   if (!userId || userId.length > 256) {
@@ -173,24 +192,44 @@ function withHeaderUser(plan: VendorPlan, outcome: MappingOutcome, header: Heade
   return { ...outcome, events: outcome.events.map((event) => ({ ...event, userId })) };
 }
 
-function verified(plan: VendorPlan, mapped: MappingOutcome, parts: DeliveryParts): VerifiedWebhook {
+function verified(plan: VendorPlan, mapped: MappingOutcome, header: HeaderReader, deliveryId: string, delivery: Authenticated): VerifiedWebhook {
   const vendor = plan.definition.id;
-  const outcome = withHeaderUser(plan, mapped, parts.header);
-  const { ignoredItems } = outcome;
-  const events = outcome.events; // unsigned vendors' events already say authenticity: "unverified" (EventMapper)
-  const replay = webhooksOf(plan.definition.manifest).replay;
+  const { events, ignoredItems } = withHeaderUser(plan, mapped, header); // unsigned vendors' events already say authenticity: "unverified" (EventMapper)
+  const replay = plan.replay;
   if (!replay) return { ok: true, vendor, events, ignoredItems };
+  const parts: DeliveryParts = { bodyDigest: deliveryId, header, timestamp: delivery.timestamp, id: delivery.id, signature: delivery.signature };
   return { ok: true, vendor, events, ignoredItems, replayKey: replayKey(vendor, replay.key, parts) };
 }
 
 /** The replay check, last: only a delivery that would be accepted is remembered. */
-function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache, rejected: (error: unknown) => RejectedWebhook): Promise<WebhookResult> {
-  const replay = webhooksOf(plan.definition.manifest).replay;
+function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache): Promise<WebhookResult> {
+  const { replay } = plan;
   if (!replay || webhook.replayKey === undefined) return Promise.resolve(webhook);
-  return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then(
-    (first) => (first ? webhook : rejected(new ConnectorError("replayed", "this delivery was already received", { vendor: webhook.vendor }))),
-    rejected,
-  );
+  if (replayCache.firstSeenNow) {
+    // A cache that answers at once (memory, SQLite): one settled promise instead of a chain of them.
+    try {
+      return Promise.resolve(replayCache.firstSeenNow(webhook.replayKey, replay.ttlSeconds) ? webhook : replayedDelivery(webhook.vendor));
+    } catch (error) {
+      return settledRejection(webhook.vendor, error);
+    }
+  }
+  return replayCache.firstSeen(webhook.replayKey, replay.ttlSeconds).then((first) => (first ? webhook : replayedDelivery(webhook.vendor)), rejectedAs(webhook.vendor));
+}
+
+function replayedDelivery(vendor: string): RejectedWebhook {
+  return { ok: false, vendor, error: new ConnectorError("replayed", "this delivery was already received", { vendor }) };
+}
+
+/** A ConnectorError becomes a rejected delivery (the vendor gets a 4xx); anything else stays a failure. */
+function rejectedAs(vendor: string): (error: unknown) => RejectedWebhook {
+  return (error) => {
+    if (error instanceof ConnectorError) return { ok: false, vendor, error };
+    throw error;
+  };
+}
+
+function settledRejection(vendor: string, error: unknown): Promise<WebhookResult> {
+  return error instanceof ConnectorError ? Promise.resolve({ ok: false, vendor, error }) : Promise.reject(error);
 }
 
 interface Authenticated {
@@ -204,29 +243,29 @@ function authenticate(plan: VendorPlan, request: WebhookRequest, header: HeaderR
   const vendor = plan.definition.id;
   if (scheme instanceof HmacScheme || scheme instanceof AsymmetricScheme) {
     const { spec } = scheme;
-    const sent = header(spec.header);
+    const sent = header(plan.signatureHeader!);
     if (!sent || !sent.trim()) throw new ConnectorError("missing_header", `${spec.header} header is missing`, { vendor });
     const fields = spec.fields ? headerFields(sent, spec.fields) : undefined;
-    const timestamp = spec.timestamp ? checkTimestamp(spec.timestamp, ...sentTimestamp(spec, header, fields), nowMs, vendor) : undefined;
-    const id = spec.id ? header(spec.id.header)?.trim() : undefined;
+    const timestamp = spec.timestamp ? checkTimestamp(spec.timestamp, sentTimestamp(plan, spec, header, fields), plan.timestampWhere, nowMs, vendor) : undefined;
+    const id = plan.idHeader ? header(plan.idHeader)?.trim() : undefined;
     if (spec.id && !id) throw new ConnectorError("missing_header", `${spec.id.header} header is missing`, { vendor });
-    const parts: SignedParts = { body, timestamp, id, header, fields };
-    if (scheme instanceof HmacScheme) return { timestamp, id, signature: scheme.verify(parts) };
+    if (scheme instanceof HmacScheme) return { timestamp, id, signature: scheme.verify({ body, timestamp, id, header, fields, sent }) };
     const { keyId: keyIdSource } = scheme.spec;
     const keyId = keyIdSource ? (keyIdSource.field ? fields?.get(keyIdSource.field)?.[0] : header(keyIdSource.header!))?.trim() : undefined;
-    const signature = scheme.verify({ ...parts, keyId }, nowMs);
+    const signature = scheme.verify({ body, timestamp, id, header, fields, keyId }, nowMs);
     return signature instanceof Promise ? signature.then((verifiedSignature) => ({ timestamp, id, signature: verifiedSignature })) : { timestamp, id, signature };
   }
   if (scheme instanceof SharedSecretScheme) scheme.verify(header);
   else scheme.verify(header, request.sourceIp);
-  return {};
+  return NOTHING_SIGNED;
 }
 
-/** The sent timestamp and how to name it: its own header, or a field of the structured signature header. */
-function sentTimestamp(spec: HmacScheme["spec"] | AsymmetricScheme["spec"], header: HeaderReader, fields: Map<string, string[]> | undefined): [string | undefined, string] {
+const NOTHING_SIGNED: Authenticated = Object.freeze({});
+
+/** The sent timestamp: its own header, or a field of the structured signature header. */
+function sentTimestamp(plan: VendorPlan, spec: HmacScheme["spec"] | AsymmetricScheme["spec"], header: HeaderReader, fields: Map<string, string[]> | undefined): string | undefined {
   const timestamp = spec.timestamp!;
-  if (timestamp.field) return [fields?.get(timestamp.field)?.[0], `the ${timestamp.field} field of ${spec.header}`];
-  return [header(timestamp.header!), `${timestamp.header} header`];
+  return timestamp.field ? fields?.get(timestamp.field)?.[0] : header(plan.timestampHeader!);
 }
 
 export interface SignOptions {

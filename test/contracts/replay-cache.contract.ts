@@ -50,6 +50,20 @@ export function describeReplayCacheContract(backendName: string, makeSubject: Ha
       expect(await cache().firstSeen(other, 300)).toBe(false);
     });
 
+    it("answers firstSeenNow, where a backend offers it, as firstSeen does, on the same keys", async () => {
+      const subject = cache();
+      if (!subject.firstSeenNow) return; // optional: backends that must wait for I/O offer only firstSeen
+      const key = uniqueName("delivery");
+      expect(subject.firstSeenNow(key, 300)).toBe(true);
+      expect(subject.firstSeenNow(key, 300)).toBe(false);
+      expect(await subject.firstSeen(key, 300)).toBe(false);
+      const other = uniqueName("delivery");
+      expect(await subject.firstSeen(other, 300)).toBe(true);
+      expect(subject.firstSeenNow(other, 300)).toBe(false);
+      await subject.forget(key);
+      expect(subject.firstSeenNow(key, 300)).toBe(true);
+    });
+
     it("forgets an unknown key without complaint", async () => {
       await cache().forget(uniqueName("never-seen"));
     });

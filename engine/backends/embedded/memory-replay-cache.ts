@@ -15,6 +15,10 @@ export class MemoryReplayCache implements ReplayCache {
     return this.recordIfNew(key, ttlSeconds);
   }
 
+  firstSeenNow(key: string, ttlSeconds: number): boolean {
+    return this.recordIfNew(key, ttlSeconds);
+  }
+
   /** `firstSeen`, synchronously: for the ingest store, which records the key and the jobs in one step. */
   recordIfNew(key: string, ttlSeconds: number): boolean {
     const now = this.clock();

@@ -26,6 +26,10 @@ export class SqliteReplayCache implements ReplayCache {
   }
 
   async firstSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    return this.firstSeenNow(key, ttlSeconds);
+  }
+
+  firstSeenNow(key: string, ttlSeconds: number): boolean {
     return guard(() => this.recordIfNew(key, ttlSeconds, this.clock()));
   }
 
