@@ -1,7 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { PendingAuthorization, PendingAuthorizationStore } from "../../ports/pending-authorization-store.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
 
@@ -11,10 +11,6 @@ import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
  * deletes), so a state is used once whatever the implementation serialises.
  */
 export class DynamoDbPendingAuthorizationStore extends DynamoDbTableStore implements PendingAuthorizationStore {
-
-  constructor(options: DynamoDbTableOptions) {
-    super(options);
-  }
 
   async save(pending: PendingAuthorization): Promise<void> {
     const { PutItemCommand } = await loadDynamoDbSdk();

@@ -1,7 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { RateLimiter, RateWindow, TakeResult } from "../../ports/rate-limiter.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
 
@@ -40,10 +40,6 @@ interface WindowPlan {
  */
 export class DynamoDbRateLimiter extends DynamoDbTableStore implements RateLimiter {
   private readonly lastSeen = new Map<string, BucketState>();
-
-  constructor(options: DynamoDbTableOptions) {
-    super(options);
-  }
 
   async take(key: string, windows: readonly RateWindow[], cost = 1): Promise<TakeResult> {
     const plans = windows.map(planWindow);

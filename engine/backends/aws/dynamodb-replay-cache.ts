@@ -1,6 +1,6 @@
 import type { ReplayCache } from "../../ports/replay-cache.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, ttlSeconds } from "./table-schema.js";
 
@@ -9,10 +9,6 @@ import { attr, av, keyOf, keys, ttlSeconds } from "./table-schema.js";
  * (TTL deletes late, so expiry is part of the condition), and fails for everyone else, in every process.
  */
 export class DynamoDbReplayCache extends DynamoDbTableStore implements ReplayCache {
-
-  constructor(options: DynamoDbTableOptions) {
-    super(options);
-  }
 
   async firstSeen(key: string, ttlSecondsFromNow: number): Promise<boolean> {
     const { PutItemCommand } = await loadDynamoDbSdk();

@@ -1,9 +1,9 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { sleep, systemClock, type Clock } from "../../clock.js";
+import { sleep } from "../../clock.js";
 import type { StreamCheckpoint, SyncState, SyncStateStore } from "../../ports/sync-state-store.js";
 import { checkpointConflict } from "../embedded/memory-sync-state-store.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import type { DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, keyOf, keys, read, ttlSeconds } from "./table-schema.js";
 
@@ -16,16 +16,7 @@ const MAX_UNPROCESSED_ROUNDS = 8;
  * `SYNC#` checkpoint items (one partition per user, one item per stream; versions checked by a ConditionExpression)
  * and `SYNCREC#` delivered-record items, which DynamoDB's TTL removes after their expiry (reads check it too).
  */
-export class DynamoDbSyncStateStore implements SyncStateStore {
-  private readonly client: DynamoDbTableOptions["client"];
-  private readonly tableName: string;
-  private readonly clock: Clock;
-
-  constructor(options: DynamoDbTableOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? systemClock;
-  }
+export class DynamoDbSyncStateStore extends DynamoDbTableStore implements SyncStateStore {
 
   async getCheckpoint(vendor: string, userId: string, stream: string): Promise<StreamCheckpoint | undefined> {
     const { GetItemCommand } = await loadDynamoDbSdk();

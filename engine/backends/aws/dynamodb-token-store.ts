@@ -3,7 +3,7 @@ import { ConnectorError } from "../../errors.js";
 import type { SealedEnvelope } from "../../ports/encryptor.js";
 import type { ConnectionPage, StoredConnection, TokenStore } from "../../ports/token-store.js";
 import { awsCall, backendUnavailable, isAwsError } from "./aws-errors.js";
-import { DynamoDbTableStore, type DynamoDbTableOptions } from "./dynamodb-table.js";
+import { DynamoDbTableStore } from "./dynamodb-table.js";
 import { loadDynamoDbSdk } from "./sdk.js";
 import { attr, av, gsi1Name, keyOf, keys, read, vendorUserPrefix } from "./table-schema.js";
 
@@ -12,10 +12,6 @@ const maxPageSize = 1000;
 
 /** Connections as `CONN#` items; versions are checked by a ConditionExpression, so concurrent writers cannot both win. */
 export class DynamoDbTokenStore extends DynamoDbTableStore implements TokenStore {
-
-  constructor(options: DynamoDbTableOptions) {
-    super(options);
-  }
 
   /** A GetItem of a key that never exists: half a read unit, and it fails when the table or the service is not there. */
   async ping(): Promise<void> {
