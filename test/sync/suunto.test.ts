@@ -63,6 +63,11 @@ async function startSuuntoApi() {
   };
 }
 
+/** The day record a delivery carries (its first record, as the stream gives one per day). */
+function dayRecord(delivery: EventDelivery) {
+  return delivery.records[0] as unknown as { id: string; effectiveTimeFrame: { date: string } } & Record<string, unknown>;
+}
+
 function suuntoAt(url: string) {
   const result = loadManifestText(readFileSync("vendors/suunto.yaml", "utf8").replaceAll("https://cloudapi.suunto.com", url), "suunto.yaml");
   expect(result.problems.filter((p) => p.severity === "error")).toEqual([]);
@@ -124,13 +129,13 @@ describe("Suunto daily activity stream", () => {
       const backfilled = deliveries.filter((d) => d.stream === "daily_activity" && d.event.type === "daily_activity.updated");
       expect(backfilled).toHaveLength(expectedDays.length);
       expect(expectedDays.length).toBeGreaterThanOrEqual(89);
-      const dates = backfilled.map((d) => d.records[0]?.effectiveTimeFrame && (d.records[0].effectiveTimeFrame as { date: string }).date);
+      const dates = backfilled.map((d) => dayRecord(d).effectiveTimeFrame.date);
       expect(new Set(dates).size).toBe(expectedDays.length);
       expect(new Set(backfilled.map((d) => d.records[0]?.id)).size).toBe(expectedDays.length);
       for (const delivery of backfilled) {
         expect(delivery.source).toBe("backfill");
         expect(delivery.recordError).toBeUndefined();
-        const [record] = delivery.records as [{ effectiveTimeFrame: { date: string } } & Record<string, unknown>];
+        const record = dayRecord(delivery);
         const totals = api.days("sue").get(Date.parse(`${record.effectiveTimeFrame.date}T00:00:00Z`))!;
         expect(delivery.records).toHaveLength(1);
         expect(record).toMatchObject({
@@ -147,15 +152,15 @@ describe("Suunto daily activity stream", () => {
 
       // A day later today's steps have grown and a new day exists; the daily reconciliation re-reads three days.
       const today = Date.UTC(2026, 9, 1);
-      const firstToday = backfilled.find((d) => (d.records[0]!.effectiveTimeFrame as { date: string }).date === "2026-10-01")!;
+      const firstToday = backfilled.find((d) => dayRecord(d).effectiveTimeFrame.date === "2026-10-01")!;
       api.days("sue").set(today, { steps: 12_345, joules: 4184 * 900 });
       api.days("sue").set(today + DAY, { steps: 42, joules: null });
       time.advance(DAY);
       await engine.sync.startDueRuns();
       await drain();
       const reconciled = deliveries.filter((d) => d.source === "reconciliation");
-      expect(reconciled.map((d) => (d.records[0]!.effectiveTimeFrame as { date: string }).date)).toEqual(["2026-10-01", "2026-10-02"]);
-      expect(reconciled[0]!.records[0]).toMatchObject({ id: firstToday.records[0]!.id, steps: 12_345, activeEnergy: { value: 900, unit: "kcal" } });
+      expect(reconciled.map((d) => dayRecord(d).effectiveTimeFrame.date)).toEqual(["2026-10-01", "2026-10-02"]);
+      expect(reconciled[0]!.records[0]).toMatchObject({ id: dayRecord(firstToday).id, steps: 12_345, activeEnergy: { value: 900, unit: "kcal" } });
       expect(reconciled[1]!.records[0]).not.toHaveProperty("activeEnergy");
     });
   });
