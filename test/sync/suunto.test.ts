@@ -94,6 +94,9 @@ describe("Suunto daily activity stream", () => {
     const fixture = parse(readFileSync("vendors/fixtures/suunto.records.yaml", "utf8")) as { cases: { stream?: string; response: unknown }[] };
     expect(selected).toEqual(fixture.cases.filter((c) => c.stream === "daily_activity").map((c) => c.response));
     expect(await evaluateExpression(stream.records!, [])).toEqual([]);
+    // One metric, one source, one sample (JSONata's singletons): still a list of one day.
+    const single = [{ Name: "stepcount", Aggregation: "sum", Sources: [{ Name: "Suunto 9 Peak", Samples: [{ TimeISO8601: "2024-05-01T00:00:00", Value: 10 }] }] }];
+    expect(await evaluateExpression(stream.records!, single)).toEqual([{ date: "2024-05-01", time: "2024-05-01T00:00:00", stepcount: 10 }]);
   });
 
   describe("against a local API", () => {
