@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryBackends } from "../../engine/backends/embedded/memory-backends.js";
 import { createConnectorEngine } from "../../engine/connector-engine.js";
 import { loadManifestText } from "../../engine/manifest/loader.js";
-import { createJobProcessor, processAvailableJobs, type EventDelivery } from "../../engine/queue/index.js";
-import { storeSealedConnection } from "../queue/support/connections.js";
-import { movableClock } from "./support/harness.js";
+import { movableClock, syncHarness } from "./support/harness.js";
 import { seedRecords, startRecordsApi, type RecordsApi } from "./support/records-api.js";
 
 const NOW = Date.UTC(2026, 9, 1, 12, 0, 0);
@@ -29,17 +27,10 @@ describe("Dexcom end to end, with no webhooks", () => {
 
   it("backfills 30 days of EGVs in windows Dexcom accepts, then polls new readings on schedule", async () => {
     const time = movableClock(NOW);
-    const backends = createMemoryBackends({ clock: time.clock });
-    const vendor = dexcomAt(api.url);
-    const engine = createConnectorEngine({ vendors: [vendor], backends, clock: time.clock, credentials: { dexcom: { clientId: "c", clientSecret: "s", settings: {} } } });
-    const deliveries: EventDelivery[] = [];
-    const process = createJobProcessor(engine, (delivery) => void deliveries.push(delivery));
-    const drain = async () => {
-      const result = await processAvailableJobs(backends.jobQueue, process);
-      const failure = result.reports.find((r) => r.result === "failed");
-      expect(failure && failure.result === "failed" ? String(failure.error) : "none").toBe("none");
-    };
-    await storeSealedConnection(backends, { vendor: "dexcom", userId: "dex-user", vendorUserId: "dexcom-id" });
+    const harness = syncHarness(dexcomAt(api.url), time.clock, undefined, undefined, { clientId: "c", clientSecret: "s", settings: {} });
+    const { engine, deliveries } = harness;
+    const drain = () => harness.drain();
+    await harness.connect("dex-user", "dexcom-id");
     await engine.sync.connected("dexcom", "dex-user");
     await drain();
 

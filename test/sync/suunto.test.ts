@@ -3,13 +3,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { createMemoryBackends } from "../../engine/backends/embedded/memory-backends.js";
-import { createConnectorEngine } from "../../engine/connector-engine.js";
 import { evaluateExpression } from "../../engine/manifest/expressions.js";
 import { loadManifestText } from "../../engine/manifest/loader.js";
-import { createJobProcessor, processAvailableJobs, type EventDelivery } from "../../engine/queue/index.js";
-import { storeSealedConnection } from "../queue/support/connections.js";
-import { movableClock } from "./support/harness.js";
+import type { EventDelivery } from "../../engine/queue/index.js";
+import { movableClock, syncHarness } from "./support/harness.js";
 
 const NOW = Date.UTC(2026, 9, 1, 12, 0, 0);
 const DAY = 86_400_000;
@@ -110,21 +107,11 @@ describe("Suunto daily activity stream", () => {
 
     it("a backfill delivers each day once with its record; reconciliation sends only a day whose totals changed, under the same record id", async () => {
       const time = movableClock(NOW);
-      const backends = createMemoryBackends({ clock: time.clock });
-      const engine = createConnectorEngine({
-        vendors: [suuntoAt(api.url)],
-        backends,
-        clock: time.clock,
-        credentials: { suunto: { clientId: "c", clientSecret: "s", settings: { subscriptionKey: SUBSCRIPTION_KEY, notificationSecret: "n" } } },
-      });
-      const deliveries: EventDelivery[] = [];
-      const process = createJobProcessor(engine, (delivery) => void deliveries.push(delivery));
-      const drain = async () => {
-        const result = await processAvailableJobs(backends.jobQueue, process);
-        const failure = result.reports.find((r) => r.result === "failed");
-        expect(failure && failure.result === "failed" ? String(failure.error) : "none").toBe("none");
-      };
-      await storeSealedConnection(backends, { vendor: "suunto", userId: "sue", vendorUserId: "sue-suunto" });
+      const credentials = { clientId: "c", clientSecret: "s", settings: { subscriptionKey: SUBSCRIPTION_KEY, notificationSecret: "n" } };
+      const harness = syncHarness(suuntoAt(api.url), time.clock, undefined, undefined, credentials);
+      const { engine, deliveries } = harness;
+      const drain = () => harness.drain();
+      await harness.connect("sue", "sue-suunto");
       await engine.sync.connected("suunto", "sue");
       await drain();
 

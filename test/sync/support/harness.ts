@@ -5,7 +5,8 @@ import type { VendorDefinition } from "../../../engine/manifest/vendor-definitio
 import type { Backends } from "../../../engine/ports/backends.js";
 import { createJobProcessor, processAvailableJobs, type EventDelivery } from "../../../engine/queue/index.js";
 import { storeSealedConnection } from "../../queue/support/connections.js";
-import { SYNC_CREDENTIALS, SYNC_VENDOR } from "./sync-vendor.js";
+import type { VendorCredentials } from "../../../engine/manifest/credentials.js";
+import { SYNC_CREDENTIALS } from "./sync-vendor.js";
 
 /** A clock that stands still until the test moves it (the test vendor's rate limit is far above what a test sends). */
 export function movableClock(start: number) {
@@ -22,8 +23,14 @@ export interface SyncHarness {
   connect(userId: string, vendorUserId?: string): Promise<void>;
 }
 
-export function syncHarness(vendor: VendorDefinition, clock: () => number, backends: Backends = createMemoryBackends({ clock }), logger?: Logger): SyncHarness {
-  const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { [SYNC_VENDOR]: SYNC_CREDENTIALS }, clock, ...(logger ? { logger } : {}) });
+export function syncHarness(
+  vendor: VendorDefinition,
+  clock: () => number,
+  backends: Backends = createMemoryBackends({ clock }),
+  logger?: Logger,
+  credentials: VendorCredentials = SYNC_CREDENTIALS,
+): SyncHarness {
+  const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { [vendor.id]: credentials }, clock, ...(logger ? { logger } : {}) });
   const deliveries: EventDelivery[] = [];
   const process = createJobProcessor(engine, (delivery) => void deliveries.push(delivery));
   return {
