@@ -136,6 +136,9 @@ export class AsymmetricScheme {
       const text = value.slice(prefix.length);
       if (text.length === 0 || text.length > MAX_SIGNATURE_TEXT || !pattern.test(text)) continue;
       const bytes = Buffer.from(text, this.spec.encoding === "hex" ? "hex" : this.spec.encoding);
+      // Only the canonical text of those bytes: base64 has spare bits in its last character, so several texts decode to
+      // one signature, and a second text for a signature already seen must not look like a new delivery.
+      if (!isCanonicalText(text, bytes, this.spec.encoding)) continue;
       if (this.spec.signatureFormat === "tink") {
         const split = splitTinkSignature(bytes);
         if (split) decoded.push({ bytes: split.signature, kid: split.kid });
@@ -160,4 +163,9 @@ export class AsymmetricScheme {
   private refused(): ConnectorError {
     return new ConnectorError("invalid_signature", `${this.spec.header} does not verify with the vendor's public key`, { vendor: this.vendor });
   }
+}
+
+function isCanonicalText(text: string, bytes: Buffer, encoding: "base64" | "base64url" | "hex"): boolean {
+  if (encoding === "hex") return bytes.toString("hex") === text.toLowerCase();
+  return bytes.toString(encoding).replace(/=+$/, "") === text.replace(/=+$/, "");
 }

@@ -70,6 +70,26 @@ describe.each(["ed25519", "ecdsa-p256-sha256"] as const)("asymmetric signatures:
     );
   });
 
+  it("refuses a second base64 text of the same signature (the spare bits of its last character set)", async () => {
+    const body = JSON.stringify({ type: "sleep.updated", user_id: "user-1" });
+    const headers = headersFor(body);
+    const sent = headers["webhook-signature"]!;
+    expect((await verify(headers, body)).ok).toBe(true);
+    // The last base64 character before the padding carries spare low bits: flip them, and the text decodes to the
+    // same bytes. 64-byte Ed25519 signatures end in "x==" (4 spare bits), P-256 DER ones vary.
+    const text = sent.slice("v1a,".length);
+    const padding = text.length - text.replace(/=+$/, "").length;
+    if (padding === 0) return;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const last = text.length - padding - 1;
+    const spare = padding === 2 ? 0b1111 : 0b11;
+    const twin = alphabet[alphabet.indexOf(text[last]!) ^ spare]!;
+    const alternate = `v1a,${text.slice(0, last)}${twin}${text.slice(last + 1)}`;
+    expect(Buffer.from(alternate.slice(4), "base64")).toEqual(Buffer.from(text, "base64"));
+    const result = await verify({ ...headers, "webhook-signature": alternate }, body);
+    expect(result.ok ? "accepted" : result.error.code).toBe("invalid_signature");
+  });
+
   it("any change to the signature fails; any header text is a typed refusal", async () => {
     const body = JSON.stringify({ type: "sleep.updated", user_id: "user-1" });
     const headers = headersFor(body);
