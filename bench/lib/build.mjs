@@ -3,7 +3,7 @@
 //  - a plain build: tsc into a private dist (unbundled ES modules), for the cold start of the plain package.
 // Output lives in node_modules/.cache/synheart-bench so that bare imports resolve to the project's packages.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -43,5 +43,7 @@ export function buildPlainPackage() {
     encoding: "utf8",
   });
   if (!existsSync(join(outDir, "engine", "connector-engine.js"))) throw new Error(`tsc emitted nothing: ${result.stdout}${result.stderr}`);
+  // Laid out like the package (code beside vendors/ and schema/), so the built-in vendors are found from it.
+  for (const folder of ["vendors", "schema"]) cpSync(join(repoRoot, folder), join(outDir, folder), { recursive: true });
   return { dir: outDir, typeErrors: result.status === 0 ? 0 : (result.stdout.match(/error TS/g) ?? []).length };
 }
