@@ -53,7 +53,20 @@ log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load
 
 log("building scenarios (esbuild)");
 const bundles = await buildScenarios(["webhook-ingest", "webhook-breakdown", "preauth-reject", "record-mapping", "token-reads", "http-server", "rate-limit", "cold-bundle-entry", "sync-backfill"]);
-const results = { date: new Date().toISOString(), machine, quick, skipped };
+const failed = [];
+const results = { date: new Date().toISOString(), machine, quick, skipped, failed };
+
+// A scenario that fails is reported and the others still run, so one broken scenario does not cost the whole report.
+async function scenario(name, description, run) {
+  if (!wants(name)) return;
+  log(description);
+  try {
+    await run();
+  } catch (error) {
+    failed.push(name);
+    log(`${name} failed: ${String(error?.message ?? error).split("\n")[0]}`);
+  }
+}
 
 let moto;
 const needsAws = only.includes("tokens") || only.includes("ratelimit");
@@ -63,49 +76,40 @@ try {
     moto = await startMoto();
     env.SYNHEART_AWS_ENDPOINT = moto.endpoint;
   }
-  if (wants("webhook")) {
-    log("webhook ingest in process, per vendor, vs bare HMAC");
-    results.webhookIngest = runScenario(bundles["webhook-ingest"]);
-  }
-  if (wants("breakdown")) {
-    log("webhook stage breakdown");
-    results.webhookBreakdown = runScenario(bundles["webhook-breakdown"]);
-  }
-  if (wants("preauth")) {
-    log("CPU per rejected unauthenticated 1 MiB request, per vendor, vs bare HMAC");
-    results.preauthReject = runScenario(bundles["preauth-reject"]);
-  }
-  if (wants("records")) {
-    log("normalized records through the manifests' records mappings, vs JSON.parse of the payload");
-    results.recordMapping = runScenario(bundles["record-mapping"]);
-  }
-  if (wants("tokens")) {
-    log("token read path (SQLite; DynamoDB + KMS on moto, data-key cache on/off)");
-    results.tokenReads = runScenario(bundles["token-reads"]);
-  }
-  if (wants("cold")) {
-    log("cold start (tsc plain build; bundles)");
-    const plain = buildPlainPackage();
-    const targets = await prepareColdTargets({ repoRoot, plainDir: plain.dir });
-    const lambda = await buildLambdaBundle({ plainDir: plain.dir, repoRoot });
-    if (!lambda) log("no `synheart-connector build` yet: Lambda bundle skipped");
-    const extraTargets = lambda ? [lambdaTarget(lambda, repoRoot), lambdaWorkerTarget(lambda, repoRoot)].filter(Boolean) : [];
-    results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.0 } };
-  }
-  if (wants("http")) {
-    log("HTTP ingest with autocannon: the engine (node:http + fetch handler, embedded SQLite) against the floor, alternating");
-    const floor = join(repoRoot, "bench", "floor", "http-floor.mjs");
-    results.httpIngest = await runHttpComparison(bundles["http-server"], floor, { rounds: quick ? 2 : 3, connections: 32, amount: quick ? 3000 : 10_000, repoRoot });
-  }
-  if (wants("ratelimit")) {
-    log("rate limiter across worker processes (SQLite, DynamoDB)");
-    results.rateLimit = [runScenario(bundles["rate-limit"], { BENCH_LIMITER: "sqlite" })];
-    if (env.SYNHEART_AWS_ENDPOINT) results.rateLimit.push(runScenario(bundles["rate-limit"], { BENCH_LIMITER: "dynamodb" }));
-  }
-  if (wants("sync")) {
-    log("backfill through the rate limiter against a local API enforcing the limit");
-    results.syncBackfill = runScenario(bundles["sync-backfill"]);
-  }
+  await scenario("webhook", "webhook ingest in process, per vendor, vs bare HMAC", async () => {
+      results.webhookIngest = runScenario(bundles["webhook-ingest"]);
+  });
+  await scenario("breakdown", "webhook stage breakdown", async () => {
+      results.webhookBreakdown = runScenario(bundles["webhook-breakdown"]);
+  });
+  await scenario("preauth", "CPU per rejected unauthenticated 1 MiB request, per vendor, vs bare HMAC", async () => {
+      results.preauthReject = runScenario(bundles["preauth-reject"]);
+  });
+  await scenario("records", "normalized records through the manifests' records mappings, vs JSON.parse of the payload", async () => {
+      results.recordMapping = runScenario(bundles["record-mapping"]);
+  });
+  await scenario("tokens", "token read path (SQLite; DynamoDB + KMS on moto, data-key cache on/off)", async () => {
+      results.tokenReads = runScenario(bundles["token-reads"]);
+  });
+  await scenario("cold", "cold start (tsc plain build; bundles)", async () => {
+      const plain = buildPlainPackage();
+      const targets = await prepareColdTargets({ repoRoot, plainDir: plain.dir });
+      const lambda = await buildLambdaBundle({ plainDir: plain.dir, repoRoot });
+      if (!lambda) log("no `synheart-connector build` yet: Lambda bundle skipped");
+      const extraTargets = lambda ? [lambdaTarget(lambda, repoRoot), lambdaWorkerTarget(lambda, repoRoot)].filter(Boolean) : [];
+      results.coldStart = { ...(await measureColdStart({ repoRoot, targets, extraTargets, runs: quick ? 5 : 15 })), target: { maxLambdaBundleRatio: 2.0 } };
+  });
+  await scenario("http", "HTTP ingest with autocannon: the engine (node:http + fetch handler, embedded SQLite) against the floor, alternating", async () => {
+      const floor = join(repoRoot, "bench", "floor", "http-floor.mjs");
+      results.httpIngest = await runHttpComparison(bundles["http-server"], floor, { rounds: quick ? 2 : 3, connections: 32, amount: quick ? 3000 : 10_000, repoRoot });
+  });
+  await scenario("ratelimit", "rate limiter across worker processes (SQLite, DynamoDB)", async () => {
+      results.rateLimit = [runScenario(bundles["rate-limit"], { BENCH_LIMITER: "sqlite" })];
+      if (env.SYNHEART_AWS_ENDPOINT) results.rateLimit.push(runScenario(bundles["rate-limit"], { BENCH_LIMITER: "dynamodb" }));
+  });
+  await scenario("sync", "backfill through the rate limiter against a local API enforcing the limit", async () => {
+      results.syncBackfill = runScenario(bundles["sync-backfill"]);
+  });
 } finally {
   await moto?.stop();
 }
@@ -118,4 +122,8 @@ log(`wrote ${latestPath}${baseline ? `; compared with bench/baseline.json (${bas
 if (args.has("update-baseline")) {
   copyFileSync(latestPath, baselinePath);
   log("bench/baseline.json updated");
+}
+if (failed.length > 0) {
+  log(`failed: ${failed.join(", ")}`);
+  process.exitCode = 1;
 }
