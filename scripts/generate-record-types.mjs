@@ -47,12 +47,37 @@ function withoutProse(value) {
   );
 }
 
+/**
+ * A schema with every `$ref` replaced by what it points to (in this file or another of schema/records), so ajv
+ * inlines all of it: ajv inlines only referenced schemas that hold no `$ref` themselves and calls the others as
+ * functions, with an options object and a path string built per call (per sample of a series). Validity and the
+ * errors' instance paths, keywords and messages are the same; only their schema paths name the inlined place.
+ */
+function dereferenced(value, file, files, seen = []) {
+  if (Array.isArray(value)) return value.map((item) => dereferenced(item, file, files, seen));
+  if (value === null || typeof value !== "object") return value;
+  if (typeof value.$ref === "string") {
+    if (Object.keys(value).length !== 1) throw new Error(`${file}: a $ref with sibling keywords is not inlined by this script`);
+    const [target = "", pointer = ""] = value.$ref.split("#");
+    const targetFile = target === "" ? file : target;
+    const key = `${targetFile}#${pointer}`;
+    if (seen.includes(key)) throw new Error(`${file}: recursive $ref ${value.$ref} cannot be inlined`);
+    let resolved = files.get(targetFile);
+    if (resolved === undefined) throw new Error(`${file}: $ref to unknown file ${target}`);
+    for (const part of pointer.split("/").slice(1)) resolved = resolved?.[part.replace(/~1/g, "/").replace(/~0/g, "~")];
+    if (resolved === undefined) throw new Error(`${file}: $ref ${value.$ref} points nowhere`);
+    return dereferenced(resolved, targetFile, files, [...seen, key]);
+  }
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "$defs").map(([key, inner]) => [key, dereferenced(inner, file, files, seen)]));
+}
+
 export async function generateRecordValidators() {
   const names = (await readdir(schemaFolder)).filter((name) => name.endsWith(".schema.json") && name !== "health-record.schema.json").sort();
   // Titles and descriptions are for people: validation does not read them, and the validators embed their schemas.
-  const schemas = await Promise.all(names.map(async (name) => withoutProse(JSON.parse(await readFile(new URL(name, schemaFolder), "utf8")))));
+  const files = new Map(await Promise.all(names.map(async (name) => [name, withoutProse(JSON.parse(await readFile(new URL(name, schemaFolder), "utf8")))])));
+  const schemas = [...files].filter(([, schema]) => schema.properties?.type?.const).map(([name, schema]) => dereferenced(schema, name, files));
   const ajv = new Ajv2020({ schemas, code: { source: true, esm: true, lines: false }, inlineRefs: true, unicodeRegExp: false, strict: true, strictTypes: false, strictRequired: false });
-  const exports = Object.fromEntries(schemas.filter((schema) => schema.properties?.type?.const).map((schema) => [schema.properties.type.const, schema.$id]));
+  const exports = Object.fromEntries(schemas.map((schema) => [schema.properties.type.const, schema.$id]));
   let code = standaloneCode.default(ajv, exports);
   code = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, "ucs2length");
   if (/require\(/.test(code)) throw new Error("a standalone validator needs an ajv runtime helper this script does not inline");
