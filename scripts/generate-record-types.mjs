@@ -37,6 +37,25 @@ const CODE_POINT_LENGTH = `function ucs2length(text) {
 }
 `;
 
+/**
+ * minLength and maxLength count code points, which ajv counts over the whole string each time. A string has at most
+ * as many code points as UTF-16 units and at least half as many, so its length alone settles the check for nearly
+ * every string (a non-empty one is at least 1 code point long; one of 512 units at most 512): the count runs only
+ * when the length cannot tell.
+ */
+function withLengthShortcuts(code) {
+  const names = [...code.matchAll(/const (func\d+) = ucs2length;/g)].map((match) => match[1]);
+  for (const name of names) {
+    code = code.replace(new RegExp(`${name}\\((data\\d+)\\) ([<>]) (\\d+)`, "g"), (_, data, comparison, limit) =>
+      comparison === ">" ? `(${data}.length > ${limit} && ${name}(${data}) > ${limit})` : `(${data}.length < ${2 * Number(limit)} && ${name}(${data}) < ${limit})`,
+    );
+    if (new RegExp(`${name}\\((?!data\\d+\\) [<>] \\d+)`).test(code.replace(/const func\d+ = ucs2length;/g, ""))) {
+      throw new Error(`a code point count this script does not shortcut: ${name}`);
+    }
+  }
+  return code;
+}
+
 function withoutProse(value) {
   if (Array.isArray(value)) return value.map(withoutProse);
   if (value === null || typeof value !== "object") return value;
@@ -80,6 +99,7 @@ export async function generateRecordValidators() {
   const exports = Object.fromEntries(schemas.map((schema) => [schema.properties.type.const, schema.$id]));
   let code = standaloneCode.default(ajv, exports);
   code = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, "ucs2length");
+  code = withLengthShortcuts(code);
   if (/require\(/.test(code)) throw new Error("a standalone validator needs an ajv runtime helper this script does not inline");
   return [
     "// @ts-nocheck",
