@@ -3,28 +3,50 @@
  * `2026-05-24T23:18:00-04:00`, `...Z`, local times with a separate offset in seconds or minutes, epoch seconds or
  * milliseconds, and ISO 8601 durations (Polar's PT7H29M).
  */
-import { isoFromMillis } from "../iso-time.js";
+import { isoFromMillis, parseIsoTime } from "../iso-time.js";
 
-const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/;
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
 /** An ISO 8601 time with an offset (or Z) as a UTC instant; numbers are epoch seconds. Undefined in, undefined out. */
 export function utc(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "number") return isoFromMillis(value * 1000) ?? invalid("$utc", value);
-  if (typeof value !== "string" || !OFFSET.test(value)) return invalid("$utc", value);
-  const millis = Date.parse(value);
+  if (typeof value !== "string" || offsetSuffixLength(value) === 0) return invalid("$utc", value);
+  const millis = parseIsoTime(value);
   return Number.isNaN(millis) ? invalid("$utc", value) : isoFromMillis(millis);
 }
 
 /** The offset of an ISO 8601 time as +hh:mm (Z is +00:00). */
 export function offsetOf(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  const match = typeof value === "string" ? OFFSET.exec(value) : null;
-  if (!match) return invalid("$offsetOf", value);
-  const offset = match[1]!;
+  const suffix = typeof value === "string" ? offsetSuffixLength(value) : 0;
+  if (suffix === 0) return invalid("$offsetOf", value);
+  const offset = (value as string).slice(-suffix);
   if (offset === "Z") return "+00:00";
   return offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset;
+}
+
+/**
+ * How long the offset at the end of a time is: 1 for Z, 6 for ±hh:mm, 5 for ±hhmm, 0 without one (what
+ * /(Z|[+-]\d{2}:?\d{2})$/ matches, without trying the pattern at every position of the text).
+ */
+function offsetSuffixLength(text: string): number {
+  const end = text.length;
+  if (end === 0) return 0;
+  if (text.charCodeAt(end - 1) === 0x5a) return 1;
+  if (end < 5 || !isDigit(text, end - 1) || !isDigit(text, end - 2)) return 0;
+  if (end >= 6 && text.charCodeAt(end - 3) === 0x3a && isDigit(text, end - 4) && isDigit(text, end - 5) && isSign(text, end - 6)) return 6;
+  return isDigit(text, end - 3) && isDigit(text, end - 4) && isSign(text, end - 5) ? 5 : 0;
+}
+
+function isDigit(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  return code >= 0x30 && code <= 0x39;
+}
+
+function isSign(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  return code === 0x2b || code === 0x2d;
 }
 
 /** An offset given in seconds (Garmin) or minutes (Polar) east of UTC, as +hh:mm. */
@@ -75,7 +97,7 @@ export function series(start: unknown, intervalSeconds: unknown, values: unknown
   const startInstant = utc(start);
   if (!startInstant || typeof intervalSeconds !== "number" || !(intervalSeconds > 0)) return invalid("$series", intervalSeconds);
   const list = Array.isArray(values) ? values : [values];
-  const startMillis = Date.parse(startInstant);
+  const startMillis = parseIsoTime(startInstant);
   const samples: { dateTime: string; value: number }[] = [];
   for (let i = 0; i < list.length; i++) {
     const value = list[i];
@@ -97,7 +119,7 @@ const QUARTER_HOUR_MS = 900_000;
 /** The offset an IANA time zone (Withings' "Europe/Paris") had at an instant (epoch seconds or a UTC time), as +hh:mm. */
 export function offsetAt(instant: unknown, timeZone: unknown): string | undefined {
   if (instant === undefined || instant === null || timeZone === undefined || timeZone === null) return undefined;
-  const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? Date.parse(instant) : Number.NaN;
+  const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? parseIsoTime(instant) : Number.NaN;
   if (!Number.isFinite(millis) || typeof timeZone !== "string") return invalid("$offsetAt", instant);
   const key = `${timeZone}\0${Math.floor(millis / QUARTER_HOUR_MS)}`;
   const cached = offsetCache.get(key);
@@ -127,12 +149,12 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
 export function clockSeries(start: unknown, samples: unknown): { dateTime: string; value: number }[] | undefined {
   if (start === undefined || start === null || samples === undefined || samples === null) return undefined;
   if (typeof start !== "string" || typeof samples !== "object" || Array.isArray(samples)) return invalid("$clockSeries", samples);
-  const startMillis = Date.parse(start);
+  const startMillis = parseIsoTime(start);
   const offset = offsetOf(start);
   const local = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})/.exec(start);
   if (!local || Number.isNaN(startMillis) || !offset) return invalid("$clockSeries", start);
   const offsetMinutes = (offset.startsWith("-") ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
-  const midnightUtc = Date.parse(`${local[1]}T00:00:00Z`) - offsetMinutes * 60_000;
+  const midnightUtc = parseIsoTime(`${local[1]}T00:00:00Z`) - offsetMinutes * 60_000;
   let previous = Number(local[2]) * 60 + Number(local[3]);
   let day = 0;
   const result: { dateTime: string; value: number }[] = [];
@@ -156,13 +178,20 @@ export function clockSeries(start: unknown, samples: unknown): { dateTime: strin
 export function clockSegments(start: unknown, end: unknown, stages: unknown): { startDateTime: string; endDateTime: string; value: number }[] | undefined {
   if (start === undefined || start === null || end === undefined || end === null || stages === undefined || stages === null) return undefined;
   const starts = clockSeries(start, stages)!;
-  const [first, last] = [utc(start)!, utc(end)!];
-  if (Date.parse(last) < Date.parse(first)) return invalid("$clockSegments", end);
+  const first = utc(start)!;
+  const last = utc(end)!;
+  const firstMillis = parseIsoTime(first);
+  const lastMillis = parseIsoTime(last);
+  if (lastMillis < firstMillis) return invalid("$clockSegments", end);
   const segments: { startDateTime: string; endDateTime: string; value: number }[] = [];
+  let startMillis = starts.length > 0 ? parseIsoTime(starts[0]!.dateTime) : 0;
   for (let i = 0; i < starts.length; i++) {
-    const from = Date.parse(starts[i]!.dateTime) < Date.parse(first) ? first : starts[i]!.dateTime;
-    const to = i + 1 < starts.length ? starts[i + 1]!.dateTime : last;
-    if (Date.parse(to) > Date.parse(from)) segments.push({ startDateTime: from, endDateTime: to, value: starts[i]!.value });
+    const fromMillis = Math.max(startMillis, firstMillis);
+    const from = startMillis < firstMillis ? first : starts[i]!.dateTime;
+    const next = i + 1 < starts.length ? starts[i + 1]!.dateTime : undefined;
+    const nextMillis = next === undefined ? lastMillis : parseIsoTime(next);
+    if (nextMillis > fromMillis) segments.push({ startDateTime: from, endDateTime: next ?? last, value: starts[i]!.value });
+    startMillis = nextMillis;
   }
   return segments;
 }

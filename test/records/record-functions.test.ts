@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RECORD_FUNCTIONS as f } from "../../engine/records/functions.js";
 
@@ -74,5 +75,58 @@ describe("record mapping helpers", () => {
       "strength_training",
       "hiking",
     ]);
+  });
+});
+
+describe("record time helpers against their definitions", () => {
+  const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/;
+  const outcome = (run: () => unknown) => {
+    try {
+      return { value: run() };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  /** $utc and $offsetOf as first written: the offset found by a pattern, the instant by Date.parse. */
+  const reference = {
+    utc: (value: string) => (OFFSET.test(value) && !Number.isNaN(Date.parse(value)) ? new Date(Date.parse(value)).toISOString() : "invalid"),
+    offsetOf: (value: string) => {
+      const offset = OFFSET.exec(value)?.[1];
+      if (offset === undefined) return "invalid";
+      return offset === "Z" ? "+00:00" : offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset;
+    },
+  };
+  const texts = fc.oneof(
+    fc.tuple(fc.constantFrom("2026-05-24T23:18:00", "2026-05-24T23:18:00.5", "2026-02-29T10:00:00", "x", ""), fc.constantFrom("Z", "+02:00", "-0530", "+2:00", "+02:0", "z", "", "+02:00Z", "-12:34", "1234", "+1234")).map(([a, b]) => a + b),
+    fc.stringMatching(/^[0-9T:+\-Z.]{0,12}$/),
+  );
+
+  it("$utc and $offsetOf find the offset and the instant as the pattern and Date.parse did", () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        const utc = outcome(() => f.utc(text));
+        const offset = outcome(() => f.offsetOf(text));
+        expect(utc.error !== undefined ? "invalid" : utc.value).toBe(reference.utc(text));
+        expect(offset.error !== undefined ? "invalid" : offset.value).toBe(reference.offsetOf(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("$clockSegments cuts a night from its clock keys, its first stage starting no earlier than the night", () => {
+    const stages = { "23:10": 1, "23:40": 2, "01:05": 3, "06:55": 4 };
+    expect(f.clockSegments("2026-05-24T23:10:30+02:00", "2026-05-25T07:00:00+02:00", stages)).toEqual([
+      { startDateTime: "2026-05-24T21:10:30.000Z", endDateTime: "2026-05-24T21:40:00.000Z", value: 1 },
+      { startDateTime: "2026-05-24T21:40:00.000Z", endDateTime: "2026-05-24T23:05:00.000Z", value: 2 },
+      { startDateTime: "2026-05-24T23:05:00.000Z", endDateTime: "2026-05-25T04:55:00.000Z", value: 3 },
+      { startDateTime: "2026-05-25T04:55:00.000Z", endDateTime: "2026-05-25T05:00:00.000Z", value: 4 },
+    ]);
+    // A segment the night's start leaves empty is dropped.
+    expect(f.clockSegments("2026-05-24T23:10:30+02:00", "2026-05-25T07:00:00+02:00", { "23:10": 1, "23:11": 2 })).toEqual([
+      { startDateTime: "2026-05-24T21:10:30.000Z", endDateTime: "2026-05-24T21:11:00.000Z", value: 1 },
+      { startDateTime: "2026-05-24T21:11:00.000Z", endDateTime: "2026-05-25T05:00:00.000Z", value: 2 },
+    ]);
+    expect(f.clockSegments("2026-05-24T23:10:30+02:00", "2026-05-24T23:10:30+02:00", { "23:10": 1 })).toEqual([]);
+    expect(() => f.clockSegments("2026-05-25T07:00:00+02:00", "2026-05-24T23:00:00+02:00", stages)).toThrow(/clockSegments/);
   });
 });

@@ -1,7 +1,7 @@
 // occurredAt normalisation: the fast path for plain UTC strings must give exactly what a Date round trip gives.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoFromMillis, toIsoTime } from "../../engine/iso-time.js";
+import { isoFromMillis, parseIsoTime, toIsoTime } from "../../engine/iso-time.js";
 
 const viaDate = (value: string): string | undefined => {
   const date = new Date(value);
@@ -65,9 +65,52 @@ describe("isoFromMillis", () => {
     );
   });
 
+  it("writes each of a run of times right when they move between days (the day it wrote last is reused)", () => {
+    const day = 86_400_000;
+    const runs = fc.array(fc.tuple(fc.integer({ min: 19_000, max: 21_000 }), fc.integer({ min: 0, max: day - 1 })), { minLength: 2, maxLength: 40 });
+    fc.assert(
+      fc.property(runs, (times) => {
+        for (const [days, within] of times) expect(isoFromMillis(days * day + within)).toBe(new Date(days * day + within).toISOString());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("gives nothing where no Date holds the time", () => {
     expect(isoFromMillis(8.64e15 + 1)).toBeUndefined();
     expect(isoFromMillis(Number.POSITIVE_INFINITY)).toBeUndefined();
     expect(isoFromMillis(Number.NaN)).toBeUndefined();
+  });
+});
+
+describe("parseIsoTime", () => {
+  it("gives what Date.parse gives, for any written time (impossible fields, offsets, long fractions, other layouts)", () => {
+    const written = fc
+      .record({
+        year: fc.integer({ min: 0, max: 9999 }),
+        month: fc.integer({ min: 0, max: 13 }),
+        day: fc.integer({ min: 0, max: 32 }),
+        hour: fc.integer({ min: 0, max: 25 }),
+        minute: fc.integer({ min: 0, max: 60 }),
+        second: fc.integer({ min: 0, max: 60 }),
+        fraction: fc.constantFrom("", ".", ".5", ".12", ".123", ".1234", ".000", ".9999999", ".1239999999999999999999", ".12a"),
+        zone: fc.constantFrom("Z", "z", "", "+00:00", "-00:00", "+02:00", "-05:30", "+14:00", "+23:59", "+24:00", "+01:60", "+0100", "+1:00", "Z ", "ZZ"),
+      })
+      .map((t) => `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${t.fraction}${t.zone}`);
+    const mangled = fc.tuple(written, fc.nat(30), fc.constantFrom("x", " ", "-", ":", "T", "1", "")).map(([text, at, insert]) => text.slice(0, at) + insert + text.slice(at + 1));
+    fc.assert(
+      fc.property(fc.oneof(written, mangled, fc.string()), (text) => {
+        expect(Object.is(parseIsoTime(text), Date.parse(text))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("reads the layout vendors send without a detour", () => {
+    expect(parseIsoTime("2026-05-24T23:18:00-04:00")).toBe(Date.UTC(2026, 4, 25, 3, 18));
+    expect(parseIsoTime("2026-05-24T23:18:00.1239Z")).toBe(Date.UTC(2026, 4, 24, 23, 18, 0, 123));
+    expect(parseIsoTime("0050-01-01T00:00:00Z")).toBe(Date.parse("0050-01-01T00:00:00Z"));
+    expect(parseIsoTime("2026-05-24T23:18:00")).toBe(Date.parse("2026-05-24T23:18:00"));
+    expect(parseIsoTime("tomorrow")).toBeNaN();
   });
 });
