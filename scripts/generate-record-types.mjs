@@ -90,11 +90,39 @@ function dereferenced(value, file, files, seen = []) {
   return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "$defs").map(([key, inner]) => [key, dereferenced(inner, file, files, seen)]));
 }
 
+/**
+ * `oneOf` checks every branch, so a valid time frame also fails the other two (two error objects per record). Where
+ * the branches are objects that exclude one another by their required and allowed properties (for each pair, one
+ * requires a property the other forbids), at most one can pass: `anyOf` is then the same test, stops at the branch
+ * that passes, and reports the same errors, in the same order, when none does.
+ */
+function withExclusiveOneOfAsAnyOf(value) {
+  if (Array.isArray(value)) return value.map(withExclusiveOneOfAsAnyOf);
+  if (value === null || typeof value !== "object") return value;
+  const result = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withExclusiveOneOfAsAnyOf(inner)]));
+  if (Array.isArray(result.oneOf) && branchesExcludeOneAnother(result.oneOf)) {
+    result.anyOf = result.oneOf;
+    delete result.oneOf;
+  }
+  return result;
+}
+
+function branchesExcludeOneAnother(branches) {
+  const closed = branches.every(
+    (branch) => branch?.type === "object" && branch.additionalProperties === false && branch.patternProperties === undefined && Array.isArray(branch.required) && branch.properties,
+  );
+  const forbids = (branch, key) => !Object.hasOwn(branch.properties, key);
+  return (
+    closed &&
+    branches.every((a, i) => branches.every((b, j) => i === j || a.required.some((key) => forbids(b, key)) || b.required.some((key) => forbids(a, key))))
+  );
+}
+
 export async function generateRecordValidators() {
   const names = (await readdir(schemaFolder)).filter((name) => name.endsWith(".schema.json") && name !== "health-record.schema.json").sort();
   // Titles and descriptions are for people: validation does not read them, and the validators embed their schemas.
   const files = new Map(await Promise.all(names.map(async (name) => [name, withoutProse(JSON.parse(await readFile(new URL(name, schemaFolder), "utf8")))])));
-  const schemas = [...files].filter(([, schema]) => schema.properties?.type?.const).map(([name, schema]) => dereferenced(schema, name, files));
+  const schemas = [...files].filter(([, schema]) => schema.properties?.type?.const).map(([name, schema]) => withExclusiveOneOfAsAnyOf(dereferenced(schema, name, files)));
   const ajv = new Ajv2020({ schemas, code: { source: true, esm: true, lines: false }, inlineRefs: true, unicodeRegExp: false, strict: true, strictTypes: false, strictRequired: false });
   const exports = Object.fromEntries(schemas.map((schema) => [schema.properties.type.const, schema.$id]));
   let code = standaloneCode.default(ajv, exports);

@@ -13,6 +13,13 @@ const sha256Hex: (text: string) => string =
  */
 export function recordId(vendor: string, vendorUserId: string | undefined, type: string, vendorRecordId: string): string {
   const digest = sha256Hex(`${vendor}\0${vendorUserId ?? ""}\0${type}\0${vendorRecordId}`);
-  const variant = ((parseInt(digest[16]!, 16) & 0x3) | 0x8).toString(16);
+  const variant = VARIANT_DIGIT[digest.charCodeAt(16)]!;
   return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-8${digest.slice(13, 16)}-${variant}${digest.slice(17, 20)}-${digest.slice(20, 32)}`;
 }
+
+/** By a hex digit's character code, the variant digit it becomes (its two low bits under the RFC 9562 variant 10). */
+const VARIANT_DIGIT: readonly string[] = (() => {
+  const table: string[] = [];
+  for (const digit of "0123456789abcdef") table[digit.charCodeAt(0)] = ((parseInt(digit, 16) & 0x3) | 0x8).toString(16);
+  return table;
+})();

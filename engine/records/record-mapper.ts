@@ -1,4 +1,5 @@
 import { ConnectorError } from "../errors.js";
+import { parseIsoTime } from "../iso-time.js";
 import type { NormalizedEvent } from "../events.js";
 import { compileExpression, evaluateCompiled, evaluateExpression, FALLBACK, type CompiledExpression } from "../manifest/expressions.js";
 import type { RecordMapping, VendorManifest } from "../manifest/manifest.generated.js";
@@ -185,10 +186,11 @@ function firstRepeat(records: readonly HealthRecord[], from: number): HealthReco
  */
 function endsBeforeStart(start: string, end: string): boolean {
   for (let i = 0; i < 19; i++) {
-    const [a, b] = [start.charCodeAt(i), end.charCodeAt(i)];
+    const a = start.charCodeAt(i);
+    const b = end.charCodeAt(i);
     if (a !== b) return b < a;
   }
-  return Date.parse(end) < Date.parse(start);
+  return parseIsoTime(end) < parseIsoTime(start);
 }
 
 function scalarString(value: unknown): string | undefined {
