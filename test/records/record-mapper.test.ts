@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { inspect } from "node:util";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMemoryBackends } from "../../engine/backends/embedded/memory-backends.js";
 import { createConnectorEngine } from "../../engine/connector-engine.js";
@@ -6,7 +8,7 @@ import { isConnectorError } from "../../engine/errors.js";
 import { defineVendor } from "../../engine/manifest/loader.js";
 import type { VendorManifest } from "../../engine/manifest/manifest.generated.js";
 import { createJobProcessor, type EventDelivery } from "../../engine/queue/index.js";
-import { RecordMapper, recordId, recordsOfStream } from "../../engine/records/index.js";
+import { RECORD_TYPES, RecordMapper, recordId, recordsOfStream } from "../../engine/records/index.js";
 import { storeSealedConnection } from "../queue/support/connections.js";
 
 const SLEEP_MAP = `{
@@ -101,6 +103,30 @@ describe("record mapper", () => {
     expect(recordId("acme", "u-1", "sleep_session", "7")).toBe(recordId("acme", "u-1", "sleep_session", "7"));
     const others = [recordId("acme", "u-2", "sleep_session", "7"), recordId("acme", "u-1", "workout", "7"), recordId("acme", "u-1", "sleep_session", "8"), recordId("other", "u-1", "sleep_session", "7")];
     expect(new Set([recordId("acme", "u-1", "sleep_session", "7"), ...others]).size).toBe(5);
+  });
+
+  it("keeps the ids it has given: records are idempotent across versions (pinned values, never to be changed)", () => {
+    expect(recordId("whoop", "10129", "sleep_session", "ecfc6a15-4661-442f-a9a4-f160dd7afae8")).toBe("01f1e139-ff8c-8cf1-9ddb-b00ceee00cd7");
+    expect(recordId("oura", undefined, "vendor_score", "8f9a5221-639e-4a39-a2a5-6c6a1d4b4e5c/readiness")).toBe("7ba20dbd-0672-827b-a5e7-b5f55a52142f");
+    expect(recordId("garmin", "4aacafe82427c251df9c9592d0c06768", "skin_temperature", "x473db21-skin-6310a3c0")).toBe("9d4412a8-5cb3-83e2-a92d-e89e059e6672");
+    expect(recordId("withings", "12345", "body_measurement", "1234567")).toBe("98be5e89-48cb-8fae-913b-f6551a7db074");
+    expect(recordId("polar", "ü-ser😀", "heart_rate", "2026-05-24")).toBe("7ba789f9-240f-8dfc-91a8-24cc6e650798");
+  });
+
+  it("makes every id as its definition says: UUID version 8 from SHA-256 of the NUL-joined parts, variant bits 10", () => {
+    const byDefinition = (vendor: string, user: string | undefined, type: string, vendorRecordId: string) => {
+      const hex = createHash("sha256").update(Buffer.from([vendor, user ?? "", type, vendorRecordId].join("\0"), "utf8")).digest("hex");
+      const variant = ((Number.parseInt(hex[16]!, 16) & 0b0011) | 0b1000).toString(16);
+      return [hex.slice(0, 8), hex.slice(8, 12), `8${hex.slice(13, 16)}`, `${variant}${hex.slice(17, 20)}`, hex.slice(20, 32)].join("-");
+    };
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,15}$/), fc.option(fc.string({ unit: "binary" }), { nil: undefined }), fc.constantFrom(...RECORD_TYPES), fc.string({ unit: "binary", minLength: 1 }), (vendor, user, type, vendorRecordId) => {
+        const id = recordId(vendor, user, type, vendorRecordId);
+        expect(id).toBe(byDefinition(vendor, user, type, vendorRecordId));
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("refuses a record that misses a required field: record_invalid with the vendor, the record id and the JSON path", async () => {
