@@ -12,7 +12,9 @@ export interface RecordValidator {
 
 /**
  * One validator per record type, compiled by ajv from schema/records when `npm run generate:types` runs (standalone
- * code), so neither a process nor a Lambda bundle carries the schema compiler or compiles at start-up.
+ * code), so neither a process nor a Lambda bundle carries the schema compiler or compiles at start-up. They validate
+ * records the engine makes: `id` is only checked to be a string, since `recordId` alone writes it (its UUID form is
+ * pinned by test/records); everything a mapping gives is checked against the schema in full.
  */
 const VALIDATORS = new Map<string, RecordValidator>(Object.entries(generatedValidators as Record<string, RecordValidator>));
 
