@@ -103,11 +103,7 @@ export class RecordMapper {
       this.invalid(index, undefined, type as string, "/recordType", "is not a record type of schema/records");
     }
     const id = recordId(this.manifest.id, context.vendorUserId, idType, vendorId);
-    const provenance: Record<string, unknown> = { vendor: this.manifest.id, vendorRecordId: vendorId };
-    if (context.vendorUserId !== undefined) provenance.vendorUserId = context.vendorUserId;
-    if (fields.device !== undefined) provenance.device = fields.device;
-    if (fields.source !== undefined) provenance.source = fields.source;
-    provenance.fetchedAt = context.fetchedAt;
+    const provenance = provenanceOf(this.manifest.id, vendorId, context, fields.device, fields.source);
     const record: Record<string, unknown> = { id, type, provenance };
     for (const key in fields) {
       if (key === "type" || key === "vendorRecordId" || key === "device" || key === "source") continue;
@@ -181,16 +177,32 @@ function firstRepeat(records: readonly HealthRecord[], from: number): HealthReco
 }
 
 /**
- * Whether a validated UTC instant (YYYY-MM-DDThh:mm:ss[.fraction]Z) is before another: the first 19 characters
- * compare as text; only the same second needs the fractions parsed.
+ * Whether a validated UTC instant (YYYY-MM-DDThh:mm:ss[.fraction]Z) is before another. Two of one length with at
+ * most milliseconds (what the engine's helpers write) compare as text; otherwise the first 19 characters do, and only
+ * the same second needs the fractions parsed (to milliseconds, as Date.parse reads them).
  */
 function endsBeforeStart(start: string, end: string): boolean {
+  if (start.length === end.length && start.length <= 24) return end < start;
   for (let i = 0; i < 19; i++) {
     const a = start.charCodeAt(i);
     const b = end.charCodeAt(i);
     if (a !== b) return b < a;
   }
   return parseIsoTime(end) < parseIsoTime(start);
+}
+
+/** A record's provenance, its fields in the schema's order; the usual shapes built whole, as one literal each. */
+function provenanceOf(vendor: string, vendorRecordId: string, context: RecordContext, device: unknown, source: unknown): Record<string, unknown> {
+  const { vendorUserId, fetchedAt } = context;
+  if (device === undefined && source === undefined) {
+    return vendorUserId !== undefined ? { vendor, vendorRecordId, vendorUserId, fetchedAt } : { vendor, vendorRecordId, fetchedAt };
+  }
+  const provenance: Record<string, unknown> = { vendor, vendorRecordId };
+  if (vendorUserId !== undefined) provenance.vendorUserId = vendorUserId;
+  if (device !== undefined) provenance.device = device;
+  if (source !== undefined) provenance.source = source;
+  provenance.fetchedAt = fetchedAt;
+  return provenance;
 }
 
 function scalarString(value: unknown): string | undefined {

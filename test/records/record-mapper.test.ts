@@ -129,6 +129,29 @@ describe("record mapper", () => {
     );
   });
 
+  it("refuses an interval that ends before it starts, to the millisecond, whatever the fractions' lengths", async () => {
+    const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: '{ "type": "sleep_session", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": start, "endDateTime": end }, "stages": [] }' }]).manifest);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    const instant = fc
+      .tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 59 }), fc.constantFrom("", ".5", ".50", ".500", ".501", ".5009", ".5001", ".123456789", ".999"))
+      .map(([minute, second, fraction]) => `2026-05-24T23:${pad(minute)}:${pad(second)}${fraction}Z`);
+    const examples: [string, string][] = [
+      ["2026-05-24T23:00:00.5009Z", "2026-05-24T23:00:00.5001Z"],
+      ["2026-05-24T23:00:00.501Z", "2026-05-24T23:00:00.500Z"],
+      ["2026-05-24T23:00:00.5Z", "2026-05-24T23:00:00.499999Z"],
+    ];
+    await fc.assert(
+      fc.asyncProperty(instant, instant, async (start, end) => {
+        const outcome = await mapper.map({ event: "sleep.updated" }, { id: 7, start, end }, CONTEXT).then(
+          () => "mapped",
+          (error: unknown) => (isConnectorError(error, "record_invalid") && (error as { details: { path: string } }).details.path) || "other",
+        );
+        expect(outcome).toBe(Date.parse(end) < Date.parse(start) ? "/effectiveTimeFrame/endDateTime" : "mapped");
+      }),
+      { numRuns: 1000, examples },
+    );
+  });
+
   it("refuses a record that misses a required field: record_invalid with the vendor, the record id and the JSON path", async () => {
     const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map: '{ "type": "sleep_session", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(start) }, "stages": [] }' }]).manifest);
     const error = await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT).catch((caught: unknown) => caught);
