@@ -112,8 +112,9 @@ function invalid(name: string, value: unknown): never {
 }
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-/** Offsets by zone and quarter hour: zones change offset only at quarter-hour instants, and Intl is slow (~20 us). */
-const offsetCache = new Map<string, string>();
+/** Offsets by zone, then quarter hour: zones change offset only at quarter-hour instants, and Intl is slow (~20 us). */
+const offsetCache = new Map<string, Map<number, string>>();
+let offsetsCached = 0;
 const QUARTER_HOUR_MS = 900_000;
 
 /** The offset an IANA time zone (Withings' "Europe/Paris") had at an instant (epoch seconds or a UTC time), as +hh:mm. */
@@ -121,8 +122,8 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
   if (instant === undefined || instant === null || timeZone === undefined || timeZone === null) return undefined;
   const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? parseIsoTime(instant) : Number.NaN;
   if (!Number.isFinite(millis) || typeof timeZone !== "string") return invalid("$offsetAt", instant);
-  const key = `${timeZone}\0${Math.floor(millis / QUARTER_HOUR_MS)}`;
-  const cached = offsetCache.get(key);
+  const quarter = Math.floor(millis / QUARTER_HOUR_MS);
+  const cached = offsetCache.get(timeZone)?.get(quarter);
   if (cached) return cached;
   let format = offsetFormats.get(timeZone);
   if (!format) {
@@ -135,8 +136,14 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
   }
   const name = format.formatToParts(millis).find((part) => part.type === "timeZoneName")?.value ?? "";
   const offset = name === "GMT" ? "+00:00" : /^GMT[+-]\d{2}:\d{2}$/.test(name) ? name.slice(3) : invalid("$offsetAt", timeZone);
-  if (offsetCache.size >= 10_000) offsetCache.clear();
-  offsetCache.set(key, offset);
+  if (offsetsCached >= 10_000) {
+    offsetCache.clear();
+    offsetsCached = 0;
+  }
+  let zoneOffsets = offsetCache.get(timeZone);
+  if (!zoneOffsets) offsetCache.set(timeZone, (zoneOffsets = new Map()));
+  zoneOffsets.set(quarter, offset);
+  offsetsCached++;
   return offset;
 }
 
