@@ -155,7 +155,15 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
  */
 export function clockSeries(start: unknown, samples: unknown): { dateTime: string; value: number }[] | undefined {
   if (start === undefined || start === null || samples === undefined || samples === null) return undefined;
-  if (typeof start !== "string" || typeof samples !== "object" || Array.isArray(samples)) return invalid("$clockSeries", samples);
+  const { millis, values } = clockInstants(start, samples);
+  const result: { dateTime: string; value: number }[] = [];
+  for (let i = 0; i < millis.length; i++) result.push({ dateTime: isoFromMillis(millis[i]!)!, value: values[i]! });
+  return result;
+}
+
+/** The instants (epoch milliseconds) and values of `clockSeries`, in the keys' order. */
+function clockInstants(start: unknown, samples: unknown): { millis: number[]; values: number[] } {
+  if (typeof start !== "string" || typeof samples !== "object" || samples === null || Array.isArray(samples)) return invalid("$clockSeries", samples);
   const startMillis = parseIsoTime(start);
   const offset = offsetOf(start);
   const local = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})/.exec(start);
@@ -164,16 +172,30 @@ export function clockSeries(start: unknown, samples: unknown): { dateTime: strin
   const midnightUtc = parseIsoTime(`${local[1]}T00:00:00Z`) - offsetMinutes * 60_000;
   let previous = Number(local[2]) * 60 + Number(local[3]);
   let day = 0;
-  const result: { dateTime: string; value: number }[] = [];
-  for (const [clock, value] of Object.entries(samples as Record<string, unknown>)) {
-    const time = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(clock);
-    if (!time || typeof value !== "number" || !Number.isFinite(value)) return invalid("$clockSeries", value);
-    const minute = Number(time[1]) * 60 + Number(time[2]);
+  const millis: number[] = [];
+  const values: number[] = [];
+  const keyed = samples as Record<string, unknown>;
+  for (const clock of Object.keys(keyed)) {
+    const value = keyed[clock];
+    // hh:mm or hh:mm:ss, two digits each (any two: "24:00" counts as the next midnight, as it always has)
+    const clockLength = clock.length;
+    const valid =
+      (clockLength === 5 || (clockLength === 8 && clock.charCodeAt(5) === 0x3a)) && clock.charCodeAt(2) === 0x3a && twoDigits(clock, 0) >= 0 && twoDigits(clock, 3) >= 0 && (clockLength === 5 || twoDigits(clock, 6) >= 0);
+    if (!valid || typeof value !== "number" || !Number.isFinite(value)) return invalid("$clockSeries", value);
+    const minute = twoDigits(clock, 0) * 60 + twoDigits(clock, 3);
     if (minute < previous) day++;
     previous = minute;
-    result.push({ dateTime: isoFromMillis(midnightUtc + (day * 1440 + minute) * 60_000 + Number(time[3] ?? 0) * 1000)!, value });
+    millis.push(midnightUtc + (day * 1440 + minute) * 60_000 + (clockLength === 8 ? twoDigits(clock, 6) : 0) * 1000);
+    values.push(value);
   }
-  return result;
+  return { millis, values };
+}
+
+/** The two ASCII digits at `at` as a number, or -1. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 0x30;
+  const ones = text.charCodeAt(at + 1) - 0x30;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
 }
 
 /**
@@ -184,21 +206,20 @@ export function clockSeries(start: unknown, samples: unknown): { dateTime: strin
  */
 export function clockSegments(start: unknown, end: unknown, stages: unknown): { startDateTime: string; endDateTime: string; value: number }[] | undefined {
   if (start === undefined || start === null || end === undefined || end === null || stages === undefined || stages === null) return undefined;
-  const starts = clockSeries(start, stages)!;
+  const { millis, values } = clockInstants(start, stages);
   const first = utc(start)!;
   const last = utc(end)!;
   const firstMillis = parseIsoTime(first);
   const lastMillis = parseIsoTime(last);
   if (lastMillis < firstMillis) return invalid("$clockSegments", end);
   const segments: { startDateTime: string; endDateTime: string; value: number }[] = [];
-  let startMillis = starts.length > 0 ? parseIsoTime(starts[0]!.dateTime) : 0;
-  for (let i = 0; i < starts.length; i++) {
-    const fromMillis = Math.max(startMillis, firstMillis);
-    const from = startMillis < firstMillis ? first : starts[i]!.dateTime;
-    const next = i + 1 < starts.length ? starts[i + 1]!.dateTime : undefined;
-    const nextMillis = next === undefined ? lastMillis : parseIsoTime(next);
-    if (nextMillis > fromMillis) segments.push({ startDateTime: from, endDateTime: next ?? last, value: starts[i]!.value });
-    startMillis = nextMillis;
+  let from = millis.length > 0 && millis[0]! >= firstMillis ? isoFromMillis(millis[0]!)! : first;
+  for (let i = 0; i < millis.length; i++) {
+    const fromMillis = Math.max(millis[i]!, firstMillis);
+    const nextMillis = i + 1 < millis.length ? millis[i + 1]! : lastMillis;
+    const to = i + 1 < millis.length ? isoFromMillis(nextMillis)! : last;
+    if (nextMillis > fromMillis) segments.push({ startDateTime: from, endDateTime: to, value: values[i]! });
+    from = nextMillis < firstMillis ? first : to;
   }
   return segments;
 }

@@ -113,6 +113,27 @@ describe("record time helpers against their definitions", () => {
     );
   });
 
+  it("$clockSeries reads hh:mm and hh:mm:ss keys as the pattern /^(\\d{2}):(\\d{2})(?::(\\d{2}))?$/ does, and refuses the rest", () => {
+    const CLOCK = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
+    const start = "2026-05-24T23:10:30+02:00";
+    const midnight = Date.parse("2026-05-24T00:00:00+02:00");
+    const key = fc.oneof(fc.stringMatching(/^[0-9:a ]{0,9}$/), fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.option(fc.integer({ min: 0, max: 99 }))).map(([h, m, sec]) => [h, m, ...(sec === null ? [] : [sec])].map((n) => String(n).padStart(2, "0")).join(":")));
+    fc.assert(
+      fc.property(key, (clock) => {
+        const match = CLOCK.exec(clock);
+        const result = outcome(() => f.clockSeries(start, { [clock]: 1 }));
+        if (!match) {
+          expect(result.error).toMatch(/clockSeries/);
+          return;
+        }
+        const minute = Number(match[1]) * 60 + Number(match[2]);
+        const day = minute < 23 * 60 + 10 ? 1 : 0;
+        expect(result.value).toEqual([{ dateTime: new Date(midnight + (day * 1440 + minute) * 60_000 + Number(match[3] ?? 0) * 1000).toISOString(), value: 1 }]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("$clockSegments cuts a night from its clock keys, its first stage starting no earlier than the night", () => {
     const stages = { "23:10": 1, "23:40": 2, "01:05": 3, "06:55": 4 };
     expect(f.clockSegments("2026-05-24T23:10:30+02:00", "2026-05-25T07:00:00+02:00", stages)).toEqual([
