@@ -92,3 +92,21 @@ describe("the fast path and hostile keys", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe("generated code and hostile manifest text", () => {
+  it("keeps literals, keys and field names as data, never as code", async () => {
+    const hostile = ['"); globalThis.pwned = 1; ("', "`${globalThis.pwned = 1}`", "\\\"; globalThis.pwned = 1; //", "\u2028\u2029</script>", "*/ globalThis.pwned = 1; /*"];
+    for (const text of hostile) {
+      const literal = JSON.stringify(text);
+      const field = `\`${text.replace(/`/g, "")}\``; // a JSONata name in backquotes
+      for (const source of [literal, `{ ${literal}: ${literal} }`, `[${literal}, a]`, `a & ${literal}`, `$.${field}`, `${field}.b`, `{ "k": ${field} }`]) {
+        const fast = fastPathOf(source);
+        expect(fast, source).toBeDefined();
+        const input = { a: "x", [text.replace(/`/g, "")]: { b: 2 } };
+        const reference: unknown = await jsonata(source).evaluate(input);
+        expect(fast!(input), source).toEqual(JSON.parse(JSON.stringify(reference)));
+      }
+    }
+    expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
+  });
+});
