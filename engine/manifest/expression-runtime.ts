@@ -353,6 +353,14 @@ function mergeSort(list: unknown[], after: (a: unknown, b: unknown) => boolean):
 
 /** Rounds to `precision` decimals, halves to even (banker's rounding), as JSONata's $round. */
 function roundHalfEven(value: number, precision: number): number {
+  if (precision > 0 && precision <= 15) {
+    // The product can be a few units in the last place off the decimal shift; away from a tie that cannot change
+    // the rounding, and dividing the integer back is correctly rounded, as parsing `<integer>e-<precision>` is.
+    const scale = 10 ** precision;
+    const scaled = value * scale;
+    const rounded = Math.round(scaled);
+    if (Math.abs(scaled) < 1e9 && Math.abs(rounded - scaled) < 0.5 - 1e-6) return rounded / scale || 0;
+  }
   const shift = (number: number, by: number) => {
     const [mantissa, exponent] = String(number).split("e");
     return Number(`${mantissa}e${Number(exponent ?? 0) + by}`);

@@ -110,3 +110,18 @@ describe("generated code and hostile manifest text", () => {
     expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
   });
 });
+
+describe("$round", () => {
+  it("rounds as JSONata does, ties to even at the decimal digit, floating-point products included", async () => {
+    const round = fastPathOf("$round(v, p)")!;
+    const reference = jsonata("$round(v, p)");
+    const ties = fc.tuple(fc.integer({ min: -2_000_000, max: 2_000_000 }), fc.integer({ min: 1, max: 4 })).map(([n, p]) => ({ v: (n + 0.5) / 10 ** p, p }));
+    const anyValue = fc.tuple(fc.double({ min: -1e7, max: 1e7, noNaN: true }), fc.integer({ min: 0, max: 6 })).map(([v, p]) => ({ v, p }));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(ties, anyValue, fc.constantFrom({ v: 2.675, p: 2 }, { v: 1.005, p: 2 }, { v: -0.5, p: 0 }, { v: -0.04, p: 1 })), async (input) => {
+        expect(Object.is(round(input), await reference.evaluate(input))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
