@@ -54,6 +54,9 @@ const COMPARISONS: Readonly<Record<string, string>> = { "<": "less", "<=": "less
 
 class Unsupported extends Error {}
 
+/** Source length past which an expression is left to JSONata (the shipped ones stay under 40 KB). */
+const MAX_SOURCE_LENGTH = 256 * 1024;
+
 /** What a block, a lambda or the whole expression binds: a JavaScript variable a name. */
 class Scope {
   readonly variables = new Map<string, string>();
@@ -85,7 +88,11 @@ export function compileMapping(ast: unknown): CompiledMapping | undefined {
     if (error instanceof Unsupported) return undefined;
     throw error;
   }
-  return new Function("runtime", "BUILTINS", source)(runtime, BUILTINS) as CompiledMapping;
+  try {
+    return new Function("runtime", "BUILTINS", source)(runtime, BUILTINS) as CompiledMapping;
+  } catch {
+    return undefined; // source V8 refuses (too deep to parse, say) is evaluated by JSONata
+  }
 }
 
 let compiledCount = 0;
@@ -200,6 +207,8 @@ class SourceGenerator {
   private compile(node: Node, context: string): string {
     if (UNSUPPORTED_KEYS.some((key) => key in node)) throw new Unsupported(node.type);
     const base = this.compileNode(node, context);
+    // Paths carry their generic form beside the fast one, so nesting doubles the source: past a bound, JSONata's.
+    if (base.length > MAX_SOURCE_LENGTH) throw new Unsupported("too large");
     const filters = node.predicate ?? [];
     if (filters.length === 0) return NEVER_SEQUENCES.has(node.type) ? base : `collapse(${base})`;
     let value = base;
