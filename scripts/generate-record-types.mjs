@@ -56,6 +56,15 @@ function withLengthShortcuts(code) {
   return code;
 }
 
+/**
+ * Errors keep their instancePath, keyword, params and message and leave schemaPath empty: compiled from the
+ * dereferenced schemas, a schema path would name the inlined copy, not a place in schema/records, and the strings
+ * (one per check) were a seventh of the file that every process loading the records path parses.
+ */
+function withoutSchemaPaths(code) {
+  return code.replace(/schemaPath:"(?:[^"\\]|\\.)*"/g, 'schemaPath:""');
+}
+
 function withoutProse(value) {
   if (Array.isArray(value)) return value.map(withoutProse);
   if (value === null || typeof value !== "object") return value;
@@ -139,6 +148,7 @@ export async function generateRecordValidators() {
   let code = standaloneCode.default(ajv, exports);
   code = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, "ucs2length");
   code = withLengthShortcuts(code);
+  code = withoutSchemaPaths(code);
   if (/require\(/.test(code)) throw new Error("a standalone validator needs an ajv runtime helper this script does not inline");
   return [
     "// @ts-nocheck",
