@@ -3,28 +3,50 @@ import { compileMapping, FALLBACK, type CompiledMapping, type FastPath } from ".
 
 export interface CompiledExpression {
   readonly jsonata: jsonata.Expression;
-  /** Plain closures with JSONata's results for the constructs manifests use (see expression-compiler.ts). */
+  /** Generated JavaScript with JSONata's results for the constructs manifests use (see expression-compiler.ts). */
   readonly compiled: CompiledMapping | undefined;
   /** The same without bindings, answering FALLBACK where JSONata must evaluate (event mappings). */
   readonly fastPath: FastPath | undefined;
 }
 
-const compiled = new Map<string, CompiledExpression>();
 const NO_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null) as Record<string, unknown>);
 
-/** Compiles a JSONata expression once per process; the loader calls it for every expression at load time. */
+/**
+ * An expression parsed by JSONata (which checks it) when the manifest loads, and compiled to JavaScript at its first
+ * evaluation: loading every manifest, as the CLI and a process serving many vendors do, compiles nothing.
+ */
+class LazilyCompiled implements CompiledExpression {
+  #compiled: CompiledMapping | undefined | null = null;
+  #fastPath: FastPath | undefined | null = null;
+  constructor(readonly jsonata: jsonata.Expression) {}
+
+  get compiled(): CompiledMapping | undefined {
+    if (this.#compiled === null) this.#compiled = compileMapping(this.jsonata.ast());
+    return this.#compiled;
+  }
+
+  get fastPath(): FastPath | undefined {
+    if (this.#fastPath === null) {
+      const mapping = this.compiled;
+      this.#fastPath = mapping && ((input) => evaluateCompiled(mapping, input, NO_BINDINGS));
+    }
+    return this.#fastPath;
+  }
+}
+
+const parsed = new Map<string, CompiledExpression>();
+
+/** Parses a JSONata expression once per process; the loader calls it for every expression at load time. */
 export function compileExpression(source: string): CompiledExpression {
-  let expression = compiled.get(source);
+  let expression = parsed.get(source);
   if (!expression) {
-    const parsed = jsonata(source);
-    const mapping = compileMapping(parsed.ast());
-    expression = { jsonata: parsed, compiled: mapping, fastPath: mapping && ((input) => evaluateCompiled(mapping, input, NO_BINDINGS)) };
-    compiled.set(source, expression);
+    expression = new LazilyCompiled(jsonata(source));
+    parsed.set(source, expression);
   }
   return expression;
 }
 
-/** The compiled closures' result, or FALLBACK when this input needs JSONata itself. */
+/** The generated code's result, or FALLBACK when this input needs JSONata itself. */
 export function evaluateCompiled(mapping: CompiledMapping, input: unknown, bindings: Readonly<Record<string, unknown>>): unknown {
   try {
     return mapping(input, bindings);

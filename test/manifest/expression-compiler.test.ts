@@ -92,3 +92,45 @@ describe("the fast path and hostile keys", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe("generated code and hostile manifest text", () => {
+  it("keeps literals, keys and field names as data, never as code", async () => {
+    const hostile = ['"); globalThis.pwned = 1; ("', "`${globalThis.pwned = 1}`", "\\\"; globalThis.pwned = 1; //", "\u2028\u2029</script>", "*/ globalThis.pwned = 1; /*"];
+    for (const text of hostile) {
+      const literal = JSON.stringify(text);
+      const field = `\`${text.replace(/`/g, "")}\``; // a JSONata name in backquotes
+      for (const source of [literal, `{ ${literal}: ${literal} }`, `[${literal}, a]`, `a & ${literal}`, `$.${field}`, `${field}.b`, `{ "k": ${field} }`]) {
+        const fast = fastPathOf(source);
+        expect(fast, source).toBeDefined();
+        const input = { a: "x", [text.replace(/`/g, "")]: { b: 2 } };
+        const reference: unknown = await jsonata(source).evaluate(input);
+        expect(fast!(input), source).toEqual(JSON.parse(JSON.stringify(reference)));
+      }
+    }
+    expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
+  });
+});
+
+describe("$round", () => {
+  it("rounds as JSONata does, ties to even at the decimal digit, floating-point products included", async () => {
+    const round = fastPathOf("$round(v, p)")!;
+    const reference = jsonata("$round(v, p)");
+    const ties = fc.tuple(fc.integer({ min: -2_000_000, max: 2_000_000 }), fc.integer({ min: 1, max: 4 })).map(([n, p]) => ({ v: (n + 0.5) / 10 ** p, p }));
+    const anyValue = fc.tuple(fc.double({ min: -1e7, max: 1e7, noNaN: true }), fc.integer({ min: 0, max: 6 })).map(([v, p]) => ({ v, p }));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(ties, anyValue, fc.constantFrom({ v: 2.675, p: 2 }, { v: 1.005, p: 2 }, { v: -0.5, p: 0 }, { v: -0.04, p: 1 })), async (input) => {
+        expect(Object.is(round(input), await reference.evaluate(input))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("expressions the generator leaves to JSONata", () => {
+  it("a path nested so deep that its source would double at each level is evaluated by JSONata", async () => {
+    const deep = "a" + ".(b".repeat(16) + ")".repeat(16);
+    expect(compileExpression(deep).compiled).toBeUndefined();
+    const input = { a: { b: { b: 1 } } };
+    expect(await evaluateExpression(deep, input)).toEqual(JSON.parse(JSON.stringify((await jsonata(deep).evaluate(input)) ?? null)) ?? undefined);
+  });
+});
