@@ -49,10 +49,17 @@ export function isoFromMillis(ms: number): string | undefined {
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
   const millis = rest - seconds * 1000;
-  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}Z`;
+  // One flat string from its character codes: a template of padded parts builds a tree of string pieces, which every
+  // later read (the occurredAt check, JSON.stringify) first copies into one string.
+  return String.fromCharCode(
+    ZERO + Math.floor(year / 1000), ZERO + (Math.floor(year / 100) % 10), ZERO + (Math.floor(year / 10) % 10), ZERO + (year % 10), DASH,
+    ZERO + Math.floor(month / 10), ZERO + (month % 10), DASH,
+    ZERO + Math.floor(day / 10), ZERO + (day % 10), LETTER_T,
+    ZERO + Math.floor(hours / 10), ZERO + (hours % 10), COLON,
+    ZERO + Math.floor(minutes / 10), ZERO + (minutes % 10), COLON,
+    ZERO + Math.floor(seconds / 10), ZERO + (seconds % 10), DOT,
+    ZERO + Math.floor(millis / 100), ZERO + (Math.floor(millis / 10) % 10), ZERO + (millis % 10), LETTER_Z,
+  );
 }
 
-function pad(value: number, width: number): string {
-  const digits = String(value);
-  return digits.length >= width ? digits : "0".repeat(width - digits.length) + digits;
-}
+const [ZERO, DASH, COLON, DOT, LETTER_T, LETTER_Z] = [0x30, 0x2d, 0x3a, 0x2e, 0x54, 0x5a];
