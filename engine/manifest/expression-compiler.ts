@@ -54,6 +54,9 @@ const COMPARISONS: Readonly<Record<string, string>> = { "<": "less", "<=": "less
 
 class Unsupported extends Error {}
 
+/** Source length past which an expression is left to JSONata (the shipped ones stay under 40 KB). */
+const MAX_SOURCE_LENGTH = 256 * 1024;
+
 /** What a block, a lambda or the whole expression binds: a JavaScript variable a name. */
 class Scope {
   readonly variables = new Map<string, string>();
@@ -68,9 +71,12 @@ class Scope {
   }
 }
 
-/** The generated function being written: the temporaries its expressions need, declared at its top. */
+/**
+ * The generated function being written: the variables of the blocks in it and the temporaries its expressions need,
+ * declared at its top.
+ */
 class FunctionBody {
-  readonly temporaries: string[] = [];
+  readonly locals = new Set<string>();
 }
 
 export function compileMapping(ast: unknown): CompiledMapping | undefined {
@@ -82,7 +88,11 @@ export function compileMapping(ast: unknown): CompiledMapping | undefined {
     if (error instanceof Unsupported) return undefined;
     throw error;
   }
-  return new Function("runtime", "BUILTINS", source)(runtime, BUILTINS) as CompiledMapping;
+  try {
+    return new Function("runtime", "BUILTINS", source)(runtime, BUILTINS) as CompiledMapping;
+  } catch {
+    return undefined; // source V8 refuses (too deep to parse, say) is evaluated by JSONata
+  }
 }
 
 let compiledCount = 0;
@@ -105,7 +115,7 @@ class SourceGenerator {
 
   private temporary(): string {
     const name = this.fresh("t");
-    this.body.temporaries.push(name);
+    this.body.locals.add(name);
     return name;
   }
 
@@ -113,7 +123,7 @@ class SourceGenerator {
     const root = this.scope;
     this.collectScopes(ast, root);
     const expression = this.compile(ast, "input");
-    const locals = [...root.variables.values(), ...this.body.temporaries];
+    const locals = new Set([...root.variables.values(), ...this.body.locals]);
     const helpers = Object.keys(runtime).filter((name) => name !== "FALLBACK" && name !== "BUILTINS");
     return [
       `"use strict";`,
@@ -122,7 +132,7 @@ class SourceGenerator {
       `return function mapping(root, bindings) {`,
       `  const input = outerInput(root);`,
       ...[...this.bindings].map(([name, variable]) => `  const ${variable} = bindings[${JSON.stringify(name)}];`),
-      locals.length > 0 ? `  let ${locals.join(", ")};` : "",
+      locals.size > 0 ? `  let ${[...locals].join(", ")};` : "",
       `  return plain(${expression});`,
       `};`,
       // Names the code in profiles and stack traces.
@@ -157,7 +167,7 @@ class SourceGenerator {
     this.body = new FunctionBody();
     try {
       const expression = build();
-      const locals = [...variables, ...this.body.temporaries];
+      const locals = [...new Set([...variables, ...this.body.locals])];
       if (locals.length === 0) return `((${parameters.join(", ")}) => ${expression})`;
       return `((${parameters.join(", ")}) => { let ${locals.join(", ")}; return ${expression}; })`;
     } finally {
@@ -197,6 +207,8 @@ class SourceGenerator {
   private compile(node: Node, context: string): string {
     if (UNSUPPORTED_KEYS.some((key) => key in node)) throw new Unsupported(node.type);
     const base = this.compileNode(node, context);
+    // Paths carry their generic form beside the fast one, so nesting doubles the source: past a bound, JSONata's.
+    if (base.length > MAX_SOURCE_LENGTH) throw new Unsupported("too large");
     const filters = node.predicate ?? [];
     if (filters.length === 0) return NEVER_SEQUENCES.has(node.type) ? base : `collapse(${base})`;
     let value = base;
@@ -318,10 +330,15 @@ class SourceGenerator {
     return `walkPath(${context}, ${firstIsVariable}, ${consFirst}, [${evaluators.join(", ")}], [${stages.join(", ")}])`;
   }
 
+  /**
+   * A block's variables live in the generated function around it: code outside callbacks runs at most once per call
+   * of that function (every loop is a callback, a function of its own), so each evaluation of the block starts with
+   * them unset, as a fresh JSONata frame does.
+   */
   private block(node: Node, context: string): string {
     return this.inScope(node, (inner) => {
-      const body = this.functionOf([], () => `(${(node.expressions ?? []).map((expression) => this.compile(expression, context)).join(", ") || "undefined"})`, [...inner.variables.values()]);
-      return `${body}()`;
+      for (const variable of inner.variables.values()) this.body.locals.add(variable);
+      return `(${(node.expressions ?? []).map((expression) => this.compile(expression, context)).join(", ") || "undefined"})`;
     });
   }
 

@@ -1,20 +1,22 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import type { ErrorObject } from "ajv";
 import schema from "../../schema/vendor-manifest.schema.json" with { type: "json" };
+import * as generated from "./manifest-validator.generated.js";
 import type { VendorManifest } from "./manifest.generated.js";
 
 export { schema as manifestSchema };
 
-let validator: ValidateFunction<VendorManifest> | undefined;
+/** ajv's validate function as its standalone code exports it: errors on the function after a failed call. */
+export interface ManifestValidator {
+  (manifest: unknown): manifest is VendorManifest;
+  errors?: ErrorObject[] | null;
+}
 
-/** The schema is compiled once per process. Defaults declared in the schema are filled in while validating. */
-export function manifestValidator(): ValidateFunction<VendorManifest> {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true, strictRequired: false, strictTypes: false, useDefaults: true });
-    addFormats.default(ajv);
-    validator = ajv.compile<VendorManifest>(schema);
-  }
-  return validator;
+/**
+ * The schema's validator, compiled by ajv when `npm run generate:types` runs (standalone code, with the options in
+ * scripts/generate-manifest-types.mjs): defaults declared in the schema are filled in while validating.
+ */
+export function manifestValidator(): ManifestValidator {
+  return (generated as unknown as { validate: ManifestValidator }).validate;
 }
 
 export interface SchemaViolation {

@@ -125,3 +125,12 @@ describe("$round", () => {
     );
   });
 });
+
+describe("expressions the generator leaves to JSONata", () => {
+  it("a path nested so deep that its source would double at each level is evaluated by JSONata", async () => {
+    const deep = "a" + ".(b".repeat(16) + ")".repeat(16);
+    expect(compileExpression(deep).compiled).toBeUndefined();
+    const input = { a: { b: { b: 1 } } };
+    expect(await evaluateExpression(deep, input)).toEqual(JSON.parse(JSON.stringify((await jsonata(deep).evaluate(input)) ?? null)) ?? undefined);
+  });
+});
