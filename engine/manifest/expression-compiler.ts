@@ -106,6 +106,8 @@ class SourceGenerator {
   /** The caller's bindings an expression reads, each read once per evaluation into a variable. */
   private readonly bindings = new Map<string, string>();
   private readonly builtins = new Map<string, string>();
+  /** JSON text of a constant -> its name. */
+  private readonly constants = new Map<string, string>();
 
   constructor() {
     this.scope = new Scope(undefined, this.fresh);
@@ -129,6 +131,7 @@ class SourceGenerator {
       `"use strict";`,
       `const { ${helpers.join(", ")} } = runtime;`,
       ...[...this.builtins].map(([name, variable]) => `const ${variable} = BUILTINS[${JSON.stringify(name)}];`),
+      ...[...this.constants].map(([text, variable]) => `const ${variable} = Object.freeze(${text});`),
       `return function mapping(root, bindings) {`,
       `  const input = outerInput(root);`,
       ...[...this.bindings].map(([name, variable]) => `  const ${variable} = bindings[${JSON.stringify(name)}];`),
@@ -270,7 +273,7 @@ class SourceGenerator {
 
   private path(node: Node, context: string): string {
     const steps = node.steps ?? [];
-    const plainName = (step: Node) => step.type === "name" && typeof step.value === "string" && !step.stages && !step.predicate;
+    const plainName = (step: Node) => step.type === "name" && typeof step.value === "string" && !step.stages && !step.predicate && !UNSUPPORTED_KEYS.some((key) => key in step);
     const first = steps[0];
     // `$var.a.b` (or `$.a`): the variable's value, then names.
     const start = first?.type === "variable" && !first.predicate && !first.stages && steps.length > 1 ? this.compile(first, context) : undefined;
@@ -284,9 +287,21 @@ class SourceGenerator {
       return `constructEach(${reached}, ${construct}, ${generic})`;
     }
     if (!rest.every(plainName)) return steps.length === 2 ? this.twoSteps(steps as [Node, Node], context) : this.genericPath(steps, context);
-    // A path of names through objects (no array on the way) is the value at its end, as JSONata's steps give it.
+    // A path of names through objects (no array on the way) is the value at its end, as JSONata's steps give it;
+    // through arrays, JSONata's walk over the same names.
+    const names = rest.map((step) => step.value as string);
     const reached = this.temporary();
-    return `((${reached} = ${this.fields(start ?? context, rest.map((step) => step.value as string))}) === THROUGH_ARRAY ? ${this.genericPath(steps, context)} : ${reached})`;
+    if (!start) return `((${reached} = ${this.fields(context, names)}) === THROUGH_ARRAY ? namesPath(${context}, undefined, false, ${this.constant(names)}) : ${reached})`;
+    const from = this.temporary();
+    return `(${from} = ${start}, (${reached} = ${this.fields(from, names)}) === THROUGH_ARRAY ? namesPath(${context}, ${from}, true, ${this.constant(names)}) : ${reached})`;
+  }
+
+  /** A frozen JSON value made once with the function, named. */
+  private constant(value: unknown): string {
+    const text = JSON.stringify(value);
+    let name = this.constants.get(text);
+    if (name === undefined) this.constants.set(text, (name = this.fresh("constant")));
+    return name;
   }
 
   /**

@@ -138,6 +138,29 @@ export function walkPath(input: unknown, firstIsVariable: boolean, consFirst: bo
 }
 
 /**
+ * `$start.a.b` or `a.b` walked the way JSONata walks a path of names (where an array was met on the way): `start` is
+ * the variable's value when the path begins with one.
+ */
+export function namesPath(input: unknown, start: unknown, hasStart: boolean, names: readonly string[]): unknown[] | undefined {
+  let items: unknown[];
+  let result: unknown[] | undefined;
+  if (hasStart) {
+    result = evaluateStep(() => start, undefined, sequence(input), names.length === 0);
+    if (result.length === 0) return result;
+    items = result;
+  } else {
+    items = Array.isArray(input) ? input : sequence(input);
+  }
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    result = evaluateStep((item) => collapse(lookup(item, name)), undefined, items, i === names.length - 1);
+    if (result.length === 0) break;
+    items = result;
+  }
+  return result;
+}
+
+/**
  * `names.{ ... }` once the names are read: the object constructor on each item reached. An array on the way, or
  * nested in the list reached, takes the generic path, which flattens as JSONata does.
  */

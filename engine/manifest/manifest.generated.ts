@@ -99,6 +99,10 @@ export type Pagination =
       startAt?: number;
       size: number;
       sizeParam?: string;
+      /**
+       * What ends the pages: short (a page with fewer than `size` records) or empty (only a page with no records: Strava may send a short page that is not the last).
+       */
+      lastPage?: "short" | "empty";
     }
   | {
       type: "offset";

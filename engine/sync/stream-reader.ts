@@ -64,7 +64,7 @@ export async function* readWindowPages(context: WindowReadContext): AsyncGenerat
         return true;
       }
       case "page":
-        if (records.length < pagination.size) return false;
+        if (pagination.lastPage === "empty" ? records.length === 0 : records.length < pagination.size) return false;
         params[pagination.param] = String(Number(params[pagination.param]) + 1);
         return true;
       case "offset":

@@ -30,8 +30,10 @@ export function compileFetchPlan(mapping: DeepReadonly<EventMapping>, manifest: 
   const query = Object.entries(fetch.query ?? {}).map(([name, template]) => [formEncode(name), compileParts(template, credentials)] as const);
   const goneStatuses = fetch.goneStatuses ?? [404, 410];
 
+  // A path's leading literal is joined to the base once, not per event.
+  const [pathHead, pathParts] = !fetch.url && typeof parts[0] === "string" ? [basePrefix + parts[0], parts.slice(1)] : [basePrefix, parts];
   const resolve = (event: NormalizedEvent): string => {
-    let url = fetch.url ? hosts.checked(render(parts, event)) : basePrefix + render(parts, event, encodeURIComponent);
+    let url = fetch.url ? hosts.checked(render(parts, event)) : pathHead + render(pathParts, event, encodePathSegment);
     if (query.length > 0) {
       let search = "";
       for (const [name, value] of query) search += `${search ? "&" : ""}${name}=${formEncode(render(value, event))}`;
@@ -61,6 +63,15 @@ function reader(name: string, credentials: VendorCredentials): Read {
     return () => setting;
   }
   const [root, keys] = name.startsWith("data.") ? ["data" as const, name.slice(5).split(".")] : [undefined, name.split(".")];
+  if (keys.length === 1) {
+    // One key (resourceId, data.date): the common case, read without the loop.
+    const key = keys[0]!;
+    return (event) => {
+      const holder: unknown = root ? event.data : event;
+      const value = holder !== null && typeof holder === "object" ? (holder as Record<string, unknown>)[key] : undefined;
+      return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : undefined;
+    };
+  }
   return (event) => {
     let value: unknown = root ? event.data : event;
     for (const key of keys) {
@@ -73,7 +84,8 @@ function reader(name: string, credentials: VendorCredentials): Read {
 
 function render(parts: readonly Part[], event: NormalizedEvent, encode?: (value: string) => string): string {
   let rendered = "";
-  for (const part of parts) {
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index]!;
     if (typeof part === "string") {
       rendered += part;
       continue;
@@ -82,6 +94,14 @@ function render(parts: readonly Part[], event: NormalizedEvent, encode?: (value:
     rendered += encode ? encode(text) : text;
   }
   return rendered;
+}
+
+/** Characters encodeURIComponent leaves as they are: ids and dates are made of these, and need no encoding call. */
+const UNRESERVED = /^[\w.~!*'()-]*$/;
+
+/** encodeURIComponent, without its call for the plain ids and dates a path almost always holds. */
+function encodePathSegment(text: string): string {
+  return UNRESERVED.test(text) ? text : encodeURIComponent(text);
 }
 
 /** A whole URL taken from a payload must stay on the vendor's API hosts, over the same scheme, with no credentials. */

@@ -12,7 +12,7 @@ import { EventMapper, type MappingOutcome } from "./event-mapper.js";
 import { answerHandshake, type WebhookResponse } from "./handshake.js";
 import { AsymmetricScheme } from "./asymmetric-signature.js";
 import { HmacScheme } from "./hmac-signature.js";
-import { replayKey, type DeliveryParts } from "./replay-key.js";
+import { bodyReplayKey, replayKey, signatureReplayKey, type DeliveryParts } from "./replay-key.js";
 import { bodyBytes, headerReader, queryOf, type HeaderReader, type WebhookRequest } from "./request.js";
 import { formatSignatureHeader, headerFields } from "./signature-header.js";
 import { checkTimestamp } from "./timestamp.js";
@@ -197,8 +197,16 @@ function verified(plan: VendorPlan, mapped: MappingOutcome, header: HeaderReader
   const { events, ignoredItems } = withHeaderUser(plan, mapped, header); // unsigned vendors' events already say authenticity: "unverified" (EventMapper)
   const replay = plan.replay;
   if (!replay) return { ok: true, vendor, events, ignoredItems };
+  return { ok: true, vendor, events, ignoredItems, replayKey: replayKeyOf(plan, replay.key, header, deliveryId, delivery) };
+}
+
+function replayKeyOf(plan: VendorPlan, template: string, header: HeaderReader, deliveryId: string, delivery: Authenticated): string {
+  const vendor = plan.definition.id;
+  // The keys vendors use (see replayKey), without the parts object.
+  if (template === "{body}") return bodyReplayKey(vendor, deliveryId);
+  if (template === "{signature}" && delivery.signature) return signatureReplayKey(vendor, delivery.signature);
   const parts: DeliveryParts = { bodyDigest: deliveryId, header, timestamp: delivery.timestamp, id: delivery.id, signature: delivery.signature };
-  return { ok: true, vendor, events, ignoredItems, replayKey: replayKey(vendor, replay.key, parts) };
+  return replayKey(vendor, template, parts);
 }
 
 /** The replay check, last: only a delivery that would be accepted is remembered. */

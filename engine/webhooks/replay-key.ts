@@ -14,8 +14,8 @@ export interface DeliveryParts {
 /** The key a delivery is remembered by: digests only (of the body, or the verified signature), never the body itself. */
 export function replayKey(vendor: string, template: string, parts: DeliveryParts): string {
   // The two keys vendors use are digests already: store them as they are rather than hash them again.
-  if (template === "{body}") return `${vendor}:body:${parts.bodyDigest}`;
-  if (template === "{signature}" && parts.signature) return `${vendor}:sig:${parts.signature}`;
+  if (template === "{body}") return bodyReplayKey(vendor, parts.bodyDigest);
+  if (template === "{signature}" && parts.signature) return signatureReplayKey(vendor, parts.signature);
   let material = vendor;
   for (const part of parseTemplate(template)) {
     material += "\0" + ("literal" in part ? part.literal : part.placeholder === "body" ? parts.bodyDigest : (valueOf(part.placeholder, parts) ?? ""));
@@ -29,4 +29,14 @@ function valueOf(name: string, parts: DeliveryParts): string | undefined {
   if (name === "signature") return parts.signature;
   if (name.startsWith("headers.")) return parts.header(name.slice("headers.".length));
   return undefined;
+}
+
+/** `replayKey` of a `{body}` template. */
+export function bodyReplayKey(vendor: string, bodyDigest: string): string {
+  return `${vendor}:body:${bodyDigest}`;
+}
+
+/** `replayKey` of a `{signature}` template, for a delivery with a verified signature. */
+export function signatureReplayKey(vendor: string, signature: string): string {
+  return `${vendor}:sig:${signature}`;
 }

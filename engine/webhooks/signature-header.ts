@@ -19,14 +19,27 @@ export function headerFields(value: string, layout: DeepReadonly<SignatureFields
   const separator = layout.separator ?? ",";
   const assign = layout.assign ?? "=";
   const fields = new Map<string, string[]>();
-  for (const part of value.split(separator, MAX_CANDIDATES * 2)) {
-    const at = part.indexOf(assign);
-    if (at <= 0) continue;
-    const name = part.slice(0, at).trim();
-    const fieldValue = part.slice(at + assign.length).trim();
+  const add = (name: string, fieldValue: string) => {
     const values = fields.get(name);
     if (values) values.push(fieldValue);
     else fields.set(name, [fieldValue]);
+  };
+  if (separator === "" || assign === "") {
+    for (const part of value.split(separator, MAX_CANDIDATES * 2)) {
+      const at = part.indexOf(assign);
+      if (at > 0) add(part.slice(0, at).trim(), part.slice(at + assign.length).trim());
+    }
+    return fields;
+  }
+  // Scanned in place, without the list of parts split would build; as with split's limit, parts past the first
+  // MAX_CANDIDATES * 2 are not read.
+  for (let start = 0, count = 0; count < MAX_CANDIDATES * 2; count++) {
+    const found = value.indexOf(separator, start);
+    const end = found < 0 ? value.length : found;
+    const at = value.indexOf(assign, start);
+    if (at > start && at + assign.length <= end) add(value.slice(start, at).trim(), value.slice(at + assign.length, end).trim());
+    if (found < 0) break;
+    start = found + separator.length;
   }
   return fields;
 }

@@ -115,10 +115,16 @@ it("counts jobs by outcome, and a dead-lettered job once more as dead_lettered",
 });
 
 it("counts rate-limit waits and records how long they were", async () => {
-  const limiter = new MemoryRateLimiter();
+  // The limiter's clock stands still until the second take has been refused (take reads it before its first await),
+  // then moves a period on: exactly one wait, however slow the machine.
+  let now = 1_000_000;
+  const clock = () => now;
+  const limiter = new MemoryRateLimiter({ clock });
   const buckets = [{ key: "ratelimit:acme:app", windows: [{ limit: 1, periodSeconds: 0.05 }] }];
-  await acquireCapacity(limiter, buckets, Date.now, { deadline: Date.now() + 5_000 }, "acme");
-  await acquireCapacity(limiter, buckets, Date.now, { deadline: Date.now() + 5_000 }, "acme");
+  await acquireCapacity(limiter, buckets, clock, { deadline: now + 5_000 }, "acme");
+  const second = acquireCapacity(limiter, buckets, clock, { deadline: now + 5_000 }, "acme");
+  now += 50;
+  await second;
   expect(valueOf(await points("synheart.rate_limit.waits"), { vendor: "acme" })).toBe(1);
   const duration = (await points("synheart.rate_limit.wait_duration"))[0]?.value as Histogram | undefined;
   expect(duration?.count).toBe(1);

@@ -76,6 +76,11 @@ describe("record mapping helpers", () => {
       "hiking",
     ]);
   });
+
+  it("reads CamelCase sport names (Strava's sport_type) as words, and tells a walk on a treadmill or water skiing apart", () => {
+    const names = ["TrailRun", "VirtualRun", "MountainBikeRide", "EBikeRide", "GravelRide", "WeightTraining", "AlpineSki", "BackcountrySki", "Snowboard", "VirtualRow", "Treadmill Walking", "Water Skiing", "Jet Ski"];
+    expect(names.map(f.sport)).toEqual(["running", "running", "cycling", "cycling", "cycling", "strength_training", "skiing", "skiing", "skiing", "rowing", "walking", "other", "other"]);
+  });
 });
 
 describe("record time helpers against their definitions", () => {
