@@ -108,6 +108,8 @@ class SourceGenerator {
   private readonly builtins = new Map<string, string>();
   /** JSON text of a constant -> its name. */
   private readonly constants = new Map<string, string>();
+  /** JSON text of a literal array or object constructor -> its name. */
+  private readonly literals = new Map<string, string>();
 
   constructor() {
     this.scope = new Scope(undefined, this.fresh);
@@ -132,6 +134,7 @@ class SourceGenerator {
       `const { ${helpers.join(", ")} } = runtime;`,
       ...[...this.builtins].map(([name, variable]) => `const ${variable} = BUILTINS[${JSON.stringify(name)}];`),
       ...[...this.constants].map(([text, variable]) => `const ${variable} = Object.freeze(${text});`),
+      ...[...this.literals].map(([text, variable]) => `const ${variable} = literalValue(${text});`),
       `return function mapping(root, bindings) {`,
       `  const input = outerInput(root);`,
       ...[...this.bindings].map(([name, variable]) => `  const ${variable} = bindings[${JSON.stringify(name)}];`),
@@ -296,6 +299,14 @@ class SourceGenerator {
     return `(${from} = ${start}, (${reached} = ${this.fields(from, names)}) === THROUGH_ARRAY ? namesPath(${context}, ${from}, true, ${this.constant(names)}) : ${reached})`;
   }
 
+  /** An array or object of literals made once with the function: frozen, and copied wherever it is stored. */
+  private literalConstant(value: unknown): string {
+    const text = JSON.stringify(value);
+    let name = this.literals.get(text);
+    if (name === undefined) this.literals.set(text, (name = this.fresh("literal")));
+    return name;
+  }
+
   /** A frozen JSON value made once with the function, named. */
   private constant(value: unknown): string {
     const text = JSON.stringify(value);
@@ -373,6 +384,12 @@ class SourceGenerator {
   }
 
   private unary(node: Node, context: string): string {
+    const literal = literalConstructor(node);
+    if (literal) {
+      // Made once with the function: a table the mapping looks things up in is not rebuilt per evaluation.
+      const name = this.literalConstant(literal.value);
+      return literal.hasObject ? `(Array.isArray(${context}) && fallback(), ${name})` : name;
+    }
     if (node.value === "-") return `negate(${this.compile(node.expressions?.[0] ?? (node as { expression?: Node }).expression!, context)})`;
     if (node.value === "[") {
       const list = this.temporary();
@@ -466,6 +483,47 @@ class SourceGenerator {
       `${procedure} instanceof Lambda ? ${procedure}.fn(${args}) : ${procedure} !== undefined ? fallback() : ${otherwise})`;
     return `(${[...assignments, `${procedure} = ${this.read(name)}`, invoke].join(", ")})`;
   }
+}
+
+const LITERALS = new Set(["string", "number", "value"]);
+
+/**
+ * The value of an array or object constructor made of literals only (`[{ "id": 0, "name": "BIKING" }, ...]`), with
+ * whether an object constructor is among them (JSONata groups those over an array context); undefined for anything
+ * else. Array constructors at a path's ends (`consarray`) keep their own treatment.
+ */
+function literalConstructor(node: Node): { value: unknown; hasObject: boolean } | undefined {
+  let hasObject = false;
+  const valueOf = (item: Node): { value: unknown } | undefined => {
+    if (item.predicate || item.stages || UNSUPPORTED_KEYS.some((key) => key in item)) return undefined;
+    if (LITERALS.has(item.type)) return typeof item.value === "number" && !Number.isFinite(item.value) ? undefined : { value: item.value };
+    if (item.type !== "unary") return undefined;
+    if (item.value === "[" && item.consarray !== true) {
+      const values: unknown[] = [];
+      for (const member of item.expressions ?? []) {
+        const found = valueOf(member);
+        if (!found) return undefined;
+        values.push(found.value);
+      }
+      return { value: values };
+    }
+    if (item.value === "{" && Array.isArray(item.lhs)) {
+      const object: Record<string, unknown> = {};
+      for (const [key, entry] of item.lhs) {
+        if (key.type !== "string" || typeof key.value !== "string" || key.value === "__proto__" || Object.hasOwn(object, key.value)) return undefined;
+        const found = valueOf(entry);
+        if (!found) return undefined;
+        object[key.value] = found.value;
+      }
+      hasObject = true;
+      return { value: object };
+    }
+    return undefined;
+  };
+  if (node.type !== "unary" || (node.value !== "[" && node.value !== "{")) return undefined;
+  // The node's own predicate is applied by `compile` after it: only its parts must be plain.
+  const found = valueOf({ ...node, predicate: undefined, stages: undefined } as Node);
+  return found && { value: found.value, hasObject };
 }
 
 function literal(value: unknown): string {

@@ -17,6 +17,9 @@ const SEQUENCE: unique symbol = Symbol("sequence");
 /** A top-level array input, wrapped as JSONata wraps it: paths iterate it as one item, and `$` is the array. */
 const OUTER: unique symbol = Symbol("outer input");
 type Marked = unknown[] & { [SEQUENCE]?: true; [OUTER]?: true };
+/** Arrays and objects of a literal constructor, made once per mapping and shared by its evaluations. */
+const LITERAL: unique symbol = Symbol("literal");
+type MarkedLiteral = { [LITERAL]?: true };
 /** Arrays built by an array constructor at a path's start or end, which path steps keep whole. */
 export class ConstructedArray extends Array<unknown> {}
 /** What a chain of field reads gives when it meets an array on the way: the generic path must walk it. */
@@ -37,6 +40,16 @@ export function emptySequence(): unknown[] {
 
 export const isSequence = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[SEQUENCE] === true;
 export const isOuter = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[OUTER] === true;
+
+/** A literal constructor's value (JSON data), deeply frozen and marked, so that `plain` copies it where it is stored. */
+export function literalValue<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const inner of Object.values(value)) literalValue(inner);
+    Object.defineProperty(value, LITERAL, { value: true });
+    Object.freeze(value);
+  }
+  return value;
+}
 
 /** The input as paths see it: a top-level array is one item. */
 export function outerInput(input: unknown): unknown {
@@ -290,7 +303,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
       for (const key of Object.keys(object)) {
         if (key === "__proto__") fallback(); // a payload's own __proto__ key is data: never assigned as a prototype here
         if (boolean(procedure.fn(object[key], key, object))) {
-          kept[key] = object[key];
+          kept[key] = plain(object[key]);
           count++;
         }
       }
@@ -447,5 +460,6 @@ export function plain(value: unknown): unknown {
     for (let i = 0; i < value.length; i++) result[i] = plain(value[i]);
     return result;
   }
+  if ((value as MarkedLiteral)[LITERAL] === true) return JSON.parse(JSON.stringify(value)) as unknown; // never shared with the caller
   return value instanceof Lambda ? fallback() : value;
 }

@@ -134,3 +134,28 @@ describe("expressions the generator leaves to JSONata", () => {
     expect(await evaluateExpression(deep, input)).toEqual(JSON.parse(JSON.stringify((await jsonata(deep).evaluate(input)) ?? null)) ?? undefined);
   });
 });
+
+describe("constructors of literals", () => {
+  const sources = ['[{ "id": 0, "n": "a" }, { "id": 1, "n": "b" }][id = $$.x].n', '{ "a": [1, 2, [3]], "b": { "c": null, "d": true } }', '[{ "id": 1 }][id = $$.x]', '{ "t": [{ "k": 1 }, { "k": 2 }][k = $$.x] }'];
+
+  it("give JSONata's results, over objects and arrays alike", async () => {
+    for (const source of sources) {
+      for (const input of [{ x: 1 }, { x: 0 }, { x: 5 }, [{ x: 1 }, { x: 0 }]]) {
+        const fast = fastPathOf(source)!(input);
+        if (fast === FALLBACK) continue;
+        const reference: unknown = await jsonata(source).evaluate(input);
+        expect(fast, `${source} over ${JSON.stringify(input)}`).toEqual(reference === undefined ? undefined : JSON.parse(JSON.stringify(reference)));
+      }
+    }
+  });
+
+  it("are built once but never shared with the caller: changing a result leaves the next one alone", () => {
+    for (const source of sources.slice(1)) {
+      const evaluate = fastPathOf(source)!;
+      const first = evaluate({ x: 1 }) as Record<string, unknown>;
+      const expected = structuredClone(first);
+      for (const key of Object.keys(first)) first[key] = "changed";
+      expect(evaluate({ x: 1 }), source).toEqual(expected);
+    }
+  });
+});
