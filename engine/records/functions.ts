@@ -4,7 +4,7 @@
  * record instead of becoming NaN or an error.
  */
 import { convert, decimal, glucoseToMgPerDl } from "./units.js";
-import { clockSegments, clockSeries, durationSeconds, fromSeconds, localToUtc, offsetAt, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
+import { clockSegments, clockSeries, dateOf, durationSeconds, fromSeconds, localDate, localToUtc, offsetAt, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
 import { sportOf } from "./sport.js";
 
 /** `{ value, unit }` (Open mHealth unit-value), or nothing when the value is missing. */
@@ -12,6 +12,21 @@ function quantity(value: unknown, unit: unknown): { value: number; unit: string 
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || typeof unit !== "string") throw new TypeError(`$quantity: ${typeof value} is not a number`);
   return { value, unit };
+}
+
+/**
+ * The distinct strings and numbers of a list, in first-seen order (a value alone is a list of one): the keys to
+ * total a vendor's interval data by, such as the local days of its step counts.
+ */
+function unique(values: unknown): (string | number)[] | undefined {
+  if (values === undefined || values === null) return undefined;
+  const list = Array.isArray(values) ? values : [values];
+  const seen = new Set<string | number>();
+  for (const value of list) {
+    if (typeof value !== "string" && (typeof value !== "number" || !Number.isFinite(value))) throw new TypeError(`$unique: ${value === null ? "null" : typeof value} is not a string or number`);
+    seen.add(value);
+  }
+  return [...seen];
 }
 
 export const RECORD_FUNCTIONS = {
@@ -29,6 +44,9 @@ export const RECORD_FUNCTIONS = {
   localToUtc,
   fromSeconds,
   durationSeconds,
+  localDate,
+  dateOf,
+  unique,
   series,
   clockSeries,
   clockSegments,

@@ -78,14 +78,51 @@ export function fromSeconds(seconds: unknown): string | undefined {
 }
 
 const ISO_DURATION = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+/** A protobuf Duration in its JSON form (Google's APIs: "3600s", "-14400s", "1.5s"), at most nanoseconds. */
+const PROTO_DURATION = /^-?\d{1,12}(\.\d{1,9})?s$/;
 
-/** An ISO 8601 duration (days and times; no years or months, which have no fixed length) in seconds. */
+/**
+ * An ISO 8601 duration (days and times; no years or months, which have no fixed length) in seconds; or a protobuf
+ * JSON duration ("-14400s", Google Health's UTC offsets and durations), the one form that may be negative.
+ */
 export function durationSeconds(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value === "string" && PROTO_DURATION.test(value)) return Number(Number(value.slice(0, -1)).toFixed(3));
   const match = typeof value === "string" && value !== "P" && value !== "PT" ? ISO_DURATION.exec(value) : null;
   if (!match) return invalid("$durationSeconds", value);
   const [days, hours, minutes, seconds] = match.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as [number, number, number, number];
   return Number((days * 86_400 + hours * 3600 + minutes * 60 + seconds).toFixed(3));
+}
+
+const LOCAL_DATE_OFFSET = /^([+-])(\d{2}):(\d{2})$/;
+
+/**
+ * The user's calendar day (YYYY-MM-DD) at an instant (ISO 8601 with an offset or Z) in a local offset (+hh:mm, or
+ * seconds east of UTC): how a vendor's interval data is totalled per local day.
+ */
+export function localDate(instant: unknown, offset: unknown): string | undefined {
+  if (instant === undefined || instant === null || offset === undefined || offset === null) return undefined;
+  const at = utc(instant)!;
+  let seconds: number;
+  if (typeof offset === "number") {
+    if (offsetFromSeconds(offset) === undefined) return undefined;
+    seconds = offset;
+  } else {
+    const match = typeof offset === "string" ? LOCAL_DATE_OFFSET.exec(offset) : null;
+    if (!match) return invalid("$localDate", offset);
+    seconds = (match[1] === "-" ? -1 : 1) * (Number(match[2]) * 3600 + Number(match[3]) * 60);
+  }
+  return isoFromMillis(parseIsoTime(at) + seconds * 1000)?.slice(0, 10) ?? invalid("$localDate", instant);
+}
+
+/** A calendar date given as parts ({ year, month, day }: google.type.Date) as YYYY-MM-DD; a partial date is an error. */
+export function dateOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const { year, month, day } = (typeof value === "object" ? value : {}) as { year?: unknown; month?: unknown; day?: unknown };
+  const whole = (part: unknown, min: number, max: number): part is number => typeof part === "number" && Number.isInteger(part) && part >= min && part <= max;
+  if (!whole(year, 1, 9999) || !whole(month, 1, 12) || !whole(day, 1, 31)) return invalid("$dateOf", value);
+  const text = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+  return isoFromMillis(Date.parse(`${text}T00:00:00Z`))?.startsWith(text) ? text : invalid("$dateOf", value);
 }
 
 /**

@@ -40,10 +40,39 @@ describe("record mapping helpers", () => {
     expect(f.durationSeconds("PT20H55M59S")).toBe(75359);
     expect(f.durationSeconds("P1DT0.5S")).toBe(86400.5);
     expect(() => f.durationSeconds("P1Y")).toThrow();
+    // Google's protobuf JSON durations, the UTC offsets of Google Health negative west of UTC
+    expect(f.durationSeconds("1920s")).toBe(1920);
+    expect(f.durationSeconds("-14400s")).toBe(-14400);
+    expect(f.durationSeconds("0.250000001s")).toBe(0.25);
+    expect(() => f.durationSeconds("-PT1H")).toThrow(/\$durationSeconds/);
+    expect(() => f.durationSeconds("14400")).toThrow(/\$durationSeconds/);
     expect(f.series("2022-08-09T23:29:41.000-04:00", 300, [51, null, 50])).toEqual([
       { dateTime: "2022-08-10T03:29:41.000Z", value: 51 },
       { dateTime: "2022-08-10T03:39:41.000Z", value: 50 },
     ]);
+  });
+
+  it("takes the user's local date at an instant, and dates given as parts", () => {
+    expect(f.localDate("2026-05-24T03:58:00Z", -14400)).toBe("2026-05-23");
+    expect(f.localDate("2026-05-24T04:05:00Z", "-04:00")).toBe("2026-05-24");
+    expect(f.localDate("2026-05-24T20:00:00.5Z", "+05:30")).toBe("2026-05-25");
+    expect(f.localDate(undefined, 0)).toBeUndefined();
+    expect(() => f.localDate("2026-05-24T04:05:00", 0)).toThrow(/\$utc/);
+    expect(() => f.localDate("2026-05-24T04:05:00Z", "EST")).toThrow(/\$localDate/);
+    expect(() => f.localDate("2026-05-24T04:05:00Z", 20 * 3600)).toThrow(/\$offsetFromSeconds/);
+    expect(f.dateOf({ year: 2026, month: 5, day: 4 })).toBe("2026-05-04");
+    expect(f.dateOf(undefined)).toBeUndefined();
+    expect(() => f.dateOf({ year: 2026, month: 2, day: 30 })).toThrow(/\$dateOf/);
+    expect(() => f.dateOf({ year: 2026, month: 5 })).toThrow(/\$dateOf/);
+    expect(() => f.dateOf("2026-05-04")).toThrow(/\$dateOf/);
+  });
+
+  it("keeps the distinct strings and numbers of a list in first-seen order", () => {
+    expect(f.unique(["b", "a", "b", 1, 1])).toEqual(["b", "a", 1]);
+    expect(f.unique("a")).toEqual(["a"]);
+    expect(f.unique(undefined)).toBeUndefined();
+    expect(() => f.unique([{ a: 1 }])).toThrow(/\$unique/);
+    expect(() => f.unique([Number.NaN])).toThrow(/\$unique/);
   });
 
   it("reads samples keyed by local clock time across midnight", () => {
