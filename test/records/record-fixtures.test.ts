@@ -26,7 +26,7 @@ it("every shipped vendor has records fixtures", async () => {
   const { vendors } = await loadVendors(["vendors"], { allowRetired: true });
   const withRecords = vendors.filter((vendor) => vendor.manifest.records).map((vendor) => vendor.id);
   expect(files.map((file) => file.slice(FIXTURES.length + 1, -".records.yaml".length))).toEqual(expect.arrayContaining(withRecords));
-  expect(withRecords).toEqual(expect.arrayContaining(["whoop", "oura", "polar", "garmin", "withings", "suunto", "wahoo"]));
+  expect(withRecords).toEqual(expect.arrayContaining(["whoop", "oura", "polar", "garmin", "withings", "suunto", "wahoo", "google-health"]));
 });
 
 describe.each(files)("%s", (file) => {
