@@ -5,15 +5,26 @@
  */
 import { isoFromMillis, parseIsoTime } from "../iso-time.js";
 
+const HH_MM_OFFSET = /^[+-]\d{2}:\d{2}$/;
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
 /** An ISO 8601 time with an offset (or Z) as a UTC instant; numbers are epoch seconds. Undefined in, undefined out. */
 export function utc(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "number") return isoFromMillis(value * 1000) ?? invalid("$utc", value);
-  if (typeof value !== "string" || offsetSuffixLength(value) === 0) return invalid("$utc", value);
+  return isoFromMillis(instantMillis(value, "$utc")) ?? invalid("$utc", value);
+}
+
+/** What `utc` reads, as epoch milliseconds: an ISO 8601 time with an offset (or Z), or epoch seconds. */
+function instantMillis(value: unknown, name: string): number {
+  if (typeof value === "number") return value * 1000;
+  if (typeof value !== "string" || offsetSuffixLength(value) === 0) return invalid(name, value);
   const millis = parseIsoTime(value);
-  return Number.isNaN(millis) ? invalid("$utc", value) : isoFromMillis(millis);
+  return Number.isNaN(millis) ? invalid(name, value) : millis;
+}
+
+/** A +hh:mm offset in minutes east of UTC. */
+function offsetMinutes(offset: string): number {
+  return (offset.startsWith("-") ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
 }
 
 /** The offset of an ISO 8601 time as +hh:mm (Z is +00:00). */
@@ -67,7 +78,7 @@ export function offsetFromMinutes(minutes: unknown): string | undefined {
 export function localToUtc(local: unknown, offset: unknown): string | undefined {
   if (local === undefined || local === null || offset === undefined || offset === null) return undefined;
   if (typeof local !== "string" || !LOCAL_TIME.test(local)) return invalid("$localToUtc", local);
-  const withOffset = typeof offset === "number" ? offsetFromSeconds(offset) : typeof offset === "string" && /^[+-]\d{2}:\d{2}$/.test(offset) ? offset : invalid("$localToUtc", offset);
+  const withOffset = typeof offset === "number" ? offsetFromSeconds(offset) : typeof offset === "string" && HH_MM_OFFSET.test(offset) ? offset : invalid("$localToUtc", offset);
   return utc(`${local}${withOffset}`);
 }
 
@@ -94,7 +105,6 @@ export function durationSeconds(value: unknown): number | undefined {
   return Number((days * 86_400 + hours * 3600 + minutes * 60 + seconds).toFixed(3));
 }
 
-const LOCAL_DATE_OFFSET = /^([+-])(\d{2}):(\d{2})$/;
 
 /**
  * The user's calendar day (YYYY-MM-DD) at an instant (ISO 8601 with an offset or Z) in a local offset (+hh:mm, or
@@ -102,17 +112,17 @@ const LOCAL_DATE_OFFSET = /^([+-])(\d{2}):(\d{2})$/;
  */
 export function localDate(instant: unknown, offset: unknown): string | undefined {
   if (instant === undefined || instant === null || offset === undefined || offset === null) return undefined;
-  const at = utc(instant)!;
+  const millis = instantMillis(instant, "$utc");
   let seconds: number;
   if (typeof offset === "number") {
     if (offsetFromSeconds(offset) === undefined) return undefined;
     seconds = offset;
+  } else if (typeof offset === "string" && HH_MM_OFFSET.test(offset)) {
+    seconds = offsetMinutes(offset) * 60;
   } else {
-    const match = typeof offset === "string" ? LOCAL_DATE_OFFSET.exec(offset) : null;
-    if (!match) return invalid("$localDate", offset);
-    seconds = (match[1] === "-" ? -1 : 1) * (Number(match[2]) * 3600 + Number(match[3]) * 60);
+    return invalid("$localDate", offset);
   }
-  return isoFromMillis(parseIsoTime(at) + seconds * 1000)?.slice(0, 10) ?? invalid("$localDate", instant);
+  return isoFromMillis(millis + seconds * 1000)?.slice(0, 10) ?? invalid("$localDate", instant);
 }
 
 /** A calendar date given as parts ({ year, month, day }: google.type.Date) as YYYY-MM-DD; a partial date is an error. */
@@ -205,8 +215,7 @@ function clockInstants(start: unknown, samples: unknown): { millis: number[]; va
   const offset = offsetOf(start);
   const local = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})/.exec(start);
   if (!local || Number.isNaN(startMillis) || !offset) return invalid("$clockSeries", start);
-  const offsetMinutes = (offset.startsWith("-") ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
-  const midnightUtc = parseIsoTime(`${local[1]}T00:00:00Z`) - offsetMinutes * 60_000;
+  const midnightUtc = parseIsoTime(`${local[1]}T00:00:00Z`) - offsetMinutes(offset) * 60_000;
   let previous = Number(local[2]) * 60 + Number(local[3]);
   let day = 0;
   const millis: number[] = [];
