@@ -3,13 +3,13 @@
 //  - engine/manifest/manifest-validator.generated.ts: ajv's standalone validator, compiled here, so loading a
 //    manifest neither carries the schema compiler nor compiles the schema at start-up.
 // The schema is the single source of truth; `--check` fails when a committed file has drifted.
-import { readFile, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { readFile } from "node:fs/promises";
 import { _ } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
 import { compile } from "json-schema-to-typescript";
+import { validatorModule, withInlinedCodePointLength, writeOrCheck } from "./generated-files.mjs";
 
 const schemaPath = new URL("../schema/vendor-manifest.schema.json", import.meta.url);
 const outputPath = new URL("../engine/manifest/manifest.generated.ts", import.meta.url);
@@ -20,33 +20,14 @@ export const MANIFEST_AJV_OPTIONS = { allErrors: true, strict: true, discriminat
 /** The formats the schema uses, as ajv-formats defines them ("full" mode). */
 const FORMATS = ["date", "uri"];
 
-/** ajv's ucs2length (string lengths in code points) inlined, so the generated code needs nothing of ajv at run time. */
-const CODE_POINT_LENGTH = `function ucs2length(text) {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
-    length++;
-  }
-  return length;
-}`;
-
 export async function generateManifestValidator() {
   const schema = JSON.parse(await readFile(schemaPath, "utf8"));
   const ajv = new Ajv2020({ ...MANIFEST_AJV_OPTIONS, code: { source: true, esm: true, lines: false, formats: _`formats` } });
   addFormats.default(ajv, FORMATS);
-  let code = standaloneCode.default(ajv, ajv.compile(schema));
-  code = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, "ucs2length");
-  if (/require\(/.test(code)) throw new Error("the standalone validator needs an ajv runtime helper this script does not inline");
+  const code = withInlinedCodePointLength(standaloneCode.default(ajv, ajv.compile(schema)));
   const unknown = [...new Set(code.match(/formats\.\w+/g) ?? [])].filter((name) => !FORMATS.includes(name.slice("formats.".length)));
   if (unknown.length > 0) throw new Error(`the schema uses formats this script does not list: ${unknown.join(", ")}`);
-  return [
-    "// @ts-nocheck",
-    "/* Generated from schema/vendor-manifest.schema.json by `npm run generate:types` (ajv standalone code). Do not edit by hand. */",
-    `import { fullFormats as formats } from "ajv-formats/dist/formats.js";`,
-    code.replace(/^"use strict";/, ""),
-    CODE_POINT_LENGTH,
-  ].join("\n");
+  return validatorModule("schema/vendor-manifest.schema.json", code, [`import { fullFormats as formats } from "ajv-formats/dist/formats.js";`]);
 }
 
 export async function generateManifestTypes() {
@@ -62,19 +43,8 @@ export async function generateManifestTypes() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const outputs = [
+  await writeOrCheck([
     [outputPath, await generateManifestTypes()],
     [validatorPath, await generateManifestValidator()],
-  ];
-  for (const [path, generated] of outputs) {
-    if (process.argv.includes("--check")) {
-      const committed = await readFile(path, "utf8").catch(() => "");
-      if (committed !== generated) {
-        console.error(`${fileURLToPath(path)} is out of date: run npm run generate:types`);
-        process.exit(1);
-      }
-    } else {
-      await writeFile(path, generated);
-    }
-  }
+  ]);
 }

@@ -3,11 +3,12 @@
 //  - engine/records/record-validators.generated.ts: ajv's standalone validators, one per record type, compiled here
 //    once so that no bundle carries the ajv compiler or compiles a schema at start-up.
 // The schemas are the single source of truth; `--check` fails when a committed file has drifted.
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import { compile } from "json-schema-to-typescript";
+import { validatorModule, withInlinedCodePointLength, writeOrCheck } from "./generated-files.mjs";
 
 const schemaFolder = new URL("../schema/records/", import.meta.url);
 const typesPath = new URL("../engine/records/records.generated.ts", import.meta.url);
@@ -24,18 +25,6 @@ export async function generateRecordTypes() {
     style: { singleQuote: false, printWidth: 120 },
   });
 }
-
-/** ajv counts string lengths in code points through a CommonJS helper; this module inlines the same count. */
-const CODE_POINT_LENGTH = `function ucs2length(text) {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
-    length++;
-  }
-  return length;
-}
-`;
 
 /**
  * minLength and maxLength count code points, which ajv counts over the whole string each time. A string has at most
@@ -146,32 +135,15 @@ export async function generateRecordValidators() {
   const ajv = new Ajv2020({ schemas, code: { source: true, esm: true, lines: false }, inlineRefs: true, unicodeRegExp: false, strict: true, strictTypes: false, strictRequired: false });
   const exports = Object.fromEntries(schemas.map((schema) => [schema.properties.type.const, schema.$id]));
   let code = standaloneCode.default(ajv, exports);
-  code = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, "ucs2length");
+  code = withInlinedCodePointLength(code);
   code = withLengthShortcuts(code);
   code = withoutSchemaPaths(code);
-  if (/require\(/.test(code)) throw new Error("a standalone validator needs an ajv runtime helper this script does not inline");
-  return [
-    "// @ts-nocheck",
-    "/* Generated from schema/records/*.schema.json by `npm run generate:types` (ajv standalone code). Do not edit by hand. */",
-    code.replace(/^"use strict";/, ""),
-    CODE_POINT_LENGTH,
-  ].join("\n");
+  return validatorModule("schema/records/*.schema.json", code);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const outputs = [
+  await writeOrCheck([
     [typesPath, await generateRecordTypes()],
     [validatorsPath, await generateRecordValidators()],
-  ];
-  for (const [path, generated] of outputs) {
-    if (process.argv.includes("--check")) {
-      const committed = await readFile(path, "utf8").catch(() => "");
-      if (committed !== generated) {
-        console.error(`${fileURLToPath(path)} is out of date: run npm run generate:types`);
-        process.exit(1);
-      }
-    } else {
-      await writeFile(path, generated);
-    }
-  }
+  ]);
 }
