@@ -11,9 +11,10 @@ import { createMemoryBackends } from "../../engine/backends/embedded/index.js";
 import { createConnectorEngine, type ConnectorEngine } from "../../engine/connector-engine.js";
 import { loadManifestText } from "../../engine/manifest/loader.js";
 import type { VendorDefinition } from "../../engine/manifest/vendor-definition.js";
-import { createJobProcessor, processAvailableJobs, type EventDelivery } from "../../engine/queue/index.js";
+import { createJobProcessor, type EventDelivery } from "../../engine/queue/index.js";
 import { receiveWebhook } from "../../engine/webhooks/ingest.js";
 import { tinkPublicKeyset } from "../../engine/webhooks/tink-keyset.js";
+import { drainJobs } from "../sync/support/harness.js";
 
 const CLIENT = { clientId: "google-client", clientSecret: "google-secret" };
 const HEALTH_USER_ID = "a1b2c3d4";
@@ -104,9 +105,7 @@ describe("Google Health end to end: notification, dataPoints fetch, normalized r
     });
     const process = createJobProcessor(engine, (delivery) => void deliveries.push(delivery));
     drain = async () => {
-      const result = await processAvailableJobs(backends.jobQueue, process);
-      const failure = result.reports.find((report) => report.result === "failed");
-      expect(failure && failure.result === "failed" ? String(failure.error) : "none").toBe("none");
+      await drainJobs(backends.jobQueue, process);
     };
     const google = engine.vendor("google-health");
     const { state } = await google.authorizationUrl({ userId: "alice", redirectUri: "https://connector.test/oauth/google-health/callback" });

@@ -3,7 +3,8 @@ import { createConnectorEngine, type ConnectorEngine } from "../../../engine/con
 import type { Logger } from "../../../engine/logging/logger.js";
 import type { VendorDefinition } from "../../../engine/manifest/vendor-definition.js";
 import type { Backends } from "../../../engine/ports/backends.js";
-import { createJobProcessor, processAvailableJobs, type EventDelivery } from "../../../engine/queue/index.js";
+import { createJobProcessor, processAvailableJobs, type DrainOptions, type EventDelivery, type JobProcessor } from "../../../engine/queue/index.js";
+import type { JobQueue } from "../../../engine/ports/job-queue.js";
 import { storeSealedConnection } from "../../queue/support/connections.js";
 import type { VendorCredentials } from "../../../engine/manifest/credentials.js";
 import { SYNC_CREDENTIALS } from "./sync-vendor.js";
@@ -37,16 +38,19 @@ export function syncHarness(
     engine,
     backends,
     deliveries,
-    async drain() {
-      const result = await processAvailableJobs(backends.jobQueue, process, { concurrency: 2 });
-      const failed = result.reports.find((report) => report.result === "failed");
-      if (failed && failed.result === "failed") throw failed.error;
-      return result.reports.length;
-    },
+    drain: () => drainJobs(backends.jobQueue, process, { concurrency: 2 }),
     async connect(userId, vendorUserId = `v-${userId}`) {
       await storeSealedConnection(backends, { vendor: vendor.id, userId, vendorUserId });
     },
   };
+}
+
+/** Runs every visible job and returns how many ran; a failed job's error is thrown, so the test fails on it. */
+export async function drainJobs(queue: JobQueue, process: JobProcessor, options?: DrainOptions): Promise<number> {
+  const result = await processAvailableJobs(queue, process, options);
+  const failed = result.reports.find((report) => report.result === "failed");
+  if (failed && failed.result === "failed") throw failed.error;
+  return result.reports.length;
 }
 
 /** Record ids of the deliveries that carry records (not the completion notices), by source. */
