@@ -23,9 +23,7 @@ describe("backfill over a paginated API", () => {
   it.each(Object.keys(STREAMS) as (keyof typeof STREAMS)[])("%s pagination: 90 days, every record exactly once, then the sink hears it is complete", async (kind) => {
     const { clock } = movableClock(NOW);
     const harness = syncHarness(syncTestVendor(api.url, [STREAMS[kind]]), clock);
-    await harness.connect("alice");
-    await harness.engine.sync.connected(SYNC_VENDOR, "alice");
-    await harness.drain();
+    await harness.backfill("alice");
 
     const ids = deliveredIds(harness.deliveries);
     expect(ids.length).toBe(new Set(ids).size);
@@ -46,9 +44,7 @@ describe("backfill over a paginated API", () => {
   it("a reconnect reads only the gap since the checkpoint (with the stream's lookback)", async () => {
     const time = movableClock(NOW);
     const harness = syncHarness(syncTestVendor(api.url, [{ ...STREAMS.token, lookbackSeconds: 3600 }]), time.clock);
-    await harness.connect("alice");
-    await harness.engine.sync.connected(SYNC_VENDOR, "alice");
-    await harness.drain();
+    await harness.backfill("alice");
     const first = harness.deliveries.length;
 
     time.advance(2 * DAY);
@@ -69,9 +65,7 @@ describe("backfill over a paginated API", () => {
     const backends = createEmbeddedBackends({ directory: directory.path, clock, env: {} });
     try {
       const harness = syncHarness(syncTestVendor(api.url, [STREAMS.token, STREAMS.linked]), clock, backends);
-      await harness.connect("alice");
-      await harness.engine.sync.connected(SYNC_VENDOR, "alice");
-      await harness.drain();
+      await harness.backfill("alice");
       for (const stream of ["token", "linked"]) {
         const ids = harness.deliveries.filter((d) => d.stream === stream && d.event.type !== SYNC_COMPLETED_EVENT_TYPE).map((d) => d.event.resourceId);
         expect(ids.length).toBe(90 * 12);

@@ -30,9 +30,7 @@ describe("Dexcom end to end, with no webhooks", () => {
     const harness = syncHarness(dexcomAt(api.url), time.clock, undefined, undefined, { clientId: "c", clientSecret: "s", settings: {} });
     const { engine, deliveries } = harness;
     const drain = () => harness.drain();
-    await harness.connect("dex-user", "dexcom-id");
-    await engine.sync.connected("dexcom", "dex-user");
-    await drain();
+    await harness.backfill("dex-user", "dexcom-id");
 
     const egvs = deliveries.filter((d) => d.stream === "egvs" && d.event.type === "glucose.egv");
     expect(egvs).toHaveLength(30 * 24);

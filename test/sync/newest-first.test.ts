@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stream } from "../../engine/manifest/manifest.generated.js";
 import { deliveredIds, movableClock, syncHarness } from "./support/harness.js";
 import { seedRecords, startRecordsApi, type RecordsApi } from "./support/records-api.js";
-import { SYNC_VENDOR, syncTestVendor } from "./support/sync-vendor.js";
+import { syncTestVendor } from "./support/sync-vendor.js";
 
 const NOW = Date.UTC(2026, 9, 1, 12, 0, 0);
 const DAY = 86_400_000;
@@ -30,9 +30,7 @@ describe("newestFirst: a list with no time filter, newest first", () => {
 
   it("each window delivers only its own records and stops paging after the page that reaches past its start", async () => {
     const harness = syncHarness(syncTestVendor(api.url, [newest], { backfillDays: 10 }), movableClock(NOW).clock);
-    await harness.connect("nf");
-    await harness.engine.sync.connected(SYNC_VENDOR, "nf");
-    await harness.drain();
+    await harness.backfill("nf");
 
     const expected = api.records("nf").filter((record) => record.time >= NOW - 10 * DAY).map((record) => record.id);
     const ids = deliveredIds(harness.deliveries);

@@ -86,9 +86,7 @@ describe("Strava activities stream against a local API", () => {
   it("a backfill reads pages of 200 past a short page until an empty one, and each activity becomes one workout", async () => {
     const time = movableClock(NOW);
     const harness = syncHarness(stravaAt(api.url), time.clock, undefined, undefined, CREDENTIALS);
-    await harness.connect("ann", "134815");
-    await harness.engine.sync.connected("strava", "ann");
-    await harness.drain();
+    await harness.backfill("ann", "134815");
 
     const visible = api.activities("ann").filter((a) => !a.hidden);
     const backfilled = harness.deliveries.filter((d) => d.source === "backfill" && d.event.type === "activity.created");

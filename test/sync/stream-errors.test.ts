@@ -48,9 +48,7 @@ describe("stream requests: envelopes, request-then-push, hostile links", () => {
 
   it("Withings-style POST form service with more/offset paging delivers every measure group once", async () => {
     const harness = syncHarness(syncTestVendor(api.url, [withingsMeasures], { backfillDays: 20 }), movableClock(NOW).clock);
-    await harness.connect("wu");
-    await harness.engine.sync.connected(SYNC_VENDOR, "wu");
-    await harness.drain();
+    await harness.backfill("wu");
     const ids = deliveredIds(harness.deliveries);
     expect(ids).toHaveLength(20 * 6);
     expect(new Set(ids).size).toBe(20 * 6);
@@ -80,9 +78,7 @@ describe("stream requests: envelopes, request-then-push, hostile links", () => {
   it("request-then-push (Garmin backfill): each window is asked for once; a 409 for an overlap counts as asked", async () => {
     const time = movableClock(NOW);
     const harness = syncHarness(syncTestVendor(api.url, [garminBackfill], { backfillDays: 90 }), time.clock);
-    await harness.connect("gu");
-    await harness.engine.sync.connected(SYNC_VENDOR, "gu");
-    await harness.drain();
+    await harness.backfill("gu");
     const asked = () => api.requests.filter((r) => r.path === "/wellness-api/rest/backfill/dailies");
     expect(asked().map((r) => r.status)).toEqual([202, 202, 202]);
     const completion = harness.deliveries.find((d) => d.event.type === "sync.completed");

@@ -29,9 +29,7 @@ describe("stream records reach the sink normalized", () => {
 
   it("each backfilled record carries its records like a webhook delivery; an invalid one carries the raw data and the reason", async () => {
     const harness = syncHarness(vendorWithRecords(api.url), movableClock(NOW).clock);
-    await harness.connect("rita", "v-rita");
-    await harness.engine.sync.connected("sync-test", "rita");
-    await harness.drain();
+    await harness.backfill("rita", "v-rita");
     const read = harness.deliveries.filter((d) => d.event.type !== "sync.completed");
     expect(read).toHaveLength(6);
     for (const delivery of read) {

@@ -111,9 +111,7 @@ describe("Suunto daily activity stream", () => {
       const harness = syncHarness(suuntoAt(api.url), time.clock, undefined, undefined, credentials);
       const { engine, deliveries } = harness;
       const drain = () => harness.drain();
-      await harness.connect("sue", "sue-suunto");
-      await engine.sync.connected("suunto", "sue");
-      await drain();
+      await harness.backfill("sue", "sue-suunto");
 
       const expectedDays = [...api.days("sue").keys()].filter((day) => day >= NOW - 90 * DAY && day <= NOW);
       const backfilled = deliveries.filter((d) => d.stream === "daily_activity" && d.event.type === "daily_activity.updated");

@@ -22,6 +22,8 @@ export interface SyncHarness {
   /** Runs every visible job (plans enqueue windows, which run too) and returns how many ran. */
   drain(): Promise<number>;
   connect(userId: string, vendorUserId?: string): Promise<void>;
+  /** Connects the user, tells sync the user is connected (which plans the backfill) and drains the queue. */
+  backfill(userId: string, vendorUserId?: string): Promise<void>;
 }
 
 export function syncHarness(
@@ -34,7 +36,7 @@ export function syncHarness(
   const engine = createConnectorEngine({ vendors: [vendor], backends, credentials: { [vendor.id]: credentials }, clock, ...(logger ? { logger } : {}) });
   const deliveries: EventDelivery[] = [];
   const process = createJobProcessor(engine, (delivery) => void deliveries.push(delivery));
-  return {
+  const harness: SyncHarness = {
     engine,
     backends,
     deliveries,
@@ -42,7 +44,13 @@ export function syncHarness(
     async connect(userId, vendorUserId = `v-${userId}`) {
       await storeSealedConnection(backends, { vendor: vendor.id, userId, vendorUserId });
     },
+    async backfill(userId, vendorUserId) {
+      await harness.connect(userId, vendorUserId);
+      await engine.sync.connected(vendor.id, userId);
+      await harness.drain();
+    },
   };
+  return harness;
 }
 
 /** Runs every visible job and returns how many ran; a failed job's error is thrown, so the test fails on it. */
