@@ -4,7 +4,7 @@ import { createVendorApiClient, type BearerTokenSource } from "../../engine/api/
 import { readRateLimitSignal } from "../../engine/api/rate-limit-headers.js";
 import { isConnectorError } from "../../engine/errors.js";
 import type { RateLimits } from "../../engine/manifest/manifest.generated.js";
-import { testVendor } from "../fixtures/oauth/manifests.js";
+import { testVendor, tokenResponseOAuth } from "../fixtures/oauth/manifests.js";
 import { startRateLimitedApi, type RateLimitedApi } from "../fixtures/oauth/rate-limited-api.js";
 
 const WHOOP_HEADERS: NonNullable<RateLimits["headers"]> = {
@@ -25,14 +25,7 @@ function client(baseUrl: string, rateLimits: RateLimits | undefined, tokens: Bea
     id: "rate-limited",
     displayName: "Rate limited",
     settings: { subscriptionKey: { secret: true } },
-    oauth: {
-      authorizeUrl: `${baseUrl}/authorize`,
-      tokenUrl: `${baseUrl}/token`,
-      clientAuth: "client_secret_post",
-      pkce: false,
-      refreshToken: "rotating",
-      userId: { from: "tokenResponse", field: "user_id" },
-    },
+    oauth: tokenResponseOAuth(baseUrl),
     api: { baseUrl, headers: { "Ocp-Apim-Subscription-Key": "{settings.subscriptionKey}" }, ...(rateLimits ? { rateLimits } : {}) },
   });
   const { rateLimiter } = createMemoryBackends();

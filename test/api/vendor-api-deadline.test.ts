@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createVendorApiClient } from "../../engine/api/client.js";
 import { createMemoryBackends } from "../../engine/backends/embedded/index.js";
 import { ConnectorError, isConnectorError } from "../../engine/errors.js";
-import { testVendor } from "../fixtures/oauth/manifests.js";
+import { testVendor, tokenResponseOAuth } from "../fixtures/oauth/manifests.js";
 
 // A vendor API that stalls: before its headers, or after half of its body. Every attempt of the client has one
 // deadline for the answer and its whole body; these tests hang (and fail on vitest's timeout) if it does not hold.
@@ -33,14 +33,7 @@ function client(baseUrl: string, extra: { timeoutMs: number; maxServerErrorRetri
   const vendor = testVendor({
     id: "stalling",
     displayName: "Stalling",
-    oauth: {
-      authorizeUrl: `${baseUrl}/authorize`,
-      tokenUrl: `${baseUrl}/token`,
-      clientAuth: "client_secret_post",
-      pkce: false,
-      refreshToken: "rotating",
-      userId: { from: "tokenResponse", field: "user_id" },
-    },
+    oauth: tokenResponseOAuth(baseUrl),
     api: { baseUrl },
   });
   return createVendorApiClient({

@@ -5,7 +5,7 @@ import { createMemoryBackends } from "../../engine/backends/embedded/index.js";
 import { isConnectorError } from "../../engine/errors.js";
 import { createTokenService, type TokenService } from "../../engine/oauth/connections.js";
 import { encodeTokenSet } from "../../engine/oauth/token-set.js";
-import { testVendor } from "../fixtures/oauth/manifests.js";
+import { testVendor, tokenResponseOAuth } from "../fixtures/oauth/manifests.js";
 
 /**
  * A token endpoint with single-use, rotating refresh tokens whose answers can be delayed, so that one worker's
@@ -52,14 +52,7 @@ async function twoWorkers(delays: { rotateMs: number; reuseMs: number }) {
   const vendor = testVendor({
     id: "rotating",
     displayName: "Rotating",
-    oauth: {
-      authorizeUrl: `${base}/authorize`,
-      tokenUrl: `${base}/token`,
-      clientAuth: "client_secret_post",
-      pkce: false,
-      refreshToken: "rotating",
-      userId: { from: "tokenResponse", field: "user_id" },
-    },
+    oauth: tokenResponseOAuth(base),
     api: { baseUrl: base },
   });
   const backends = createMemoryBackends();
