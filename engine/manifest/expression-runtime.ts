@@ -21,25 +21,25 @@ type Marked = unknown[] & { [SEQUENCE]?: true; [OUTER]?: true };
 const LITERAL: unique symbol = Symbol("literal");
 type MarkedLiteral = { [LITERAL]?: true };
 /** Arrays built by an array constructor at a path's start or end, which path steps keep whole. */
-export class ConstructedArray extends Array<unknown> {}
+class ConstructedArray extends Array<unknown> {}
 /** What a chain of field reads gives when it meets an array on the way: the generic path must walk it. */
 export const THROUGH_ARRAY: unique symbol = Symbol("an array on the path");
 
-export function sequence(...items: unknown[]): unknown[] {
+function sequence(...items: unknown[]): unknown[] {
   const result: Marked = [];
   result[SEQUENCE] = true;
   for (const item of items) result.push(item);
   return result;
 }
 
-export function emptySequence(): unknown[] {
+function emptySequence(): unknown[] {
   const result: Marked = [];
   result[SEQUENCE] = true;
   return result;
 }
 
-export const isSequence = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[SEQUENCE] === true;
-export const isOuter = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[OUTER] === true;
+const isSequence = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[SEQUENCE] === true;
+const isOuter = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[OUTER] === true;
 
 /** A literal constructor's value (JSON data), deeply frozen and marked, so that `plain` copies it where it is stored. */
 export function literalValue<T>(value: T): T {
@@ -87,8 +87,8 @@ export function lookup(input: unknown, key: string): unknown {
   return undefined;
 }
 
-export type Step = (item: unknown) => unknown;
-export type Stage = (value: unknown) => unknown;
+type Step = (item: unknown) => unknown;
+type Stage = (value: unknown) => unknown;
 
 /** A predicate `[test]` over a value: the items it keeps, as a sequence. */
 export function filterBy(value: unknown, test: (item: unknown) => unknown): unknown[] {
@@ -111,7 +111,7 @@ function keeps(result: unknown): boolean {
  * One path step over each item: the results flattened into a sequence (arrays an array constructor made stay
  * whole), except that a last step giving one plain array gives that array.
  */
-export function evaluateStep(evaluate: Step, stages: readonly Stage[] | undefined, items: unknown[], last: boolean): unknown[] {
+function evaluateStep(evaluate: Step, stages: readonly Stage[] | undefined, items: unknown[], last: boolean): unknown[] {
   const flattened = emptySequence();
   let count = 0;
   let only: unknown;
@@ -211,7 +211,7 @@ export class Lambda {
 /** A function the caller bound (a records helper) called synchronously: a promise is JSONata's to wait for. */
 export const synchronous = (result: unknown): unknown => (result instanceof Promise ? fallback() : result);
 
-export function call(procedure: unknown, args: unknown[]): unknown {
+function call(procedure: unknown, args: unknown[]): unknown {
   if (procedure instanceof Lambda) return procedure.fn(...args);
   if (typeof procedure === "function") return synchronous(procedure(...args));
   return fallback();
