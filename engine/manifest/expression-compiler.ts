@@ -106,9 +106,7 @@ class SourceGenerator {
   /** The caller's bindings an expression reads, each read once per evaluation into a variable. */
   private readonly bindings = new Map<string, string>();
   private readonly builtins = new Map<string, string>();
-  /** JSON text of a constant -> its name. */
-  private readonly constants = new Map<string, string>();
-  /** JSON text of a literal array or object constructor -> its name. */
+  /** JSON text of a value made once with the function (a literal constructor, a path's names) -> its name. */
   private readonly literals = new Map<string, string>();
 
   constructor() {
@@ -133,7 +131,6 @@ class SourceGenerator {
       `"use strict";`,
       `const { ${helpers.join(", ")} } = runtime;`,
       ...[...this.builtins].map(([name, variable]) => `const ${variable} = BUILTINS[${JSON.stringify(name)}];`),
-      ...[...this.constants].map(([text, variable]) => `const ${variable} = Object.freeze(${text});`),
       ...[...this.literals].map(([text, variable]) => `const ${variable} = literalValue(${text});`),
       `return function mapping(root, bindings) {`,
       `  const input = outerInput(root);`,
@@ -294,24 +291,16 @@ class SourceGenerator {
     // through arrays, JSONata's walk over the same names.
     const names = rest.map((step) => step.value as string);
     const reached = this.temporary();
-    if (!start) return `((${reached} = ${this.fields(context, names)}) === THROUGH_ARRAY ? namesPath(${context}, undefined, false, ${this.constant(names)}) : ${reached})`;
+    if (!start) return `((${reached} = ${this.fields(context, names)}) === THROUGH_ARRAY ? namesPath(${context}, undefined, false, ${this.literalConstant(names)}) : ${reached})`;
     const from = this.temporary();
-    return `(${from} = ${start}, (${reached} = ${this.fields(from, names)}) === THROUGH_ARRAY ? namesPath(${context}, ${from}, true, ${this.constant(names)}) : ${reached})`;
+    return `(${from} = ${start}, (${reached} = ${this.fields(from, names)}) === THROUGH_ARRAY ? namesPath(${context}, ${from}, true, ${this.literalConstant(names)}) : ${reached})`;
   }
 
-  /** An array or object of literals made once with the function: frozen, and copied wherever it is stored. */
+  /** JSON data made once with the function: frozen, and copied wherever it is stored. */
   private literalConstant(value: unknown): string {
     const text = JSON.stringify(value);
     let name = this.literals.get(text);
     if (name === undefined) this.literals.set(text, (name = this.fresh("literal")));
-    return name;
-  }
-
-  /** A frozen JSON value made once with the function, named. */
-  private constant(value: unknown): string {
-    const text = JSON.stringify(value);
-    let name = this.constants.get(text);
-    if (name === undefined) this.constants.set(text, (name = this.fresh("constant")));
     return name;
   }
 
