@@ -24,15 +24,8 @@ export function headerFields(value: string, layout: DeepReadonly<SignatureFields
     if (values) values.push(fieldValue);
     else fields.set(name, [fieldValue]);
   };
-  if (separator === "" || assign === "") {
-    for (const part of value.split(separator, MAX_CANDIDATES * 2)) {
-      const at = part.indexOf(assign);
-      if (at > 0) add(part.slice(0, at).trim(), part.slice(at + assign.length).trim());
-    }
-    return fields;
-  }
-  // Scanned in place, without the list of parts split would build; as with split's limit, parts past the first
-  // MAX_CANDIDATES * 2 are not read.
+  // Scanned in place, without the list of parts split would build; parts past the first MAX_CANDIDATES * 2 are not
+  // read. The schema requires both separator and assign to be non-empty.
   for (let start = 0, count = 0; count < MAX_CANDIDATES * 2; count++) {
     const found = value.indexOf(separator, start);
     const end = found < 0 ? value.length : found;
