@@ -49,7 +49,6 @@ interface VendorPlan {
   readonly hooks: VendorHooks | undefined;
   /** What every delivery reads of the manifest, resolved once. */
   readonly webhooks: ReturnType<typeof webhooksOf>;
-  readonly replay: ReturnType<typeof webhooksOf>["replay"];
   readonly maxBodyBytes: number;
   /** Header names as lookups compare them (lower case); undefined when the scheme has no such header. */
   readonly signatureHeader: string | undefined;
@@ -135,7 +134,6 @@ function planFor(definition: VendorDefinition, credentials: VendorCredentials, h
     mapper: new EventMapper(definition.manifest, credentials),
     hooks,
     webhooks,
-    replay: webhooks.replay,
     maxBodyBytes: webhooks.maxBodyBytes ?? 1_048_576,
     signatureHeader: signed?.header.toLowerCase(),
     timestampHeader: timestamp?.header?.toLowerCase(),
@@ -195,7 +193,7 @@ function withHeaderUser(plan: VendorPlan, outcome: MappingOutcome, header: Heade
 function verified(plan: VendorPlan, mapped: MappingOutcome, header: HeaderReader, deliveryId: string, delivery: Authenticated): VerifiedWebhook {
   const vendor = plan.definition.id;
   const { events, ignoredItems } = withHeaderUser(plan, mapped, header); // unsigned vendors' events already say authenticity: "unverified" (EventMapper)
-  const replay = plan.replay;
+  const replay = plan.webhooks.replay;
   if (!replay) return { ok: true, vendor, events, ignoredItems };
   return { ok: true, vendor, events, ignoredItems, replayKey: replayKeyOf(plan, replay.key, header, deliveryId, delivery) };
 }
@@ -211,7 +209,7 @@ function replayKeyOf(plan: VendorPlan, template: string, header: HeaderReader, d
 
 /** The replay check, last: only a delivery that would be accepted is remembered. */
 function remember(plan: VendorPlan, webhook: VerifiedWebhook, replayCache: ReplayCache): Promise<WebhookResult> {
-  const { replay } = plan;
+  const { replay } = plan.webhooks;
   if (!replay || webhook.replayKey === undefined) return Promise.resolve(webhook);
   if (replayCache.firstSeenNow) {
     // A cache that answers at once (memory, SQLite): one settled promise instead of a chain of them.
