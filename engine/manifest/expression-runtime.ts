@@ -336,7 +336,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
       return text.slice(from, from >= 0 ? from + length : text.length + from + length);
     },
   },
-  fromMillis: { arity: 1, apply: ([value]) => (value === undefined ? undefined : typeof value === "number" ? (isoFromMillis(value) ?? fallback()) : fallback()) },
+  fromMillis: { arity: 1, apply: ([value]) => (value === undefined ? undefined : typeof value === "number" ? fourDigitYearTime(value) : fallback()) },
   toMillis: {
     arity: 1,
     apply: ([value]) => {
@@ -370,6 +370,15 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     },
   },
 };
+
+/**
+ * `$fromMillis` for the years 0 to 9999 (YYYY-MM-DDThh:mm:ss.sssZ); JSONata writes other years its own way (year
+ * 10000 as 0000), so those are left to it.
+ */
+function fourDigitYearTime(millis: number): string {
+  const iso = isoFromMillis(millis);
+  return iso !== undefined && iso.length === 24 ? iso : fallback();
+}
 
 /** The ISO 8601 forms JSONata's $toMillis accepts without a picture. */
 const ISO_8601 = /^\d{4}(-[01]\d)?(-[0-3]\d)?(T[0-2]\d:[0-5]\d:[0-5]\d)?(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$/;

@@ -159,3 +159,15 @@ describe("constructors of literals", () => {
     }
   });
 });
+
+describe("$fromMillis", () => {
+  it("writes what JSONata writes, leaving the years past 9999 or before 0 to it", async () => {
+    const fromMillis = fastPathOf("$fromMillis(v)")!;
+    for (const v of [0, 1_700_000_000_123, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001]) {
+      const fast = fromMillis({ v });
+      const reference: unknown = await jsonata("$fromMillis(v)").evaluate({ v });
+      if (fast !== FALLBACK) expect(fast, String(v)).toBe(reference);
+    }
+    expect(fromMillis({ v: 253_402_300_800_000 })).toBe(FALLBACK);
+  });
+});
