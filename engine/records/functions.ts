@@ -29,8 +29,28 @@ function unique(values: unknown): (string | number)[] | undefined {
   return [...seen];
 }
 
+/**
+ * A value the vendor measured: a finite number, or nothing for a field left out, null or not a number (Garmin's and
+ * Withings' unmeasured fields are absent or null, a Dexcom reading out of range has a null value). Lets a mapping
+ * leave a field out, or give no record, instead of writing null into a record or failing on arithmetic with null.
+ */
+function measured(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Always a list: nothing is [], a list stays itself, one value is a list of one. A JSONata filter gives nothing, one
+ * item or a list; a record field that must be a list (sleep stages) takes it through this.
+ */
+function list(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
 export const RECORD_FUNCTIONS = {
   quantity,
+  measured,
+  list,
   convert,
   kjToKcal: (value: unknown) => convert(value, "kJ", "kcal"),
   msToS: (value: unknown) => convert(value, "ms", "s"),

@@ -184,4 +184,14 @@ describe("record time helpers against their definitions", () => {
     expect(f.clockSegments("2026-05-24T23:10:30+02:00", "2026-05-24T23:10:30+02:00", { "23:10": 1 })).toEqual([]);
     expect(() => f.clockSegments("2026-05-25T07:00:00+02:00", "2026-05-24T23:00:00+02:00", stages)).toThrow(/clockSegments/);
   });
+  it("$measured keeps finite numbers only, $list always gives a list", () => {
+    expect(f.measured(0)).toBe(0);
+    expect(f.measured(-1.5)).toBe(-1.5);
+    for (const missing of [undefined, null, "High", "97", true, Number.NaN, Number.POSITIVE_INFINITY, {}, [1]]) expect(f.measured(missing)).toBeUndefined();
+    expect(f.list(undefined)).toEqual([]);
+    expect(f.list(null)).toEqual([]);
+    expect(f.list({ stage: "deep" })).toEqual([{ stage: "deep" }]);
+    const items = [{ stage: "deep" }, { stage: "rem" }];
+    expect(f.list(items)).toBe(items);
+  });
 });

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { loadVendors } from "../../engine/manifest/loader.js";
+import { RecordMapper, type RecordSource } from "../../engine/records/record-mapper.js";
+
+/**
+ * Documented shapes that carry nothing a record could hold: optional fields null or left out, a reading outside the
+ * device's range. Each must give no record, neither an invalid one (record_invalid) nor a failed mapping. The shapes
+ * that do give records are fixture cases in vendors/fixtures/<vendor>.records.yaml.
+ */
+interface Shape {
+  readonly name: string;
+  readonly source: RecordSource;
+  readonly data: unknown;
+}
+
+const SHAPES: Record<string, Shape[]> = {
+  garmin: [
+    {
+      name: "an HRV summary without lastNightAvg",
+      source: { event: "hrv.updated" },
+      data: { userId: "u", summaryId: "x473db21-630fbe59", calendarDate: "2022-09-01", startTimeOffsetInSeconds: -18000, durationInSeconds: 600, startTimeInSeconds: 1662008400, lastNightAvg: null, hrvValues: { "300": 40 } },
+    },
+    {
+      name: "a pulse ox summary with no values, or only null ones",
+      source: { event: "pulse_ox.updated" },
+      data: [
+        { userId: "u", summaryId: "a", calendarDate: "2022-09-01", startTimeInSeconds: 1662030000, durationInSeconds: 60, startTimeOffsetInSeconds: -18000, timeOffsetSpo2Values: {}, onDemand: false },
+        { userId: "u", summaryId: "b", calendarDate: "2022-09-01", startTimeInSeconds: 1662030000, durationInSeconds: 60, startTimeOffsetInSeconds: -18000, timeOffsetSpo2Values: { "0": null }, onDemand: true },
+        { userId: "u", summaryId: "c", calendarDate: "2022-09-01", startTimeInSeconds: 1662030000, durationInSeconds: 60, startTimeOffsetInSeconds: -18000, onDemand: true },
+      ],
+    },
+    {
+      name: "a respiration summary without breaths",
+      source: { event: "respiration.updated" },
+      data: { userId: "u", summaryId: "x15372ea-5f2bf581", startTimeInSeconds: 1596716400, durationInSeconds: 900, startTimeOffsetInSeconds: 7200, timeOffsetEpochToBreaths: { "0": -1 } },
+    },
+    {
+      name: "a skin temperature summary whose deviation is null",
+      source: { event: "skin_temperature.updated" },
+      data: { userId: "u", summaryId: "s", calendarDate: "2022-09-02", avgDeviationCelsius: null, durationInSeconds: 26460, startTimeInSeconds: 1662076800, startTimeOffsetInSeconds: -18000 },
+    },
+    {
+      name: "a body composition with muscle and bone mass only",
+      source: { event: "body_composition.updated" },
+      data: { userId: "u", summaryId: "x15372ea-5f2bf581", measurementTimeInSeconds: 1439741130, measurementTimeOffsetInSeconds: 0, muscleMassInGrams: 25478, boneMassInGrams: 2437, weightInGrams: null },
+    },
+    {
+      name: "a daily of nothing measured",
+      source: { stream: "dailies" },
+      data: { userId: "u", summaryId: "d", calendarDate: "2020-03-17", startTimeInSeconds: 1584399600, durationInSeconds: 900, startTimeOffsetInSeconds: 3600, steps: null, restingHeartRateInBeatsPerMinute: 0 },
+    },
+  ],
+};
+
+describe.each(Object.entries(SHAPES))("%s", (vendor, shapes) => {
+  it.each(shapes.map((shape) => [shape.name, shape] as const))("%s gives no record", async (_name, shape) => {
+    const { vendors } = await loadVendors([`vendors/${vendor}.yaml`]);
+    const mapper = new RecordMapper(vendors[0]!.manifest);
+    const event = shape.source.event !== undefined ? { event: { type: shape.source.event, userId: "u" } } : {};
+    await expect(mapper.map(shape.source, shape.data, { vendorUserId: "u", fetchedAt: "2026-05-01T00:00:00.000Z", ...event })).resolves.toEqual([]);
+  });
+});
