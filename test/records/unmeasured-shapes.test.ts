@@ -50,6 +50,28 @@ const SHAPES: Record<string, Shape[]> = {
       data: { userId: "u", summaryId: "d", calendarDate: "2020-03-17", startTimeInSeconds: 1584399600, durationInSeconds: 900, startTimeOffsetInSeconds: 3600, steps: null, restingHeartRateInBeatsPerMinute: 0 },
     },
   ],
+  withings: [
+    {
+      name: "a blood pressure measure group (diastolic, systolic, heart pulse: no record type holds them)",
+      source: { event: "blood_pressure.updated" },
+      data: { status: 0, body: { updatetime: 1594257200, timezone: "Europe/Paris", more: 0, offset: 0, measuregrps: [{ grpid: 31, attrib: 0, date: 1594245600, created: 1594246600, modified: 1594257200, category: 1, deviceid: null, model: null, measures: [{ value: 80, type: 9, unit: 0 }, { value: 120, type: 10, unit: 0 }, { value: 62, type: 11, unit: 0 }] }] } },
+    },
+    {
+      name: "a user objective (category 2) read by the measures stream",
+      source: { stream: "measures" },
+      data: { grpid: 32, attrib: 2, date: 1594245600, created: 1594246600, modified: 1594257200, category: 2, deviceid: null, model: null, measures: [{ value: 65000, type: 1, unit: -3 }], timezone: "Europe/Paris" },
+    },
+    {
+      name: "a day with total calories only",
+      source: { stream: "activity" },
+      data: { date: "2020-07-10", timezone: "Europe/Paris", deviceid: null, brand: 18, is_tracker: false, steps: null, distance: null, calories: null, totalcalories: 1700 },
+    },
+    {
+      name: "a sleep response without segments",
+      source: { event: "sleep.updated" },
+      data: { status: 0, body: { model: 16, series: [] } },
+    },
+  ],
 };
 
 describe.each(Object.entries(SHAPES))("%s", (vendor, shapes) => {
