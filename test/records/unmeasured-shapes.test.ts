@@ -72,6 +72,23 @@ const SHAPES: Record<string, Shape[]> = {
       data: { status: 0, body: { model: 16, series: [] } },
     },
   ],
+  dexcom: [
+    {
+      name: "a reading below the sensor's range: status low, value null",
+      source: { stream: "egvs" },
+      data: { recordId: "0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f", systemTime: "2026-04-30T15:20:00", displayTime: "2026-04-30T08:20:00", transmitterId: "8HX3LM", transmitterTicks: 64310139, value: null, status: "low", trend: null, trendRate: null, unit: "mg/dL", rateUnit: "mg/dL/min", displayDevice: "receiver", transmitterGeneration: "g6" },
+    },
+    {
+      name: "the documented placeholder record (value 0, unit unknown)",
+      source: { stream: "egvs" },
+      data: { recordId: "string", systemTime: "2023-01-01T08:00:00", displayTime: "2023-01-01T00:00:00", transmitterId: "string", transmitterTicks: 0, value: 0, status: "unknown", trend: "none", trendRate: 0, unit: "unknown", rateUnit: "unknown", displayDevice: "string", transmitterGeneration: "unknown" },
+    },
+    {
+      name: "a value in an unknown unit",
+      source: { stream: "egvs" },
+      data: { recordId: "f95eee1e-084d-5f22-94c0-031d4d706294", systemTime: "2026-04-30T15:00:00", displayTime: "2026-04-30T15:00:00", transmitterId: "8HX3LM", transmitterTicks: 73688690, value: 135, status: "high", trend: "rateOutOfRange", trendRate: 0.6, unit: "unknown", rateUnit: "mmol/L/min", displayDevice: "android", transmitterGeneration: "g5" },
+    },
+  ],
 };
 
 describe.each(Object.entries(SHAPES))("%s", (vendor, shapes) => {
