@@ -89,6 +89,13 @@ const SHAPES: Record<string, Shape[]> = {
       data: { recordId: "f95eee1e-084d-5f22-94c0-031d4d706294", systemTime: "2026-04-30T15:00:00", displayTime: "2026-04-30T15:00:00", transmitterId: "8HX3LM", transmitterTicks: 73688690, value: 135, status: "high", trend: "rateOutOfRange", trendRate: 0.6, unit: "unknown", rateUnit: "mmol/L/min", displayDevice: "android", transmitterGeneration: "g5" },
     },
   ],
+  suunto: [
+    {
+      name: "a workout with neither totalTime nor stopTime",
+      source: { event: "workout.created" },
+      data: { type: "WORKOUT_CREATED", username: "johndoe123", workout: { workoutKey: "67604889401b942184624cb9", activityId: 3, startTime: 1702729200000, totalTime: null, hrdata: { workoutAvgHR: 145, workoutMaxHR: 175 } } },
+    },
+  ],
 };
 
 describe.each(Object.entries(SHAPES))("%s", (vendor, shapes) => {
