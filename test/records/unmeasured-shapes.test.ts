@@ -27,12 +27,16 @@ const SHAPES: Record<string, Shape[]> = {
         { userId: "u", summaryId: "a", calendarDate: "2022-09-01", startTimeInSeconds: 1662030000, durationInSeconds: 60, startTimeOffsetInSeconds: -18000, timeOffsetSpo2Values: {}, onDemand: false },
         { userId: "u", summaryId: "b", calendarDate: "2022-09-01", startTimeInSeconds: 1662030000, durationInSeconds: 60, startTimeOffsetInSeconds: -18000, timeOffsetSpo2Values: { "0": null }, onDemand: true },
         { userId: "u", summaryId: "c", calendarDate: "2022-09-01", startTimeInSeconds: 1662030000, durationInSeconds: 60, startTimeOffsetInSeconds: -18000, onDemand: true },
+        { userId: "u", summaryId: "d", calendarDate: "2022-09-01", startTimeInSeconds: 1662030000, durationInSeconds: 60, startTimeOffsetInSeconds: -18000, timeOffsetSpo2Values: null, onDemand: true },
       ],
     },
     {
       name: "a respiration summary without breaths",
       source: { event: "respiration.updated" },
-      data: { userId: "u", summaryId: "x15372ea-5f2bf581", startTimeInSeconds: 1596716400, durationInSeconds: 900, startTimeOffsetInSeconds: 7200, timeOffsetEpochToBreaths: { "0": -1 } },
+      data: [
+        { userId: "u", summaryId: "x15372ea-5f2bf581", startTimeInSeconds: 1596716400, durationInSeconds: 900, startTimeOffsetInSeconds: 7200, timeOffsetEpochToBreaths: { "0": -1 } },
+        { userId: "u", summaryId: "x15372ea-5f2bf582", startTimeInSeconds: 1596717300, durationInSeconds: 900, startTimeOffsetInSeconds: 7200, timeOffsetEpochToBreaths: null },
+      ],
     },
     {
       name: "a skin temperature summary whose deviation is null",
@@ -66,11 +70,10 @@ const SHAPES: Record<string, Shape[]> = {
       source: { stream: "activity" },
       data: { date: "2020-07-10", timezone: "Europe/Paris", deviceid: null, brand: 18, is_tracker: false, steps: null, distance: null, calories: null, totalcalories: 1700 },
     },
-    {
-      name: "a sleep response without segments",
-      source: { event: "sleep.updated" },
-      data: { status: 0, body: { model: 16, series: [] } },
-    },
+    { name: "a sleep response without segments", source: { event: "sleep.updated" }, data: { status: 0, body: { model: 16, series: [] } } },
+    { name: "a sleep response whose series is null", source: { event: "sleep.updated" }, data: { status: 0, body: { model: 16, series: null } } },
+    { name: "an error answer (status not 0, no body) to a sleep fetch", source: { event: "sleep.updated" }, data: { status: 401, error: "XRequestError: Invalid Params: invalid or expired access token" } },
+    { name: "an error answer to an activity fetch", source: { event: "activity.updated" }, data: { status: 401, error: "XRequestError: Invalid Params: invalid or expired access token" } },
   ],
   dexcom: [
     {
