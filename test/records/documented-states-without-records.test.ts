@@ -1,0 +1,63 @@
+/**
+ * Documented responses that carry no measurement give no records, and no error: WHOOP's PENDING_SCORE and UNSCORABLE
+ * recoveries (a `score` is "Only present if the score state is SCORED"), Oura's nullable scores and SpO2, a Polar
+ * Nightly Recharge without its averages. The fixtures (vendors/fixtures/*.records.yaml) hold the cases that give
+ * records; a fixture case must expect some, so these live here.
+ */
+import { describe, expect, it } from "vitest";
+import { loadVendors } from "../../engine/manifest/loader.js";
+import { RecordMapper, type RecordSource } from "../../engine/records/index.js";
+
+const context = { vendorUserId: "10129", fetchedAt: "2026-05-25T08:00:00.000Z" };
+
+async function mapperOf(vendor: string): Promise<RecordMapper> {
+  const { vendors } = await loadVendors([`vendors/${vendor}.yaml`]);
+  return new RecordMapper(vendors[0]!.manifest);
+}
+
+async function recordsOf(vendor: string, source: RecordSource, data: unknown) {
+  const event = source.event !== undefined ? { event: { type: source.event, userId: context.vendorUserId } } : {};
+  return (await mapperOf(vendor)).map(source, data, { ...context, ...event });
+}
+
+describe("WHOOP recoveries without a score", () => {
+  const recovery = { cycle_id: 93846, sleep_id: "5b1e2a3c-7d4f-4e8a-9b0c-1d2e3f4a5b6c", user_id: 10129, created_at: "2022-04-24T11:25:44.774Z", updated_at: "2022-04-24T11:25:44.774Z" };
+
+  it.each(["PENDING_SCORE", "UNSCORABLE"])("%s gives no records, fetched or listed", async (state) => {
+    expect(await recordsOf("whoop", { event: "recovery.updated" }, { ...recovery, score_state: state })).toEqual([]);
+    expect(await recordsOf("whoop", { stream: "recovery" }, { ...recovery, score_state: state })).toEqual([]);
+  });
+
+  it("a scored recovery still gives its records (the control)", async () => {
+    const scored = { ...recovery, score_state: "SCORED", score: { user_calibrating: false, recovery_score: 44, resting_heart_rate: 64, hrv_rmssd_milli: 31.813562 } };
+    const records = await recordsOf("whoop", { event: "recovery.updated" }, scored);
+    expect(records.map((record) => record.type)).toEqual(["resting_heart_rate", "heart_rate_variability", "vendor_score"]);
+  });
+});
+
+describe("Oura documents whose values are null", () => {
+  it("a daily sleep without a score gives no score", async () => {
+    const dailySleep = { id: "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f", contributors: { deep_sleep: null, efficiency: null, latency: null, rem_sleep: null, restfulness: null, timing: null, total_sleep: null }, day: "2022-08-11", score: null, timestamp: "2022-08-11T00:00:00-04:00" };
+    expect(await recordsOf("oura", { event: "daily_sleep.updated" }, dailySleep)).toEqual([]);
+    expect(await recordsOf("oura", { stream: "daily_sleep" }, dailySleep)).toEqual([]);
+  });
+
+  it("a readiness without a score or temperature deviation gives nothing", async () => {
+    const readiness = { id: "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c", contributors: { activity_balance: null, hrv_balance: null }, day: "2022-08-11", score: null, temperature_deviation: null, temperature_trend_deviation: null, timestamp: "2022-08-11T00:00:00-04:00" };
+    expect(await recordsOf("oura", { event: "daily_readiness.updated" }, readiness)).toEqual([]);
+  });
+
+  it("a daily SpO2 whose spo2_percentage is null (or absent) gives no record", async () => {
+    const spo2 = { id: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d", breathing_disturbance_index: null, day: "2022-08-11" };
+    expect(await recordsOf("oura", { event: "daily_spo2.updated" }, { ...spo2, spo2_percentage: null })).toEqual([]);
+    expect(await recordsOf("oura", { event: "daily_spo2.updated" }, spo2)).toEqual([]);
+  });
+});
+
+describe("Polar Nightly Recharge without its averages", () => {
+  it("gives no records", async () => {
+    const recharge = { polar_user: "https://www.polaraccesslink.com/v3/users/1", date: "2020-01-02", heart_rate_avg: 70, heart_rate_variability_avg: null, breathing_rate_avg: null, nightly_recharge_status: null, ans_charge: null, hrv_samples: {}, breathing_samples: {} };
+    expect(await recordsOf("polar", { stream: "nightly_recharge" }, recharge)).toEqual([]);
+    expect(await recordsOf("polar", { stream: "nightly_recharge" }, { polar_user: recharge.polar_user, date: recharge.date })).toEqual([]);
+  });
+});
