@@ -1,10 +1,11 @@
 /**
  * Documented responses that carry no measurement give no records, and no error: WHOOP's PENDING_SCORE and UNSCORABLE
- * recoveries (a `score` is "Only present if the score state is SCORED"), Oura's nullable scores and SpO2, a Polar
- * Nightly Recharge without its averages. The fixtures (vendors/fixtures/*.records.yaml) hold the cases that give
+ * recoveries and cycles (a `score` is "Only present if the score state is SCORED"), Oura's nullable scores and SpO2, a
+ * Polar Nightly Recharge without its averages. The fixtures (vendors/fixtures/*.records.yaml) hold the cases that give
  * records; a fixture case must expect some, so these live here.
  */
 import { describe, expect, it } from "vitest";
+import { evaluateExpression } from "../../engine/manifest/expressions.js";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import { RecordMapper, type RecordSource } from "../../engine/records/index.js";
 
@@ -32,6 +33,25 @@ describe("WHOOP recoveries without a score", () => {
     const scored = { ...recovery, score_state: "SCORED", score: { user_calibrating: false, recovery_score: 44, resting_heart_rate: 64, hrv_rmssd_milli: 31.813562 } };
     const records = await recordsOf("whoop", { event: "recovery.updated" }, scored);
     expect(records.map((record) => record.type)).toEqual(["resting_heart_rate", "heart_rate_variability", "vendor_score"]);
+  });
+});
+
+describe("WHOOP cycles", () => {
+  const cycle = { id: 93845, user_id: 10129, created_at: "2022-04-24T11:25:44.774Z", updated_at: "2022-04-24T14:25:44.774Z", start: "2022-04-24T02:25:44.774Z", end: "2022-04-24T10:25:44.774Z", timezone_offset: "-05:00" };
+  const scored = { ...cycle, score_state: "SCORED", score: { strain: 5.2951527, kilojoule: 8288.297, average_heart_rate: 68, max_heart_rate: 141 } };
+
+  it.each(["PENDING_SCORE", "UNSCORABLE"])("a %s cycle gives no strain", async (state) => {
+    expect(await recordsOf("whoop", { stream: "cycle" }, { ...cycle, score_state: state })).toEqual([]);
+  });
+
+  it("the stream takes ended, scored cycles from a page and leaves the current one (its strain still grows)", async () => {
+    const { vendors } = await loadVendors(["vendors/whoop.yaml"]);
+    const stream = vendors[0]!.manifest.sync!.streams.find((candidate) => candidate.name === "cycle")!;
+    const current = { ...scored, id: 93849, start: "2022-04-25T02:40:13.000Z", end: undefined };
+    const pending = { ...cycle, id: 93846, score_state: "PENDING_SCORE" };
+    const page = JSON.parse(JSON.stringify({ records: [current, scored, pending], next_token: "MTIzOjEyMzEyMw" }));
+    const selected = await evaluateExpression(stream.records!, page);
+    expect([selected].flat().map((record) => (record as { id: number }).id)).toEqual([93845]);
   });
 });
 
