@@ -1,8 +1,9 @@
 /**
- * Documented responses that carry no measurement give no records, and no error: WHOOP's PENDING_SCORE and UNSCORABLE
- * recoveries and cycles (a `score` is "Only present if the score state is SCORED"), Oura's nullable scores and SpO2, a
- * Polar Nightly Recharge without its averages. The fixtures (vendors/fixtures/*.records.yaml) hold the cases that give
- * records; a fixture case must expect some, so these live here.
+ * WHOOP, Oura and Polar beyond the fixtures. Documented responses that carry no measurement give no records, and no
+ * error: WHOOP's PENDING_SCORE and UNSCORABLE recoveries and cycles (a `score` is "Only present if the score state is
+ * SCORED"), Oura's nullable scores and SpO2, a Polar Nightly Recharge without its averages (a fixture case must expect
+ * records, so these live here). And what the pull streams select from a list: WHOOP's ended, scored cycles; Polar's
+ * activity days, named by their date.
  */
 import { describe, expect, it } from "vitest";
 import { evaluateExpression } from "../../engine/manifest/expressions.js";
@@ -71,6 +72,18 @@ describe("Oura documents whose values are null", () => {
     const spo2 = { id: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d", breathing_disturbance_index: null, day: "2022-08-11" };
     expect(await recordsOf("oura", { event: "daily_spo2.updated" }, { ...spo2, spo2_percentage: null })).toEqual([]);
     expect(await recordsOf("oura", { event: "daily_spo2.updated" }, spo2)).toEqual([]);
+  });
+});
+
+describe("Polar's activity list", () => {
+  it("names each day by the date of its start_time, as ACTIVITY_SUMMARY webhooks name it", async () => {
+    const { vendors } = await loadVendors(["vendors/polar.yaml"]);
+    const stream = vendors[0]!.manifest.sync!.streams.find((candidate) => candidate.name === "activities")!;
+    const list = [{ start_time: "2025-08-13T00:00:00", end_time: "2025-08-13T23:59:59", steps: 8823 }, { start_time: "2025-08-14T00:00:00", end_time: "2025-08-14T23:59:59", steps: 6120 }];
+    const selected = [await evaluateExpression(stream.records!, list)].flat();
+    const ids = await Promise.all(selected.map((record) => evaluateExpression(stream.recordId!, record)));
+    expect(ids).toEqual(["2025-08-13", "2025-08-14"]);
+    expect(stream.webhookEvents).toEqual(["activity_summary.updated"]);
   });
 });
 
