@@ -68,6 +68,13 @@ describe("Oura documents whose values are null", () => {
     expect(await recordsOf("oura", { event: "daily_readiness.updated" }, readiness)).toEqual([]);
   });
 
+  it("a session without heart rate or HRV samples (both nullable, or only nulls) gives no records", async () => {
+    const session = { id: "6d7e8f9a-0b1c-4d2e-9f3a-4b5c6d7e8f9a", day: "2022-08-11", start_datetime: "2022-08-11T21:10:00-04:00", end_datetime: "2022-08-11T21:15:00-04:00", type: "breathing", mood: null, motion_count: null };
+    expect(await recordsOf("oura", { event: "session.created" }, { ...session, heart_rate: null, heart_rate_variability: null })).toEqual([]);
+    const empty = { interval: 5.0, items: [null, null], timestamp: "2022-08-11T21:10:00.000-04:00" };
+    expect(await recordsOf("oura", { event: "session.created" }, { ...session, heart_rate: empty, heart_rate_variability: empty })).toEqual([]);
+  });
+
   it("a daily SpO2 whose spo2_percentage is null (or absent) gives no record", async () => {
     const spo2 = { id: "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d", breathing_disturbance_index: null, day: "2022-08-11" };
     expect(await recordsOf("oura", { event: "daily_spo2.updated" }, { ...spo2, spo2_percentage: null })).toEqual([]);
