@@ -7,6 +7,7 @@ import type { Sport } from "./records.generated.js";
  */
 const FAMILIES: readonly (readonly [Sport | "other", RegExp])[] = [
   ["other", /\b(water|jet) ?ski(ing)?\b/], // not snow sports
+  ["cycling", /\b(track cycling|cyclocross)\b/], // Garmin's TRACK_CYCLING is no run, CYCLOCROSS no word of "cycling"
   ["walking", /\b(walking|walk)\b/], // before running: "Treadmill Walking" is a walk
   ["running", /\b(running|run|jogging|treadmill|track)\b/],
   ["cycling", /\b(cycling|biking|bike|bicycle|spinning|ride)\b/],

@@ -106,6 +106,10 @@ describe("record mapping helpers", () => {
     ]);
   });
 
+  it("takes Garmin's TRACK_CYCLING and CYCLOCROSS as cycling, TRACK_RUNNING still as running", () => {
+    expect(["TRACK_CYCLING", "CYCLOCROSS", "TRACK_RUNNING"].map(f.sport)).toEqual(["cycling", "cycling", "running"]);
+  });
+
   it("reads CamelCase sport names (Strava's sport_type) as words, and tells a walk on a treadmill or water skiing apart", () => {
     const names = ["TrailRun", "VirtualRun", "MountainBikeRide", "EBikeRide", "GravelRide", "WeightTraining", "AlpineSki", "BackcountrySki", "Snowboard", "VirtualRow", "Treadmill Walking", "Water Skiing", "Jet Ski"];
     expect(names.map(f.sport)).toEqual(["running", "running", "cycling", "cycling", "cycling", "strength_training", "skiing", "skiing", "skiing", "rowing", "walking", "other", "other"]);
