@@ -56,9 +56,9 @@ const SHAPES: Record<string, Shape[]> = {
   ],
   withings: [
     {
-      name: "a blood pressure measure group (diastolic, systolic, heart pulse: no record type holds them)",
+      name: "a blood pressure measure group (diastolic and systolic: no record type holds them)",
       source: { event: "blood_pressure.updated" },
-      data: { status: 0, body: { updatetime: 1594257200, timezone: "Europe/Paris", more: 0, offset: 0, measuregrps: [{ grpid: 31, attrib: 0, date: 1594245600, created: 1594246600, modified: 1594257200, category: 1, deviceid: null, model: null, measures: [{ value: 80, type: 9, unit: 0 }, { value: 120, type: 10, unit: 0 }, { value: 62, type: 11, unit: 0 }] }] } },
+      data: { status: 0, body: { updatetime: 1594257200, timezone: "Europe/Paris", more: 0, offset: 0, measuregrps: [{ grpid: 31, attrib: 0, date: 1594245600, created: 1594246600, modified: 1594257200, category: 1, deviceid: null, model: null, measures: [{ value: 80, type: 9, unit: 0 }, { value: 120, type: 10, unit: 0 }] }] } },
     },
     {
       name: "a user objective (category 2) read by the measures stream",
