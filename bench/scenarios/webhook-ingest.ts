@@ -2,11 +2,16 @@
 // through the public engine API (createConnectorEngine + verifyAndParse). The floor, in the same process: Node's
 // crypto.createHmac with the vendor's algorithm and key over exactly what the vendor signs (the timestamp and the
 // body for WHOOP and Oura, the body for the others), digested in the vendor's encoding.
-import { createHmac } from "node:crypto";
+// A third side, the essential pipeline, does by hand only what no ingest can skip: the HMAC and its constant-time
+// comparison, the body's decode and parse (JSON, or a form for Withings), the SHA-256 of the body that names the
+// delivery and a Map insert of its replay key. It maps no event: engine over essential is the engine's own work.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { isAscii } from "node:buffer";
 import { createMemoryBackends } from "../../engine/backends/embedded/index.js";
 import { createConnectorEngine, type ConnectorEngine } from "../../engine/connector-engine.js";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import type { VendorDefinition } from "../../engine/manifest/vendor-definition.js";
+import { sha256 } from "../../engine/webhooks/digest.js";
 import { signWebhook, type WebhookRequest } from "../../engine/webhooks/index.js";
 import { emit, median, round as roundTo, summarize } from "./stats.js";
 import { moreIngestFixtures, NOW, repoPath, samplePayload, variantBody, vendorFixtures, type VendorFixture } from "./vendor-fixtures.js";
@@ -27,6 +32,10 @@ interface Floor {
   readonly algorithm: string;
   readonly key: Buffer;
   readonly encoding: "hex" | "base64";
+  /** What the essential pipeline parses: the vendor's body format. */
+  readonly form: boolean;
+  /** Unsigned vendors: the essential pipeline verifies nothing (their floor HMAC is a yardstick, not a step). */
+  readonly signed: boolean;
 }
 
 interface Batch {
@@ -34,13 +43,16 @@ interface Batch {
   readonly bodies: Buffer[];
   /** What the vendor signs before the body (its timestamp for WHOOP and Oura), "" when it signs the body alone. */
   readonly prefixes: string[];
+  /** The signature as sent, in the digest's encoding, for the essential pipeline's comparison. */
+  readonly signatures: string[];
 }
 
 function floorOf(definition: VendorDefinition, fixture: VendorFixture): Floor {
   const signature = definition.manifest.webhooks!.signature;
+  const form = definition.manifest.webhooks!.body === "form";
   if (signature.scheme !== "hmac") {
     // Unsigned vendors (trusted by header or source IP): the floor is still an HMAC-SHA256 of the same body.
-    return { algorithm: "sha256", key: Buffer.from(fixture.credentials.clientSecret), encoding: "hex" };
+    return { algorithm: "sha256", key: Buffer.from(fixture.credentials.clientSecret), encoding: "hex", form, signed: false };
   }
   const secretSetting = /\{settings\.(\w+)\}/.exec(signature.key)?.[1];
   const raw = secretSetting ? [fixture.credentials.settings[secretSetting]!].flat()[0]! : fixture.credentials.clientSecret;
@@ -50,6 +62,8 @@ function floorOf(definition: VendorDefinition, fixture: VendorFixture): Floor {
     key: signature.keyEncoding === "base64" ? Buffer.from(rendered.replace(signature.keyPrefix ?? "", ""), "base64") : Buffer.from(rendered),
     // hex-upper is digested as hex: the engine compares hex signatures in lower case.
     encoding: signature.encoding === "base64" ? "base64" : "hex",
+    form,
+    signed: true,
   };
 }
 
@@ -64,9 +78,9 @@ function signedPrefix(definition: VendorDefinition, timestamp: string): string {
   return prefix;
 }
 
-function prepare(definition: VendorDefinition, fixture: VendorFixture, offset: number, count: number): Batch {
+function prepare(definition: VendorDefinition, fixture: VendorFixture, floor: Floor, offset: number, count: number): Batch {
   const sample = samplePayload(fixture);
-  const batch: Batch = { requests: [], bodies: [], prefixes: [] };
+  const batch: Batch = { requests: [], bodies: [], prefixes: [], signatures: [] };
   const timestampUnit = definition.manifest.webhooks!.signature.scheme === "hmac" ? definition.manifest.webhooks!.signature.timestamp?.unit : undefined;
   for (let i = 0; i < count; i++) {
     const body = Buffer.from(variantBody(fixture, sample, offset + i));
@@ -76,7 +90,9 @@ function prepare(definition: VendorDefinition, fixture: VendorFixture, offset: n
     const headers = { ...fixture.headers, ...signWebhook(definition, fixture.credentials, body, { timestamp, now: NOW }) };
     batch.requests.push({ method: "POST", url: `/webhooks/${fixture.id}`, headers, rawBody: body, ...(fixture.sourceIp ? { sourceIp: fixture.sourceIp } : {}) });
     batch.bodies.push(body);
-    batch.prefixes.push(signedPrefix(definition, String(timestamp)));
+    const prefix = signedPrefix(definition, String(timestamp));
+    batch.prefixes.push(prefix);
+    batch.signatures.push(createHmac(floor.algorithm, floor.key).update(prefix).update(body).digest(floor.encoding));
   }
   return batch;
 }
@@ -109,6 +125,33 @@ function hmacSlice(floor: Floor, batch: Batch, from: number, to: number): number
   return sink;
 }
 
+/** Buffers the essential pipeline compares signatures in, as the engine does (latin1 writes, timingSafeEqual). */
+const sentBytes = Buffer.alloc(128);
+const expectedBytes = Buffer.alloc(128);
+
+function essentialSlice(floor: Floor, batch: Batch, seen: Map<string, number>, from: number, to: number): number {
+  let sink = 0;
+  for (let i = from; i < to; i++) {
+    const body = batch.bodies[i]!;
+    if (floor.signed) {
+      const hmac = createHmac(floor.algorithm, floor.key);
+      const prefix = batch.prefixes[i]!;
+      if (prefix) hmac.update(prefix);
+      const expected = hmac.update(body).digest(floor.encoding);
+      const sent = batch.signatures[i]!;
+      const length = sentBytes.write(sent, 0, "latin1");
+      expectedBytes.write(expected, 0, "latin1");
+      if (length !== expected.length || !timingSafeEqual(sentBytes.subarray(0, length), expectedBytes.subarray(0, length))) throw new Error("essential: signature mismatch");
+    }
+    const text = isAscii(body) ? body.toString("latin1") : body.toString("utf8");
+    const parsed: unknown = floor.form ? new URLSearchParams(text) : JSON.parse(text);
+    const key = `v:body:${sha256(body, "hex").slice(0, 32)}`;
+    if (!seen.has(key)) seen.set(key, i);
+    if (parsed !== null) sink++;
+  }
+  return sink;
+}
+
 interface Side {
   cpuUs: number;
   wallNs: number;
@@ -124,6 +167,8 @@ async function round(engine: ConnectorEngine, vendor: string, floor: Floor, batc
   const n = batch.requests.length - LATENCY_N;
   const engineSide: Side = { cpuUs: 0, wallNs: 0 };
   const hmacSide: Side = { cpuUs: 0, wallNs: 0 };
+  const essentialSide: Side = { cpuUs: 0, wallNs: 0 };
+  const seen = new Map<string, number>();
   let events = 0;
   const timeEngine = async (from: number, to: number) => {
     const [cpu, wall] = [cpuMicros(), process.hrtime.bigint()];
@@ -137,17 +182,34 @@ async function round(engine: ConnectorEngine, vendor: string, floor: Floor, batc
     hmacSide.wallNs += Number(process.hrtime.bigint() - wall);
     hmacSide.cpuUs += cpuMicros() - cpu;
   };
+  const timeEssential = (from: number, to: number) => {
+    const [cpu, wall] = [cpuMicros(), process.hrtime.bigint()];
+    essentialSlice(floor, batch, seen, from, to);
+    essentialSide.wallNs += Number(process.hrtime.bigint() - wall);
+    essentialSide.cpuUs += cpuMicros() - cpu;
+  };
   for (let from = 0, slice = 0; from < n; from += SLICE, slice++) {
     const to = Math.min(n, from + SLICE);
     if (slice % 2 === 0) {
       await timeEngine(from, to);
       timeHmac(from, to);
+      timeEssential(from, to);
     } else {
+      timeEssential(from, to);
       timeHmac(from, to);
       await timeEngine(from, to);
     }
   }
-  return { engineSide, hmacSide, n, events, ratio: engineSide.cpuUs / hmacSide.cpuUs, latency: await latencies(engine, vendor, floor, batch, n) };
+  return {
+    engineSide,
+    hmacSide,
+    essentialSide,
+    n,
+    events,
+    ratio: engineSide.cpuUs / hmacSide.cpuUs,
+    essentialRatio: essentialSide.cpuUs / hmacSide.cpuUs,
+    latency: await latencies(engine, vendor, floor, batch, n),
+  };
 }
 
 /** Per-delivery wall-clock latency of both sides (the clock read per call costs both alike; not used for the ratio). */
@@ -184,10 +246,10 @@ for (const fixture of [...vendorFixtures, ...moreIngestFixtures]) {
 
   // Every round's deliveries are made before the warm-up: by the first timed round they have been collected into the
   // old generation, so no round pays for moving the benchmark's own data there (the floor, run after, would not).
-  const batches = Array.from({ length: ROUNDS }, (_, index) => prepare(definition, fixture, WARMUP + LATENCY_N + index * perRound, perRound));
+  const batches = Array.from({ length: ROUNDS }, (_, index) => prepare(definition, fixture, floor, WARMUP + LATENCY_N + index * perRound, perRound));
 
   // Warm up the JIT on both paths, with deliveries never used again.
-  await round(newEngine(), fixture.id, floor, prepare(definition, fixture, 0, WARMUP + LATENCY_N));
+  await round(newEngine(), fixture.id, floor, prepare(definition, fixture, floor, 0, WARMUP + LATENCY_N));
 
   const rounds: Awaited<ReturnType<typeof round>>[] = [];
   for (const batch of batches) rounds.push(await round(newEngine(), fixture.id, floor, batch));
@@ -209,6 +271,9 @@ for (const fixture of [...vendorFixtures, ...moreIngestFixtures]) {
     hmacP50Us: picked.latency.hmac.p50Us,
     ratioToHmac: roundTo(ratio, 2),
     roundRatios: ratios.map((r) => roundTo(r, 2)),
+    essentialCpuUs: roundTo(picked.essentialSide.cpuUs / picked.n, 2),
+    essentialRatioToHmac: roundTo(median(rounds.map((r) => r.essentialRatio)), 2),
+    engineOverEssential: roundTo(median(rounds.map((r) => r.ratio / r.essentialRatio)), 2),
     rounds: ROUNDS,
     perRound: PER_ROUND,
   });

@@ -131,7 +131,9 @@ class SourceGenerator {
       `"use strict";`,
       `const { ${helpers.join(", ")} } = runtime;`,
       ...[...this.builtins].map(([name, variable]) => `const ${variable} = BUILTINS[${JSON.stringify(name)}];`),
-      ...[...this.literals].map(([text, variable]) => `const ${variable} = literalValue(${text});`),
+      // JSON text is a JavaScript expression (object keys never "__proto__": see literalConstructor); the factory
+      // gives each stored copy from V8's boilerplate of the literal, far cheaper than a JSON round trip.
+      ...[...this.literals].map(([text, variable]) => `const ${variable} = literalValue(${text}, () => (${text}));`),
       `return function mapping(root, bindings) {`,
       `  const input = outerInput(root);`,
       ...[...this.bindings].map(([name, variable]) => `  const ${variable} = bindings[${JSON.stringify(name)}];`),

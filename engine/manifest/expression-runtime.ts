@@ -17,9 +17,13 @@ const SEQUENCE: unique symbol = Symbol("sequence");
 /** A top-level array input, wrapped as JSONata wraps it: paths iterate it as one item, and `$` is the array. */
 const OUTER: unique symbol = Symbol("outer input");
 type Marked = unknown[] & { [SEQUENCE]?: true; [OUTER]?: true };
-/** Arrays and objects of a literal constructor, made once per mapping and shared by its evaluations. */
+/**
+ * Arrays and objects of a literal constructor, made once per mapping and shared by its evaluations. The mark is how
+ * a stored copy is made: the generated code's own factory for a whole literal (a fresh object from its boilerplate),
+ * `true` for a value inside one (copied as JSON).
+ */
 const LITERAL: unique symbol = Symbol("literal");
-type MarkedLiteral = { [LITERAL]?: true };
+type MarkedLiteral = { [LITERAL]?: true | (() => unknown) };
 /** Arrays built by an array constructor at a path's start or end, which path steps keep whole. */
 class ConstructedArray extends Array<unknown> {}
 /** What a chain of field reads gives when it meets an array on the way: the generic path must walk it. */
@@ -42,10 +46,10 @@ const isSequence = (value: unknown): value is unknown[] => Array.isArray(value) 
 const isOuter = (value: unknown): value is unknown[] => Array.isArray(value) && (value as Marked)[OUTER] === true;
 
 /** A literal constructor's value (JSON data), deeply frozen and marked, so that `plain` copies it where it is stored. */
-export function literalValue<T>(value: T): T {
+export function literalValue<T>(value: T, make?: () => T): T {
   if (value !== null && typeof value === "object") {
     for (const inner of Object.values(value)) literalValue(inner);
-    Object.defineProperty(value, LITERAL, { value: true });
+    Object.defineProperty(value, LITERAL, { value: make ?? true });
     Object.freeze(value);
   }
   return value;
@@ -469,6 +473,8 @@ export function plain(value: unknown): unknown {
     for (let i = 0; i < value.length; i++) result[i] = plain(value[i]);
     return result;
   }
-  if ((value as MarkedLiteral)[LITERAL] === true) return JSON.parse(JSON.stringify(value)) as unknown; // never shared with the caller
+  // A literal is never shared with the caller: each stored one is its own copy.
+  const literal = (value as MarkedLiteral)[LITERAL];
+  if (literal !== undefined) return literal === true ? JSON.parse(JSON.stringify(value)) : literal();
   return value instanceof Lambda ? fallback() : value;
 }

@@ -160,7 +160,11 @@ function listIn<T>(map: Map<string, T[]>, key: string): T[] {
   return list;
 }
 
-/** The first record from `from` on whose id an earlier record has; pairwise for the handful a payload gives. */
+/**
+ * The first record from `from` on whose id an earlier record has. Pairwise for the handful a payload gives, by what
+ * the id is made of that varies within one call (the id's record type and the vendor record id): type names are
+ * the mappings' constants, compared by reference, so the ids' text is not read.
+ */
 function firstRepeat(records: readonly HealthRecord[], from: number): HealthRecord | undefined {
   if (records.length > 32) {
     const seen = new Set<string>();
@@ -171,9 +175,19 @@ function firstRepeat(records: readonly HealthRecord[], from: number): HealthReco
     return undefined;
   }
   for (let i = Math.max(from, 1); i < records.length; i++) {
-    for (let j = 0; j < i; j++) if (records[i]!.id === records[j]!.id) return records[i];
+    const record = records[i]!;
+    const type = idTypeOf(record);
+    for (let j = 0; j < i; j++) {
+      const earlier = records[j]!;
+      if (idTypeOf(earlier) === type && earlier.provenance.vendorRecordId === record.provenance.vendorRecordId) return record;
+    }
   }
   return undefined;
+}
+
+/** The record type a record's id is made with: a deletion marker's is the type of the record it removes. */
+function idTypeOf(record: HealthRecord): string {
+  return record.type === "deletion" ? record.recordType : record.type;
 }
 
 /**

@@ -109,30 +109,35 @@ export class HmacScheme {
     return timingSafeEqual(this.sentBytes, this.expectedBytes);
   }
 
+  /** Text around the body is written in one update per run of steps: each update is a call into OpenSSL. */
   private digest(key: Buffer, parts: SignedParts): string {
     const hmac = createHmac(this.spec.algorithm, key);
     const content = this.content;
+    let text = "";
     for (let index = 0; index < content.length; index++) {
       const step = content[index]!;
       switch (step.kind) {
         case "body":
+          if (text !== "") hmac.update(text, "utf8");
+          text = "";
           hmac.update(parts.body);
           break;
         case "literal":
-          hmac.update(step.text, "utf8");
+          text += step.text;
           break;
         case "timestamp":
-          hmac.update(parts.timestamp ?? "", "utf8");
+          text += parts.timestamp ?? "";
           break;
         case "id":
-          hmac.update(parts.id ?? "", "utf8");
+          text += parts.id ?? "";
           break;
         case "header":
-          hmac.update(parts.header(step.name) ?? "", "utf8");
+          text += parts.header(step.name) ?? "";
           break;
         default: // a placeholder the schema does not name signs as the empty string
       }
     }
+    if (text !== "") hmac.update(text, "utf8");
     return hmac.digest(this.digestEncoding);
   }
 }

@@ -154,7 +154,14 @@ describe("constructors of literals", () => {
       const evaluate = fastPathOf(source)!;
       const first = evaluate({ x: 1 }) as Record<string, unknown>;
       const expected = structuredClone(first);
-      for (const key of Object.keys(first)) first[key] = "changed";
+      const changeDeeply = (value: unknown): void => {
+        if (value === null || typeof value !== "object") return;
+        for (const key of Object.keys(value)) {
+          changeDeeply((value as Record<string, unknown>)[key]);
+          (value as Record<string, unknown>)[key] = "changed";
+        }
+      };
+      changeDeeply(first);
       expect(evaluate({ x: 1 }), source).toEqual(expected);
     }
   });

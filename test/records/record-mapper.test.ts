@@ -170,6 +170,8 @@ describe("record mapper", () => {
     ["a negative duration", '{ "type": "workout", "vendorRecordId": id, "effectiveTimeFrame": { "startDateTime": $utc(start), "endDateTime": $utc(end) }, "activityName": "run", "duration": $quantity(-5, "s") }', "/duration/value"],
     ["an unknown record type", '{ "type": "mood", "vendorRecordId": id }', "/type"],
     ["two records with one id", '[1, 2].{ "type": "resting_heart_rate", "vendorRecordId": "same", "effectiveTimeFrame": { "dateTime": "2026-05-25T05:00:00Z" }, "heartRate": $quantity(52, "{beats}/min") }', "/provenance/vendorRecordId"],
+    ["a deletion marker beside the record it removes", '[{ "type": "resting_heart_rate", "vendorRecordId": "same", "effectiveTimeFrame": { "dateTime": "2026-05-25T05:00:00Z" }, "heartRate": $quantity(52, "{beats}/min") }, { "type": "deletion", "recordType": "resting_heart_rate", "vendorRecordId": "same" }]', "/provenance/vendorRecordId"],
+    ["two records with one id among forty", '[1..40].{ "type": "resting_heart_rate", "vendorRecordId": $ = 40 ? "1" : $string($), "effectiveTimeFrame": { "dateTime": "2026-05-25T05:00:00Z" }, "heartRate": $quantity(52, "{beats}/min") }', "/provenance/vendorRecordId"],
   ])("refuses %s", async (_name, map, path) => {
     const mapper = new RecordMapper(vendorWith([{ events: ["sleep.updated"], map }]).manifest);
     const error = await mapper.map({ event: "sleep.updated" }, SLEEP, CONTEXT).catch((caught: unknown) => caught);
