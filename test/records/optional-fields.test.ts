@@ -68,3 +68,27 @@ describe.each(VENDORS)("%s records with a field null, absent or 0", (vendor) => 
     expect(failures).toEqual([]);
   });
 });
+
+describe("documented states that carry no measurement give no records", () => {
+  const context = { vendorUserId: "u1", fetchedAt: "2026-05-25T08:00:00.000Z" };
+  async function recordsOf(vendor: string, event: string, data: unknown) {
+    const { vendors } = await loadVendors([`vendors/${vendor}.yaml`]);
+    return new RecordMapper(vendors[0]!.manifest).map({ event }, data, { ...context, event: { type: event, userId: "u1" } });
+  }
+
+  it("Terra: a day whose only value is total_burned_calories, an activity in local time (no offset)", async () => {
+    const day = { metadata: { start_time: "2022-10-28T00:00:00.000000+01:00", end_time: "2022-10-29T00:00:00.000000+01:00", upload_type: 1 }, calories_data: { total_burned_calories: 2250, net_activity_calories: null }, distance_data: { steps: null, distance_meters: null } };
+    expect(await recordsOf("terra", "daily.created", { type: "daily", user: { user_id: "u1", provider: "APPLE" }, data: [day] })).toEqual([]);
+    const local = { metadata: { summary_id: "a1", type: 7, start_time: "2022-11-01T18:00:00.000000", end_time: "2022-11-01T18:45:00.000000", upload_type: 1 } };
+    expect(await recordsOf("terra", "activity.created", { type: "activity", user: { user_id: "u1", provider: "APPLE" }, data: [local] })).toEqual([]);
+  });
+
+  it("Google Health: values left out by proto3 JSON (0 bpm, a zero part of a date) give no sample or daily value", async () => {
+    const points = [
+      { dataSource: { platform: "FITBIT" }, heartRate: { sampleTime: { physicalTime: "2026-05-26T09:00:30Z", utcOffset: "7200s" } } },
+      { dataSource: { platform: "FITBIT" }, dailyRestingHeartRate: { beatsPerMinute: "58", date: { year: 2026, month: 5 } } },
+      { dataSource: { platform: "FITBIT" }, dailyRespiratoryRate: { date: { year: 2026, month: 5, day: 26 } } },
+    ];
+    expect(await recordsOf("google-health", "health_data.updated", { dataPoints: points })).toEqual([]);
+  });
+});
