@@ -47,6 +47,20 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * `offsetAt` for a zone name the vendor documents only by example (Wahoo's summaries: "America/Denver"): a name that
+ * is not a time zone this runtime knows gives no offset instead of failing the whole record, since the offset is an
+ * extra and the measurement is not.
+ */
+function offsetInZone(instant: unknown, timeZone: unknown): string | undefined {
+  if (instant === undefined || instant === null || typeof timeZone !== "string" || timeZone === "") return undefined;
+  try {
+    return offsetAt(instant, timeZone);
+  } catch {
+    return undefined;
+  }
+}
+
 export const RECORD_FUNCTIONS = {
   quantity,
   measured,
@@ -61,6 +75,7 @@ export const RECORD_FUNCTIONS = {
   offsetFromSeconds,
   offsetFromMinutes,
   offsetAt,
+  offsetInZone,
   localToUtc,
   fromSeconds,
   durationSeconds,

@@ -33,6 +33,13 @@ describe("record mapping helpers", () => {
     expect(f.offsetAt(Date.parse("2024-03-31T00:59:00Z") / 1000, "Europe/Paris")).toBe("+01:00");
     expect(f.offsetAt(Date.parse("2024-03-31T01:00:00Z") / 1000, "Europe/Paris")).toBe("+02:00");
     expect(() => f.offsetAt(0, "Not/AZone")).toThrow(/\$offsetAt/);
+    // offsetInZone: the same offsets, and none (not an error) for a name that is no time zone
+    expect(f.offsetInZone("2018-10-23T09:00:00.000Z", "America/Denver")).toBe("-06:00");
+    expect(f.offsetInZone("2018-12-23T09:00:00.000Z", "America/Denver")).toBe("-07:00");
+    expect(f.offsetInZone("2018-10-23T09:00:00.000Z", "Mountain Time (US & Canada)")).toBeUndefined();
+    expect(f.offsetInZone("2018-10-23T09:00:00.000Z", "")).toBeUndefined();
+    expect(f.offsetInZone("2018-10-23T09:00:00.000Z", null)).toBeUndefined();
+    expect(f.offsetInZone(undefined, "Europe/Paris")).toBeUndefined();
   });
 
   it("reads ISO 8601 durations and evenly spaced series", () => {
