@@ -6,11 +6,12 @@ import { RecordMapper } from "../../engine/records/record-mapper.js";
 
 /**
  * Vendors document most fields as optional or nullable (Terra: every field; Google Health: proto3 JSON leaves out
- * zeros, false and unspecified enums; Wahoo: an empty summary is all nulls), and a value of 0 often means "not
+ * zeros, false and unspecified enums; Wahoo: an empty summary is all nulls; Garmin and Withings: what a device did
+ * not measure is absent or null; Dexcom: a reading out of range has a null value), and a value of 0 often means "not
  * measured". For these manifests, every fixture sample with any one field set to null, left out, or (a number) set
  * to 0 must still give valid records or none: never record_invalid or mapping_failed.
  */
-const VENDORS = ["google-health", "terra", "wahoo", "strava"];
+const VENDORS = ["google-health", "terra", "wahoo", "strava", "garmin", "withings", "suunto", "dexcom"];
 
 interface FixtureCase {
   readonly name: string;
