@@ -158,7 +158,8 @@ function invalid(name: string, value: unknown): never {
   throw new TypeError(`${name}: unexpected ${value === null ? "null" : typeof value}`);
 }
 
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+/** Formats by zone name; null for a name that is no zone (Intl takes as long to refuse one as to make a format). */
+const offsetFormats = new Map<string, Intl.DateTimeFormat | null>();
 /** Offsets by zone, then quarter hour: zones change offset only at quarter-hour instants, and Intl is slow (~20 us). */
 const offsetCache = new Map<string, Map<number, string>>();
 let offsetsCached = 0;
@@ -173,10 +174,12 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
   const cached = offsetCache.get(timeZone)?.get(quarter);
   if (cached) return cached;
   let format = offsetFormats.get(timeZone);
+  if (format === null) return invalid("$offsetAt", timeZone);
   if (!format) {
     try {
       format = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" });
     } catch {
+      if (offsetFormats.size < 1000) offsetFormats.set(timeZone, null);
       return invalid("$offsetAt", timeZone);
     }
     if (offsetFormats.size < 1000) offsetFormats.set(timeZone, format);

@@ -32,7 +32,8 @@ describe("record mapping helpers", () => {
     expect(f.offsetAt("2020-01-08T22:00:00Z", "Europe/Paris")).toBe("+01:00");
     expect(f.offsetAt(Date.parse("2024-03-31T00:59:00Z") / 1000, "Europe/Paris")).toBe("+01:00");
     expect(f.offsetAt(Date.parse("2024-03-31T01:00:00Z") / 1000, "Europe/Paris")).toBe("+02:00");
-    expect(() => f.offsetAt(0, "Not/AZone")).toThrow(/\$offsetAt/);
+    // twice: the second answer comes from the cache of names that are no zone
+    for (let i = 0; i < 2; i++) expect(() => f.offsetAt(0, "Not/AZone")).toThrow(/\$offsetAt/);
     // offsetInZone: the same offsets, and none (not an error) for a name that is no time zone
     expect(f.offsetInZone("2018-10-23T09:00:00.000Z", "America/Denver")).toBe("-06:00");
     expect(f.offsetInZone("2018-12-23T09:00:00.000Z", "America/Denver")).toBe("-07:00");
