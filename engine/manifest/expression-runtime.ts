@@ -263,7 +263,9 @@ export const greaterOrEqual = (a: unknown, b: unknown): boolean | undefined => (
 
 export function isIn(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined) return false;
-  return (Array.isArray(b) ? b : [b]).some((member) => member === a);
+  if (!Array.isArray(b)) return b === a;
+  for (let i = 0; i < b.length; i++) if (b[i] === a) return true;
+  return false;
 }
 
 export interface Builtin {

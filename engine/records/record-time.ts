@@ -130,9 +130,16 @@ export function dateOf(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   const { year, month, day } = (typeof value === "object" ? value : {}) as { year?: unknown; month?: unknown; day?: unknown };
   const whole = (part: unknown, min: number, max: number): part is number => typeof part === "number" && Number.isInteger(part) && part >= min && part <= max;
-  if (!whole(year, 1, 9999) || !whole(month, 1, 12) || !whole(day, 1, 31)) return invalid("$dateOf", value);
-  const text = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-  return isoFromMillis(Date.parse(`${text}T00:00:00Z`))?.startsWith(text) ? text : invalid("$dateOf", value);
+  if (!whole(year, 1, 9999) || !whole(month, 1, 12) || !whole(day, 1, daysInMonth(year, month))) return invalid("$dateOf", value);
+  return `${String(year).padStart(4, "0")}-${month < 10 ? "0" : ""}${month}-${day < 10 ? "0" : ""}${day}`;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** Days in a month of the proleptic Gregorian calendar (Date's). */
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 /**

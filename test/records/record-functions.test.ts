@@ -71,6 +71,18 @@ describe("record mapping helpers", () => {
     expect(f.dateOf({ year: 2026, month: 5, day: 4 })).toBe("2026-05-04");
     expect(f.dateOf(undefined)).toBeUndefined();
     expect(() => f.dateOf({ year: 2026, month: 2, day: 30 })).toThrow(/\$dateOf/);
+    // every day of 1896-2104 and a few far years, against Date's calendar: leap years, centuries, month lengths
+    for (const year of [1, 99, 400, 1700, 1896, 1900, 2000, 2023, 2024, 2100, 2104, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 28; day <= 32; day++) {
+          const text = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+          const parsed = Date.parse(`${text}T00:00:00Z`);
+          const real = !Number.isNaN(parsed) && new Date(parsed).toISOString().startsWith(text);
+          if (real) expect(f.dateOf({ year, month, day })).toBe(text);
+          else expect(() => f.dateOf({ year, month, day }), text).toThrow(/\$dateOf/);
+        }
+      }
+    }
     expect(() => f.dateOf({ year: 2026, month: 5 })).toThrow(/\$dateOf/);
     expect(() => f.dateOf("2026-05-04")).toThrow(/\$dateOf/);
   });
