@@ -98,7 +98,12 @@ const PROTO_DURATION = /^-?\d{1,12}(\.\d{1,9})?s$/;
  */
 export function durationSeconds(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "string" && PROTO_DURATION.test(value)) return Number(Number(value.slice(0, -1)).toFixed(3));
+  if (typeof value === "string" && PROTO_DURATION.test(value)) {
+    const seconds = Number(value.slice(0, -1));
+    // Up to three decimals already reads as the milliseconds-rounded number; only finer fractions are rounded.
+    const dot = value.indexOf(".");
+    return dot === -1 || value.length - dot - 2 <= 3 ? seconds || 0 : Number(seconds.toFixed(3)); // -0 is 0, as toFixed writes it
+  }
   const match = typeof value === "string" && value !== "P" && value !== "PT" ? ISO_DURATION.exec(value) : null;
   if (!match) return invalid("$durationSeconds", value);
   const [days, hours, minutes, seconds] = match.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as [number, number, number, number];

@@ -50,6 +50,10 @@ describe("record mapping helpers", () => {
     expect(() => f.durationSeconds("P1Y")).toThrow();
     // Google's protobuf JSON durations, the UTC offsets of Google Health negative west of UTC
     expect(f.durationSeconds("1920s")).toBe(1920);
+    // proto3 durations of any precision: the number rounded to milliseconds as toFixed(3) rounds it
+    for (const text of ["0s", "-0s", "-0.000s", "1.5s", "0.001s", "0.0005s", "1.0005s", "2.9999999s", "-3.25s", "999999999999.999s", "123.456789s", "60.1s"]) {
+      expect(f.durationSeconds(text), text).toBe(Number(Number(text.slice(0, -1)).toFixed(3)));
+    }
     expect(f.durationSeconds("-14400s")).toBe(-14400);
     expect(f.durationSeconds("0.250000001s")).toBe(0.25);
     expect(() => f.durationSeconds("-PT1H")).toThrow(/\$durationSeconds/);
