@@ -4,7 +4,7 @@
  * record instead of becoming NaN or an error.
  */
 import { convert, decimal, glucoseToMgPerDl } from "./units.js";
-import { clockSegments, clockSeries, dateOf, durationSeconds, fromSeconds, localDate, localToUtc, offsetAt, offsetFromMinutes, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
+import { clockSegments, clockSeries, dateOf, durationSeconds, fromSeconds, localDate, localToUtc, offsetAt, offsetFromMinutes, offsetInZone, offsetFromSeconds, offsetOf, series, utc } from "./record-time.js";
 import { sportOf } from "./sport.js";
 
 /** `{ value, unit }` (Open mHealth unit-value), or nothing when the value is missing. */
@@ -45,20 +45,6 @@ function measured(value: unknown): number | undefined {
 function list(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
-}
-
-/**
- * `offsetAt` for a zone name the vendor documents only by example (Wahoo's summaries: "America/Denver"): a name that
- * is not a time zone this runtime knows gives no offset instead of failing the whole record, since the offset is an
- * extra and the measurement is not.
- */
-function offsetInZone(instant: unknown, timeZone: unknown): string | undefined {
-  if (instant === undefined || instant === null || typeof timeZone !== "string" || timeZone === "") return undefined;
-  try {
-    return offsetAt(instant, timeZone);
-  } catch {
-    return undefined;
-  }
 }
 
 export const RECORD_FUNCTIONS = {

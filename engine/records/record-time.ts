@@ -182,22 +182,40 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
   if (instant === undefined || instant === null || timeZone === undefined || timeZone === null) return undefined;
   const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? parseIsoTime(instant) : Number.NaN;
   if (!Number.isFinite(millis) || typeof timeZone !== "string") return invalid("$offsetAt", instant);
+  return zoneOffset(millis, timeZone) ?? invalid("$offsetAt", timeZone);
+}
+
+/**
+ * `offsetAt` for a zone name the vendor documents only by example (Wahoo's summaries: "America/Denver"): a name that
+ * is no zone this runtime knows, or an instant that is none, gives no offset instead of failing the whole record,
+ * since the offset is an extra and the measurement is not. No exception is made for it on the way (an error's stack
+ * costs more than the rest of a record).
+ */
+export function offsetInZone(instant: unknown, timeZone: unknown): string | undefined {
+  if (instant === undefined || instant === null || typeof timeZone !== "string" || timeZone === "") return undefined;
+  const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? parseIsoTime(instant) : Number.NaN;
+  return Number.isFinite(millis) ? zoneOffset(millis, timeZone) : undefined;
+}
+
+/** The zone's offset at the instant, from the caches; undefined for a name that is no zone. */
+function zoneOffset(millis: number, timeZone: string): string | undefined {
   const quarter = Math.floor(millis / QUARTER_HOUR_MS);
   const cached = offsetCache.get(timeZone)?.get(quarter);
   if (cached) return cached;
   let format = offsetFormats.get(timeZone);
-  if (format === null) return invalid("$offsetAt", timeZone);
+  if (format === null) return undefined;
   if (!format) {
     try {
       format = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" });
     } catch {
       if (offsetFormats.size < 1000) offsetFormats.set(timeZone, null);
-      return invalid("$offsetAt", timeZone);
+      return undefined;
     }
     if (offsetFormats.size < 1000) offsetFormats.set(timeZone, format);
   }
   const name = format.formatToParts(millis).find((part) => part.type === "timeZoneName")?.value ?? "";
-  const offset = name === "GMT" ? "+00:00" : /^GMT[+-]\d{2}:\d{2}$/.test(name) ? name.slice(3) : invalid("$offsetAt", timeZone);
+  const offset = name === "GMT" ? "+00:00" : /^GMT[+-]\d{2}:\d{2}$/.test(name) ? name.slice(3) : undefined;
+  if (offset === undefined) return undefined;
   if (offsetsCached >= 10_000) {
     offsetCache.clear();
     offsetsCached = 0;
