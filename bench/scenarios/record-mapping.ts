@@ -12,6 +12,7 @@ import { parse } from "yaml";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import { compileExpression, evaluateCompiled } from "../../engine/manifest/expressions.js";
 import { RECORD_FUNCTIONS } from "../../engine/records/functions.js";
+import type { RecordFixtureCase } from "../../engine/records/fixtures.js";
 import { RecordMapper, type RecordSource } from "../../engine/records/record-mapper.js";
 import { emit, median, round } from "./stats.js";
 import { repoPath } from "./vendor-fixtures.js";
@@ -19,13 +20,7 @@ import { repoPath } from "./vendor-fixtures.js";
 const N = Number(process.env.BENCH_RECORDS_N ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-interface FixtureCase {
-  readonly name: string;
-  readonly event?: string;
-  readonly stream?: string;
-  readonly vendorUserId?: string;
-  readonly response: unknown;
-}
+type FixtureCase = Omit<RecordFixtureCase, "records">;
 
 interface Timed {
   readonly wallNs: number;

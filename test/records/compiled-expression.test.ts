@@ -6,6 +6,7 @@ import { loadVendors } from "../../engine/manifest/loader.js";
 import { compileExpression, evaluateExpression } from "../../engine/manifest/expressions.js";
 import { compileMapping, FALLBACK } from "../../engine/manifest/expression-compiler.js";
 import { RECORD_FUNCTIONS } from "../../engine/records/functions.js";
+import { withLeafReplaced } from "./support/leaf-replacement.js";
 
 interface FixtureCase {
   readonly name: string;
@@ -49,15 +50,7 @@ function* mutations(value: unknown, path: (string | number)[] = []): Generator<{
     for (const replacement of [undefined, null, "x", 7, []]) {
       yield {
         path: `${at.join("/")}=${JSON.stringify(replacement) ?? "removed"}`,
-        payload: (root) => {
-          const copy = structuredClone(root) as Record<string, unknown>;
-          let target: Record<string, unknown> = copy;
-          for (const step of at.slice(0, -1)) target = target[step] as Record<string, unknown>;
-          if (replacement === undefined && Array.isArray(target)) target.splice(Number(key), 1);
-          else if (replacement === undefined) delete target[key];
-          else target[key] = replacement;
-          return copy;
-        },
+        payload: (root) => withLeafReplaced(root, at, replacement),
       };
     }
     yield* mutations(inner, at);

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import { RecordMapper } from "../../engine/records/record-mapper.js";
+import type { RecordFixtureCase } from "../../engine/records/fixtures.js";
+import { withLeafReplaced } from "./support/leaf-replacement.js";
 
 /**
  * Vendors document most fields as optional or nullable (Terra: every field; Google Health: proto3 JSON leaves out
@@ -13,13 +15,7 @@ import { RecordMapper } from "../../engine/records/record-mapper.js";
  */
 const VENDORS = ["google-health", "terra", "wahoo", "strava", "garmin", "withings", "suunto", "dexcom"];
 
-interface FixtureCase {
-  readonly name: string;
-  readonly event?: string;
-  readonly stream?: string;
-  readonly vendorUserId?: string;
-  readonly response: unknown;
-}
+type FixtureCase = Omit<RecordFixtureCase, "records">;
 
 function* variants(value: unknown, path: (string | number)[] = []): Generator<{ path: string; apply: (root: unknown) => unknown }> {
   if (value === null || typeof value !== "object") return;
@@ -31,15 +27,7 @@ function* variants(value: unknown, path: (string | number)[] = []): Generator<{ 
     for (const replacement of replacements) {
       yield {
         path: `${at.join("/")}=${replacement === undefined ? "removed" : JSON.stringify(replacement)}`,
-        apply: (root) => {
-          const copy = structuredClone(root);
-          let target = copy as Record<string, unknown>;
-          for (const step of at.slice(0, -1)) target = target[step] as Record<string, unknown>;
-          if (replacement === undefined && Array.isArray(target)) target.splice(Number(key), 1);
-          else if (replacement === undefined) delete target[key];
-          else target[key] = replacement;
-          return copy;
-        },
+        apply: (root) => withLeafReplaced(root, at, replacement),
       };
     }
     yield* variants(inner, at);
