@@ -135,10 +135,15 @@ class SourceGenerator {
       // gives each stored copy from V8's boilerplate of the literal, far cheaper than a JSON round trip.
       ...[...this.literals].map(([text, variable]) => `const ${variable} = literalValue(${text}, () => (${text}));`),
       `return function mapping(root, bindings) {`,
-      `  const input = outerInput(root);`,
-      ...[...this.bindings].map(([name, variable]) => `  const ${variable} = bindings[${JSON.stringify(name)}];`),
-      locals.size > 0 ? `  let ${[...locals].join(", ")};` : "",
-      `  return plain(${expression});`,
+      // `$` alone is the input itself: a top-level array (Fitbit's notifications) is not wrapped to be unwrapped again.
+      ...(isContextItem(ast)
+        ? [`  return plain(root);`]
+        : [
+            `  const input = outerInput(root);`,
+            ...[...this.bindings].map(([name, variable]) => `  const ${variable} = bindings[${JSON.stringify(name)}];`),
+            locals.size > 0 ? `  let ${[...locals].join(", ")};` : "",
+            `  return plain(${expression});`,
+          ]),
       `};`,
       // Names the code in profiles and stack traces.
       `//# sourceURL=jsonata-mapping-${++compiledCount}.js`,
@@ -474,6 +479,11 @@ class SourceGenerator {
       `${procedure} instanceof Lambda ? ${procedure}.fn(${args}) : ${procedure} !== undefined ? fallback() : ${otherwise})`;
     return `(${[...assignments, `${procedure} = ${this.read(name)}`, invoke].join(", ")})`;
   }
+}
+
+/** `$` with nothing applied to it (no predicate, stage or path). */
+function isContextItem(node: Node): boolean {
+  return node.type === "variable" && node.value === "" && Object.keys(node).every((key) => key === "type" || key === "value" || key === "position");
 }
 
 const LITERALS = new Set(["string", "number", "value"]);

@@ -101,8 +101,7 @@ export class EventMapper {
       route.match = fastPathOf(route.mapping.match);
       route.listField = listFieldOf(route.mapping.map);
     }
-    // `$` (Fitbit's array of notifications) is the body itself: no evaluation, no copy of the list.
-    this.split = events.split?.trim() === "$" ? itself : fastPathOf(events.split);
+    this.split = fastPathOf(events.split);
     this.discriminator = fastPathOf(events.discriminator);
     return everyFast;
   }
@@ -292,8 +291,6 @@ function countFlattened(list: readonly unknown[], limit: number): number {
   }
   return count;
 }
-
-const itself: FastPath = (value) => value;
 
 function asList(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];

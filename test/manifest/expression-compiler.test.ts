@@ -167,6 +167,18 @@ describe("constructors of literals", () => {
   });
 });
 
+describe("$ alone", () => {
+  it("is the input itself, a top-level array included (no copy), as JSONata gives it", async () => {
+    for (const input of [[{ a: 1 }, { a: 2 }], { a: 1 }, [], "text", 5]) {
+      const fast = fastPathOf("$")!(input);
+      expect(fast).toBe(input);
+      expect(fast).toEqual(await jsonata("$").evaluate(input));
+    }
+    // anything applied to it still sees JSONata's outer sequence
+    expect(fastPathOf("$.a")!([{ a: 1 }, { a: 2 }])).toEqual([...((await jsonata("$.a").evaluate([{ a: 1 }, { a: 2 }])) as number[])]);
+  });
+});
+
 describe("$fromMillis", () => {
   it("writes what JSONata writes, leaving the years past 9999 or before 0 to it", async () => {
     const fromMillis = fastPathOf("$fromMillis(v)")!;
