@@ -135,7 +135,7 @@ export function parseIsoTime(text: string): number {
 }
 
 /** The two decimal digits at `at` as a number, or -1. */
-function digitPair(text: string, at: number): number {
+export function digitPair(text: string, at: number): number {
   const tens = text.charCodeAt(at) - 0x30;
   const ones = text.charCodeAt(at + 1) - 0x30;
   return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;

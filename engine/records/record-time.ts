@@ -3,7 +3,7 @@
  * `2026-05-24T23:18:00-04:00`, `...Z`, local times with a separate offset in seconds or minutes, epoch seconds or
  * milliseconds, and ISO 8601 durations (Polar's PT7H29M).
  */
-import { isoFromMillis, parseIsoTime } from "../iso-time.js";
+import { digitPair, isoFromMillis, parseIsoTime } from "../iso-time.js";
 
 const HH_MM_OFFSET = /^[+-]\d{2}:\d{2}$/;
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
@@ -180,7 +180,7 @@ const QUARTER_HOUR_MS = 900_000;
 /** The offset an IANA time zone (Withings' "Europe/Paris") had at an instant (epoch seconds or a UTC time), as +hh:mm. */
 export function offsetAt(instant: unknown, timeZone: unknown): string | undefined {
   if (instant === undefined || instant === null || timeZone === undefined || timeZone === null) return undefined;
-  const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? parseIsoTime(instant) : Number.NaN;
+  const millis = zoneInstantMillis(instant);
   if (!Number.isFinite(millis) || typeof timeZone !== "string") return invalid("$offsetAt", instant);
   return zoneOffset(millis, timeZone) ?? invalid("$offsetAt", timeZone);
 }
@@ -193,8 +193,13 @@ export function offsetAt(instant: unknown, timeZone: unknown): string | undefine
  */
 export function offsetInZone(instant: unknown, timeZone: unknown): string | undefined {
   if (instant === undefined || instant === null || typeof timeZone !== "string" || timeZone === "") return undefined;
-  const millis = typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? parseIsoTime(instant) : Number.NaN;
+  const millis = zoneInstantMillis(instant);
   return Number.isFinite(millis) ? zoneOffset(millis, timeZone) : undefined;
+}
+
+/** The instant `offsetAt` and `offsetInZone` take (epoch seconds or an ISO 8601 time) in epoch milliseconds; NaN for anything else. */
+function zoneInstantMillis(instant: unknown): number {
+  return typeof instant === "number" ? instant * 1000 : typeof instant === "string" ? parseIsoTime(instant) : Number.NaN;
 }
 
 /** The zone's offset at the instant, from the caches; undefined for a name that is no zone. */
@@ -259,22 +264,15 @@ function clockInstants(start: unknown, samples: unknown): { millis: number[]; va
     // hh:mm or hh:mm:ss, two digits each (any two: "24:00" counts as the next midnight, as it always has)
     const clockLength = clock.length;
     const valid =
-      (clockLength === 5 || (clockLength === 8 && clock.charCodeAt(5) === 0x3a)) && clock.charCodeAt(2) === 0x3a && twoDigits(clock, 0) >= 0 && twoDigits(clock, 3) >= 0 && (clockLength === 5 || twoDigits(clock, 6) >= 0);
+      (clockLength === 5 || (clockLength === 8 && clock.charCodeAt(5) === 0x3a)) && clock.charCodeAt(2) === 0x3a && digitPair(clock, 0) >= 0 && digitPair(clock, 3) >= 0 && (clockLength === 5 || digitPair(clock, 6) >= 0);
     if (!valid || typeof value !== "number" || !Number.isFinite(value)) return invalid("$clockSeries", value);
-    const minute = twoDigits(clock, 0) * 60 + twoDigits(clock, 3);
+    const minute = digitPair(clock, 0) * 60 + digitPair(clock, 3);
     if (minute < previous) day++;
     previous = minute;
-    millis.push(midnightUtc + (day * 1440 + minute) * 60_000 + (clockLength === 8 ? twoDigits(clock, 6) : 0) * 1000);
+    millis.push(midnightUtc + (day * 1440 + minute) * 60_000 + (clockLength === 8 ? digitPair(clock, 6) : 0) * 1000);
     values.push(value);
   }
   return { millis, values };
-}
-
-/** The two ASCII digits at `at` as a number, or -1. */
-function twoDigits(text: string, at: number): number {
-  const tens = text.charCodeAt(at) - 0x30;
-  const ones = text.charCodeAt(at + 1) - 0x30;
-  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
 }
 
 /**
