@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import { compileExpression, evaluateCompiled } from "../../engine/manifest/expressions.js";
-import { RECORD_FUNCTIONS } from "../../engine/records/functions.js";
+import { RECORD_FUNCTION_BINDINGS } from "../../engine/records/functions.js";
 import type { RecordFixtureCase } from "../../engine/records/fixtures.js";
 import { RecordMapper, type RecordSource } from "../../engine/records/record-mapper.js";
 import { emit, median, round } from "./stats.js";
@@ -51,13 +51,12 @@ interface Case {
   readonly expression: Timed[];
 }
 
-const BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, RECORD_FUNCTIONS));
 
 function expressionsOf(manifest: { records?: readonly { map: string; events?: readonly string[]; streams?: readonly string[] }[] }, testCase: FixtureCase) {
   const taking = (manifest.records ?? []).filter((mapping) => (testCase.stream !== undefined ? mapping.streams?.includes(testCase.stream) : mapping.events?.includes(testCase.event!)));
   const compiled = taking.map((mapping) => compileExpression(mapping.map).compiled);
   if (compiled.some((mapping) => mapping === undefined)) return undefined;
-  return compiled.map((mapping) => (input: unknown) => evaluateCompiled(mapping!, input, BINDINGS));
+  return compiled.map((mapping) => (input: unknown) => evaluateCompiled(mapping!, input, RECORD_FUNCTION_BINDINGS));
 }
 
 const fixtureDir = repoPath("vendors", "fixtures");

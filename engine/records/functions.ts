@@ -75,3 +75,6 @@ export const RECORD_FUNCTIONS = {
 } as const satisfies Record<string, (...args: never[]) => unknown>;
 
 export type RecordFunctionName = keyof typeof RECORD_FUNCTIONS;
+
+/** The helpers as one shared bindings object without a prototype, so no name resolves to Object.prototype's members. */
+export const RECORD_FUNCTION_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, RECORD_FUNCTIONS));

@@ -4,7 +4,7 @@ import type { NormalizedEvent } from "../events.js";
 import { compileExpression, evaluateCompiled, evaluateExpression, FALLBACK, type CompiledExpression } from "../manifest/expressions.js";
 import type { RecordMapping, VendorManifest } from "../manifest/manifest.generated.js";
 import type { DeepReadonly } from "../manifest/vendor-definition.js";
-import { RECORD_FUNCTIONS } from "./functions.js";
+import { RECORD_FUNCTION_BINDINGS, RECORD_FUNCTIONS } from "./functions.js";
 import { recordId } from "./record-id.js";
 import { describeRecordError, recordValidator } from "./record-schemas.js";
 import type { HealthRecord } from "./records.generated.js";
@@ -20,9 +20,6 @@ export interface RecordContext {
   /** Bound as `$event` for the mappings of events. */
   readonly event?: Pick<NormalizedEvent, "type" | "userId" | "resourceId" | "occurredAt">;
 }
-
-/** The helpers as one shared object without a prototype, so no name resolves to Object.prototype's members. */
-const FUNCTION_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, RECORD_FUNCTIONS));
 
 interface PreparedMapping {
   readonly index: number;
@@ -57,7 +54,7 @@ export class RecordMapper {
   async map(source: RecordSource, data: unknown, context: RecordContext): Promise<HealthRecord[]> {
     const mappings = this.mappingsFor(source);
     if (mappings.length === 0 || data === undefined) return [];
-    const bindings = context.event ? Object.assign(Object.create(FUNCTION_BINDINGS) as Record<string, unknown>, { event: context.event }) : FUNCTION_BINDINGS;
+    const bindings = context.event ? Object.assign(Object.create(RECORD_FUNCTION_BINDINGS) as Record<string, unknown>, { event: context.event }) : RECORD_FUNCTION_BINDINGS;
     const records: HealthRecord[] = [];
     for (const prepared of mappings) {
       const { index, mapping } = prepared;
