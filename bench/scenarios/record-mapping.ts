@@ -51,7 +51,6 @@ interface Case {
   readonly expression: Timed[];
 }
 
-
 function expressionsOf(manifest: { records?: readonly { map: string; events?: readonly string[]; streams?: readonly string[] }[] }, testCase: FixtureCase) {
   const taking = (manifest.records ?? []).filter((mapping) => (testCase.stream !== undefined ? mapping.streams?.includes(testCase.stream) : mapping.events?.includes(testCase.event!)));
   const compiled = taking.map((mapping) => compileExpression(mapping.map).compiled);

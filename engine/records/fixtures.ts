@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
 import { loadVendors } from "../manifest/loader.js";
-import { RecordMapper } from "./record-mapper.js";
+import { RecordMapper, type RecordContext, type RecordSource } from "./record-mapper.js";
 import type { HealthRecord } from "./records.generated.js";
 
 export interface RecordFixtureCase {
@@ -53,15 +53,11 @@ export async function runRecordFixtures(file: string): Promise<RecordFixtureRepo
   const mapper = new RecordMapper(vendors[0]!.manifest);
   const results: RecordFixtureResult[] = [];
   for (const testCase of fixture.cases) {
-    const source = testCase.stream !== undefined ? { stream: testCase.stream } : { event: testCase.event ?? "" };
+    const { source, context } = fixtureCaseInput(testCase, fixture.fetchedAt);
     let actual: HealthRecord[] | undefined;
     let problem: string | undefined;
     try {
-      actual = await mapper.map(source, testCase.response, {
-        vendorUserId: testCase.vendorUserId,
-        fetchedAt: fixture.fetchedAt,
-        ...(testCase.event ? { event: { type: testCase.event, userId: testCase.vendorUserId ?? "" } } : {}),
-      });
+      actual = await mapper.map(source, testCase.response, context);
       problem = firstDifference(testCase.records, actual, "");
     } catch (error) {
       problem = `${(error as { code?: string }).code ?? "error"}: ${(error as Error).message}`;
@@ -69,6 +65,18 @@ export async function runRecordFixtures(file: string): Promise<RecordFixtureRepo
     results.push({ name: testCase.name, passed: problem === undefined, actual, expected: testCase.records, ...(problem ? { problem } : {}) });
   }
   return { file, vendor: fixture.vendor, results, passed: results.every((result) => result.passed) };
+}
+
+/** Where a case's response comes from and what the mapper is told of it, as the fixture runner maps it. */
+export function fixtureCaseInput(testCase: Omit<RecordFixtureCase, "records">, fetchedAt: string): { source: RecordSource; context: RecordContext } {
+  return {
+    source: testCase.stream !== undefined ? { stream: testCase.stream } : { event: testCase.event ?? "" },
+    context: {
+      vendorUserId: testCase.vendorUserId,
+      fetchedAt,
+      ...(testCase.event ? { event: { type: testCase.event, userId: testCase.vendorUserId ?? "" } } : {}),
+    },
+  };
 }
 
 function firstDifference(expected: unknown, actual: unknown, path: string): string | undefined {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadVendors } from "../../engine/manifest/loader.js";
 import { RecordMapper } from "../../engine/records/record-mapper.js";
-import type { RecordFixtureCase } from "../../engine/records/fixtures.js";
+import { fixtureCaseInput, type RecordFixtureCase } from "../../engine/records/fixtures.js";
 import { withLeafReplaced } from "./support/leaf-replacement.js";
 
 /**
@@ -42,8 +42,7 @@ describe.each(VENDORS)("%s records with a field null, absent or 0", (vendor) => 
     const failures: string[] = [];
     let tried = 0;
     for (const testCase of fixture.cases) {
-      const source = testCase.stream !== undefined ? { stream: testCase.stream } : { event: testCase.event ?? "" };
-      const context = { vendorUserId: testCase.vendorUserId, fetchedAt: fixture.fetchedAt, ...(testCase.event ? { event: { type: testCase.event, userId: testCase.vendorUserId ?? "" } } : {}) };
+      const { source, context } = fixtureCaseInput(testCase, fixture.fetchedAt);
       for (const variant of variants(testCase.response)) {
         tried++;
         try {
